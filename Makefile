@@ -1,0 +1,49 @@
+# Digipolku: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test bench lint format install system-packages schemas clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+system-packages:
+	deploy/install_system_packages.sh
+
+## run: the whole system locally (PostgreSQL, Kafka broker, four services, demo data)
+run: install system-packages
+	$(BIN)/python -m deploy.run
+
+## test: every test, with the contract checks first
+test: install system-packages
+	$(BIN)/python -m contracts.export --check
+	$(BIN)/python -m contracts.compat
+	$(BIN)/python -m pytest
+
+## bench: benchmarks that print ratios against baselines measured in the same run
+bench: install system-packages
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## schemas: export the event JSON Schemas into contracts/schemas
+schemas: install
+	$(BIN)/python -m contracts.export
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

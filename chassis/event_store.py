@@ -1,0 +1,202 @@
+"""The event store: append with an expected version and an idempotency key, read a stream,
+read everything from a position, on PostgreSQL through asyncpg.
+
+Global order. `position` comes from an identity column, so a transaction that took a lower
+position may commit after one that took a higher position. A reader that followed positions
+alone could move past a slow commit and never see it. Each row therefore also stores its
+transaction id, and readers follow the pair (tx_id, position), reading only rows whose
+transaction id is below the xmin of their own snapshot: every transaction below xmin has ended,
+and every transaction still to come gets an id at or above it, so nothing can later appear
+behind the reader's position.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from contracts.envelope import Actor, EventEnvelope
+
+Upcaster = Callable[[str, int, dict[str, Any]], tuple[int, dict[str, Any]]]
+
+_CONFLICT_SQLSTATE = "DP409"
+_STREAM_VERSION_CONSTRAINT = "events_stream_version_key"
+
+
+class ConcurrencyConflict(Exception):
+    """The stream is not at the version the command decided on."""
+
+    def __init__(self, stream_id: str, expected: int | None, actual: int | None) -> None:
+        super().__init__(f"stream {stream_id}: expected version {expected}, found {actual}")
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+@dataclass(frozen=True, order=True)
+class GlobalPosition:
+    """A place in the store's global order; compares in the order readers follow."""
+
+    tx_id: int
+    position: int
+
+    @classmethod
+    def start(cls) -> GlobalPosition:
+        return cls(0, 0)
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    envelope: EventEnvelope
+    position: GlobalPosition
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    stream_id: str
+    first_version: int
+    last_version: int
+    # True when the idempotency key was seen before: nothing new was stored.
+    replayed: bool
+
+
+async def init_connection(connection: asyncpg.Connection) -> None:
+    """Encode and decode jsonb as Python objects on every pooled connection."""
+    await connection.set_type_codec(
+        "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+    )
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=init_connection
+    )
+    assert pool is not None
+    return pool
+
+
+def _identity(event_type: str, version: int, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    return version, payload
+
+
+_SELECT_COLUMNS = """
+    position, tx_id::text::bigint AS tx_id, event_id, stream_id, stream_version, event_type,
+    schema_version, occurred_at, tenant, correlation_id, causation_id, actor, payload
+"""
+
+
+class PostgresEventStore:
+    """An append-only event store in one PostgreSQL database (the service's own)."""
+
+    def __init__(self, pool: asyncpg.Pool, upcaster: Upcaster = _identity) -> None:
+        self._pool = pool
+        self._upcast = upcaster
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool
+
+    async def append(
+        self,
+        envelopes: Sequence[EventEnvelope],
+        *,
+        expected_version: int | None,
+        idempotency_key: str | None = None,
+        connection: asyncpg.Connection | None = None,
+    ) -> AppendResult:
+        """Append events of one stream atomically.
+
+        `expected_version` is the stream version the command saw (0 for a new stream, None
+        for "any"). The envelopes' own `stream_version` is ignored: the store numbers them.
+        Pass `connection` to append inside the caller's transaction.
+        """
+        if not envelopes:
+            raise ValueError("append needs at least one event")
+        stream_id = envelopes[0].stream_id
+        if any(e.stream_id != stream_id for e in envelopes):
+            raise ValueError("one append writes to one stream")
+        args = (
+            stream_id,
+            expected_version,
+            idempotency_key,
+            [e.event_id for e in envelopes],
+            [e.event_type for e in envelopes],
+            [e.schema_version for e in envelopes],
+            [e.occurred_at for e in envelopes],
+            [e.tenant for e in envelopes],
+            [e.correlation_id for e in envelopes],
+            [e.causation_id for e in envelopes],
+            [e.actor.model_dump() for e in envelopes],
+            [e.payload for e in envelopes],
+        )
+        query = "SELECT * FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        try:
+            if connection is not None:
+                row = await connection.fetchrow(query, *args)
+            else:
+                row = await self._pool.fetchrow(query, *args)
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == _STREAM_VERSION_CONSTRAINT:
+                raise ConcurrencyConflict(stream_id, expected_version, None) from exc
+            raise
+        except asyncpg.PostgresError as exc:
+            if exc.sqlstate == _CONFLICT_SQLSTATE:
+                actual = int(exc.detail) if exc.detail else None
+                raise ConcurrencyConflict(stream_id, expected_version, actual) from exc
+            raise
+        assert row is not None
+        return AppendResult(
+            stream_id=row["stream_id"],
+            first_version=row["first_version"],
+            last_version=row["last_version"],
+            replayed=row["replayed"],
+        )
+
+    async def read_stream(self, stream_id: str, after_version: int = 0) -> list[StoredEvent]:
+        rows = await self._pool.fetch(
+            f"SELECT {_SELECT_COLUMNS} FROM events"
+            " WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version",
+            stream_id,
+            after_version,
+        )
+        return [self._to_stored(row) for row in rows]
+
+    async def read_all(self, after: GlobalPosition, limit: int = 1000) -> list[StoredEvent]:
+        """Events after `after` in global order, only from transactions that have ended."""
+        rows = await self._pool.fetch(
+            f"SELECT {_SELECT_COLUMNS} FROM events"
+            " WHERE (tx_id, position) > ($1::text::xid8, $2)"
+            "   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+            " ORDER BY tx_id, position LIMIT $3",
+            str(after.tx_id),
+            after.position,
+            limit,
+        )
+        return [self._to_stored(row) for row in rows]
+
+    async def stream_version(self, stream_id: str) -> int:
+        version = await self._pool.fetchval(
+            "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = $1", stream_id
+        )
+        return int(version)
+
+    def _to_stored(self, row: asyncpg.Record) -> StoredEvent:
+        version, payload = self._upcast(row["event_type"], row["schema_version"], row["payload"])
+        envelope = EventEnvelope.model_construct(
+            event_id=row["event_id"],
+            event_type=row["event_type"],
+            schema_version=version,
+            stream_id=row["stream_id"],
+            stream_version=row["stream_version"],
+            occurred_at=row["occurred_at"],
+            tenant=row["tenant"],
+            correlation_id=row["correlation_id"],
+            causation_id=row["causation_id"],
+            actor=Actor.model_construct(**row["actor"]),
+            payload=payload,
+        )
+        return StoredEvent(envelope, GlobalPosition(row["tx_id"], row["position"]))

@@ -1,0 +1,142 @@
+"""Event store, idempotency keys, relay and projection checkpoints.
+
+Revision ID: chassis_0001
+Revises:
+"""
+
+from alembic import op
+
+revision = "chassis_0001"
+down_revision = None
+branch_labels = ("chassis",)
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute(
+        """
+        CREATE TABLE events (
+            position        bigint GENERATED ALWAYS AS IDENTITY,
+            -- The writing transaction's id: readers follow (tx_id, position) and read only
+            -- below the xmin of their snapshot, so a slow commit is never skipped.
+            tx_id           xid8 NOT NULL DEFAULT pg_current_xact_id(),
+            event_id        uuid NOT NULL,
+            stream_id       text NOT NULL,
+            stream_version  integer NOT NULL,
+            event_type      text NOT NULL,
+            schema_version  integer NOT NULL,
+            occurred_at     timestamptz NOT NULL,
+            tenant          text NOT NULL,
+            correlation_id  uuid NOT NULL,
+            causation_id    uuid,
+            actor           jsonb NOT NULL,
+            payload         jsonb NOT NULL,
+            CONSTRAINT events_stream_version_key UNIQUE (stream_id, stream_version),
+            CONSTRAINT events_global_order_key UNIQUE (tx_id, position)
+        )
+        """
+    )
+    op.execute(
+        """
+        CREATE TABLE idempotency_keys (
+            idempotency_key text PRIMARY KEY,
+            stream_id       text NOT NULL,
+            first_version   integer NOT NULL,
+            last_version    integer NOT NULL,
+            recorded_at     timestamptz NOT NULL DEFAULT now()
+        )
+        """
+    )
+    # One round trip per append: the version check, the idempotency key and the rows.
+    op.execute(
+        """
+        CREATE FUNCTION append_events(
+            p_stream_id text,
+            p_expected_version integer,
+            p_idempotency_key text,
+            p_event_ids uuid[],
+            p_event_types text[],
+            p_schema_versions integer[],
+            p_occurred_at timestamptz[],
+            p_tenants text[],
+            p_correlation_ids uuid[],
+            p_causation_ids uuid[],
+            p_actors jsonb[],
+            p_payloads jsonb[]
+        ) RETURNS TABLE (stream_id text, first_version integer, last_version integer,
+                         replayed boolean)
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            v_current integer;
+            v_count integer := cardinality(p_event_ids);
+        BEGIN
+            IF p_idempotency_key IS NOT NULL THEN
+                INSERT INTO idempotency_keys AS k
+                    (idempotency_key, stream_id, first_version, last_version)
+                VALUES (p_idempotency_key, p_stream_id, 0, 0)
+                ON CONFLICT (idempotency_key) DO NOTHING;
+                IF NOT FOUND THEN
+                    RETURN QUERY
+                        SELECT k.stream_id, k.first_version, k.last_version, true
+                        FROM idempotency_keys k WHERE k.idempotency_key = p_idempotency_key;
+                    RETURN;
+                END IF;
+            END IF;
+            SELECT coalesce(max(e.stream_version), 0) INTO v_current
+                FROM events e WHERE e.stream_id = p_stream_id;
+            IF p_expected_version IS NOT NULL AND v_current <> p_expected_version THEN
+                RAISE EXCEPTION 'stream % is at version %, expected %',
+                    p_stream_id, v_current, p_expected_version
+                    USING ERRCODE = 'DP409', DETAIL = v_current::text;
+            END IF;
+            INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version,
+                                occurred_at, tenant, correlation_id, causation_id, actor, payload)
+            SELECT u.event_id, p_stream_id, v_current + u.ord::integer, u.event_type,
+                   u.schema_version, u.occurred_at, u.tenant, u.correlation_id, u.causation_id,
+                   u.actor, u.payload
+            FROM unnest(p_event_ids, p_event_types, p_schema_versions, p_occurred_at,
+                        p_tenants, p_correlation_ids, p_causation_ids, p_actors, p_payloads)
+                 WITH ORDINALITY AS u(event_id, event_type, schema_version, occurred_at,
+                                      tenant, correlation_id, causation_id, actor, payload,
+                                      ord);
+            IF p_idempotency_key IS NOT NULL THEN
+                UPDATE idempotency_keys k
+                    SET first_version = v_current + 1, last_version = v_current + v_count
+                    WHERE k.idempotency_key = p_idempotency_key;
+            END IF;
+            RETURN QUERY SELECT p_stream_id, v_current + 1, v_current + v_count, false;
+        END
+        $$
+        """
+    )
+    op.execute(
+        """
+        CREATE TABLE relay_checkpoints (
+            relay_name  text PRIMARY KEY,
+            tx_id       xid8 NOT NULL,
+            position    bigint NOT NULL,
+            updated_at  timestamptz NOT NULL DEFAULT now()
+        )
+        """
+    )
+    # Projectors dedupe by the last stream version applied, per source stream; it is
+    # written in the same transaction as the read-model change it guards.
+    op.execute(
+        """
+        CREATE TABLE projection_tracking (
+            projection      text NOT NULL,
+            stream_id       text NOT NULL,
+            stream_version  integer NOT NULL,
+            source          text NOT NULL,
+            PRIMARY KEY (projection, source, stream_id)
+        )
+        """
+    )
+
+
+def downgrade() -> None:
+    op.execute("DROP TABLE projection_tracking")
+    op.execute("DROP TABLE relay_checkpoints")
+    op.execute("DROP FUNCTION append_events")
+    op.execute("DROP TABLE idempotency_keys")
+    op.execute("DROP TABLE events")

@@ -1,0 +1,32 @@
+"""Settings every service reads from its environment (prefix DIGIPOLKU_)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Connection and mode settings shared by all four services.
+
+    Defaults are the embedded local stack's; production sets every value explicitly.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="DIGIPOLKU_", extra="ignore")
+
+    service_name: str = "digipolku"
+    environment: Literal["development", "production"] = "development"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    # The OpenID Connect issuer whose keys sign every token we accept.
+    oidc_issuer: str = "http://127.0.0.1:8000"
+    oidc_audience: str = "digipolku"
+    # Base URLs of the other services, for the few reads that cross a context over HTTP.
+    tasks_url: str = "http://127.0.0.1:8002"
+    relay_batch_size: int = 500
+    relay_idle_seconds: float = 0.05
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
