@@ -156,6 +156,17 @@ class PostgresEventStore:
             replayed=row["replayed"],
         )
 
+    async def recorded_result(self, idempotency_key: str) -> AppendResult | None:
+        """What the first append with this key stored, or None if the key is new."""
+        row = await self._pool.fetchrow(
+            "SELECT stream_id, first_version, last_version FROM idempotency_keys"
+            " WHERE idempotency_key = $1",
+            idempotency_key,
+        )
+        if row is None:
+            return None
+        return AppendResult(row["stream_id"], row["first_version"], row["last_version"], True)
+
     async def read_stream(self, stream_id: str, after_version: int = 0) -> list[StoredEvent]:
         rows = await self._pool.fetch(
             f"SELECT {_SELECT_COLUMNS} FROM events"

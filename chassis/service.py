@@ -1,0 +1,224 @@
+"""One way to put a service together: FastAPI for HTTP, FastStream for Kafka, the event store
+and its relay, health and readiness, problem details, JSON logs with correlation ids.
+
+A service describes itself in a `ServiceSpec`; `create_app` wires the parts in one place, so
+every service starts, stops and reports its health the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from faststream.kafka.fastapi import KafkaMessage, KafkaRouter
+from faststream.middlewares import AckPolicy
+
+from chassis.auth import TokenVerifier
+from chassis.event_store import PostgresEventStore, Upcaster, create_pool
+from chassis.http import CorrelationMiddleware, install_problem_handlers
+from chassis.i18n import Catalogue
+from chassis.kafka_wire import CORRELATION_HEADER, ensure_topics, event_producer, header_value
+from chassis.logs import configure_logging, correlation_scope, get_logger, parse_correlation_id
+from chassis.migrate import upgrade_async
+from chassis.relay import Relay, TopicChooser
+from chassis.settings import ServiceSettings
+from contracts.envelope import EventEnvelope
+
+log = get_logger(__name__)
+
+
+@dataclass
+class ServiceRuntime:
+    """What a running service holds: settings, database pool, store, texts and token checks."""
+
+    settings: ServiceSettings
+    catalogue: Catalogue
+    verifier: TokenVerifier
+    pool: asyncpg.Pool | None = None
+    store: PostgresEventStore | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def require_pool(self) -> asyncpg.Pool:
+        assert self.pool is not None, "the service has not started"
+        return self.pool
+
+    def require_store(self) -> PostgresEventStore:
+        assert self.store is not None, "the service has no event store or has not started"
+        return self.store
+
+
+EventHandler = Callable[[ServiceRuntime, str, EventEnvelope], Awaitable[None]]
+StartupHook = Callable[[ServiceRuntime], Awaitable[None]]
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    title: str
+    description: str
+    routers: Sequence[APIRouter]
+    migrations: Path | None = None
+    translations: Path | None = None
+    # Where the relay publishes this service's events; None for a service without a store.
+    publishes: TopicChooser | None = None
+    published_topics: Sequence[str] = ()
+    # Topics consumed by the service's one consumer group, and what it does with an event.
+    subscribes: Sequence[str] = ()
+    on_event: EventHandler | None = None
+    upcaster: Upcaster | None = None
+    on_startup: Sequence[StartupHook] = ()
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or ServiceSettings(service_name=spec.name)
+    configure_logging(spec.name)
+    catalogue = Catalogue.load(*([spec.translations] if spec.translations else []))
+    runtime = ServiceRuntime(
+        settings=settings,
+        catalogue=catalogue,
+        verifier=TokenVerifier(
+            settings.oidc_issuer,
+            settings.oidc_audience,
+            development=settings.development,
+            pseudonym_key=settings.pseudonym_key.encode(),
+        ),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await upgrade_async(settings.database_url, spec.migrations)
+        runtime.pool = await create_pool(settings.database_url, max_size=20)
+        if spec.publishes is not None:
+            runtime.store = PostgresEventStore(runtime.pool, spec.upcaster or _no_upcast)
+        topics = {*spec.published_topics, *spec.subscribes}
+        if topics:
+            await ensure_topics(settings.kafka_bootstrap, topics)
+        for hook in spec.on_startup:
+            await hook(runtime)
+        relay_task, stop_relay, producer = await _start_relay(spec, runtime)
+        log.info("service started")
+        try:
+            yield
+        finally:
+            stop_relay.set()
+            if relay_task is not None:
+                await relay_task
+            if producer is not None:
+                await producer.stop()
+            await runtime.pool.close()
+            log.info("service stopped")
+
+    kafka = KafkaRouter(
+        settings.kafka_bootstrap,
+        schema_url="/asyncapi",
+        lifespan=lifespan,
+        description=spec.description,
+        client_id=spec.name,
+    )
+    for topic in spec.published_topics:
+        kafka.publisher(topic, schema=EventEnvelope, title=f"{topic}:publish",
+                        description=f"Events of the {spec.name} context, published by its relay.")
+    if spec.subscribes and spec.on_event is not None:
+        _subscribe(kafka, spec, runtime, spec.on_event)
+
+    app = FastAPI(title=spec.title, description=spec.description, version="0.1.0")
+    app.state.runtime = runtime
+    app.add_middleware(CorrelationMiddleware)
+    install_problem_handlers(app, catalogue)
+    app.include_router(kafka)
+    app.include_router(_health_router(kafka))
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+def _no_upcast(event_type: str, version: int, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    return version, payload
+
+
+async def _start_relay(
+    spec: ServiceSpec, runtime: ServiceRuntime
+) -> tuple[asyncio.Task[None] | None, asyncio.Event, AIOKafkaProducer | None]:
+    stop = asyncio.Event()
+    if spec.publishes is None:
+        return None, stop, None
+    producer = event_producer(runtime.settings.kafka_bootstrap)
+    await producer.start()
+    relay = Relay(
+        runtime.require_store(),
+        producer,
+        spec.publishes,
+        name=spec.name,
+        batch_size=runtime.settings.relay_batch_size,
+        idle_seconds=runtime.settings.relay_idle_seconds,
+    )
+    runtime.extras["relay"] = relay
+    return asyncio.create_task(relay.run(stop), name=f"{spec.name}-relay"), stop, producer
+
+
+def _subscribe(
+    kafka: KafkaRouter, spec: ServiceSpec, runtime: ServiceRuntime, handler: EventHandler
+) -> None:
+    @kafka.subscriber(
+        *spec.subscribes,
+        group_id=spec.name,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        title=f"{spec.name}:consume",
+        description=f"The {spec.name} service's projectors and policies.",
+    )
+    async def on_event(event: EventEnvelope, message: KafkaMessage) -> None:
+        correlation_id = parse_correlation_id(header_value(message.headers, CORRELATION_HEADER))
+        topic = message.raw_message.topic  # type: ignore[union-attr]
+        with correlation_scope(correlation_id, event_type=event.event_type,
+                               event_id=str(event.event_id)):
+            try:
+                await handler(runtime, topic, event)
+            except Exception:
+                # The message is not acknowledged and comes again; pause so that a message
+                # that keeps failing does not spin the consumer.
+                log.exception("event handling failed; will retry")
+                await asyncio.sleep(1.0)
+                raise
+            log.info("event consumed", topic=topic)
+
+
+def _health_router(kafka: KafkaRouter) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="The database and the broker answer")
+    async def readyz(request: Request) -> JSONResponse:
+        runtime = runtime_of(request)
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(runtime.require_pool().fetchval("SELECT 1"), 2.0)
+            checks["database"] = "ok"
+        except Exception as exc:  # any failure means not ready; say which
+            checks["database"] = f"unavailable: {type(exc).__name__}"
+        try:
+            ok = await kafka.broker.ping(timeout=2.0)
+            checks["broker"] = "ok" if ok else "unavailable"
+        except Exception as exc:
+            checks["broker"] = f"unavailable: {type(exc).__name__}"
+        ready = all(value == "ok" for value in checks.values())
+        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    return router

@@ -1,0 +1,105 @@
+"""Loading an aggregate's events and appending its decisions, in contract types.
+
+Command handlers speak in event models (contracts.events); the store speaks in envelopes.
+This is the one place that turns one into the other, with the command's context (who, which
+request, which tenant, which idempotency key) stamped on every envelope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel
+
+from chassis.event_store import AppendResult, ConcurrencyConflict, PostgresEventStore
+from contracts.envelope import Actor, utc_now
+from contracts.registry import make_envelope, parse_payload
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Where a command came from; carried into every event it causes."""
+
+    actor: Actor
+    tenant: str
+    correlation_id: UUID
+    causation_id: UUID | None = None
+    idempotency_key: str | None = None
+    now: datetime | None = None
+
+    def timestamp(self) -> datetime:
+        return self.now or utc_now()
+
+
+@dataclass(frozen=True)
+class LoadedStream:
+    version: int
+    tenant: str
+    events: list[BaseModel]
+
+
+class EventStreams:
+    def __init__(self, store: PostgresEventStore) -> None:
+        self._store = store
+
+    @property
+    def store(self) -> PostgresEventStore:
+        return self._store
+
+    async def previous_result(self, context: CommandContext) -> AppendResult | None:
+        """The result of an earlier run of this very command (same idempotency key).
+
+        Checked before deciding: a retry must get the first result even though the state
+        has moved on since (the first run changed it).
+        """
+        if context.idempotency_key is None:
+            return None
+        return await self._store.recorded_result(context.idempotency_key)
+
+    async def load(self, stream_id: str) -> LoadedStream:
+        """The stream's version, tenant and events as current-version models (upcast)."""
+        stored = await self._store.read_stream(stream_id)
+        return LoadedStream(
+            version=stored[-1].envelope.stream_version if stored else 0,
+            tenant=stored[0].envelope.tenant if stored else "",
+            events=[parse_payload(s.envelope) for s in stored],
+        )
+
+    async def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[BaseModel],
+        context: CommandContext,
+        connection: asyncpg.Connection | None = None,
+    ) -> AppendResult:
+        occurred_at = context.timestamp()
+        envelopes = [
+            make_envelope(
+                event,
+                stream_id=stream_id,
+                stream_version=expected_version + offset + 1,
+                tenant=context.tenant,
+                correlation_id=context.correlation_id,
+                causation_id=context.causation_id,
+                actor=context.actor,
+                occurred_at=occurred_at,
+            )
+            for offset, event in enumerate(events)
+        ]
+        return await self._store.append(
+            envelopes,
+            expected_version=expected_version,
+            idempotency_key=context.idempotency_key,
+            connection=connection,
+        )
+
+
+def check_expected_version(stream_id: str, expected: int | None, actual: int) -> None:
+    """Refuse a command decided on a version the caller no longer has (If-Match)."""
+    if expected is not None and expected != actual:
+        raise ConcurrencyConflict(stream_id, expected, actual)
