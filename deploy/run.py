@@ -1,0 +1,62 @@
+"""`make run`: the whole system locally on the usual ports, until Ctrl-C."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import time
+from pathlib import Path
+
+from deploy.local_stack import StackError
+from deploy.system import REPO_ROOT, SERVICES, start_system
+
+
+def main() -> int:
+    def on_sigterm(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    log_dir = REPO_ROOT / ".stack" / "logs"
+    started = time.monotonic()
+    print("Starting PostgreSQL, the Kafka broker (Tansu), the development issuer and the four "
+          "services…", flush=True)
+    try:
+        system = start_system(fixed_ports=True, log_dir=log_dir)
+    except StackError as exc:
+        print(f"Could not start Digipolku: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    try:
+        elapsed = time.monotonic() - started
+        print(f"\nDigipolku is up in {elapsed:.1f} s. Every service answers /healthz and /readyz.")
+        for name in SERVICES:
+            url = system.urls[name]
+            print(f"  {name:<10} {url}   API docs {url}/docs   AsyncAPI {url}/asyncapi")
+        print(f"  {'issuer':<10} {system.issuer_url}   (development sign-in; never in production)")
+        print(f"  PostgreSQL {system.infrastructure.postgres.dsn}")
+        print(f"  Kafka      {system.infrastructure.kafka.bootstrap_servers}")
+        print(f"  Logs       {_relative(log_dir)}/<service>.log")
+        print("Press Ctrl-C to stop everything.", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            while all(p.alive() for p in system.processes.values()):
+                time.sleep(0.5)
+            dead = [n for n, p in system.processes.items() if not p.alive()]
+            print(f"Stopped because {', '.join(dead)} exited; see the logs.", file=sys.stderr)
+    finally:
+        print("\nStopping…", flush=True)
+        system.stop()
+        print("Stopped. No process or port is left behind.")
+    return 0
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""The whole Digipolku system as local processes: infrastructure, the development issuer and
+the four services, each started, awaited until ready, and stopped with nothing left behind.
+
+`make run` and the cross-service tests both start the system through `start_system`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from deploy.local_stack import (
+    LocalInfrastructure,
+    ManagedProcess,
+    StackError,
+    free_port,
+    port_open,
+    spawn,
+    start_infrastructure,
+)
+
+SERVICES = ("enrolment", "tasks", "guidance", "reporting")
+DEFAULT_PORTS = {"issuer": 8000, "enrolment": 8001, "tasks": 8002, "guidance": 8003,
+                 "reporting": 8004}
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class RunningSystem:
+    infrastructure: LocalInfrastructure
+    urls: dict[str, str]
+    processes: dict[str, ManagedProcess] = field(default_factory=dict)
+
+    @property
+    def issuer_url(self) -> str:
+        return self.urls["issuer"]
+
+    def log_of(self, name: str) -> Path:
+        return self.processes[name].log_path
+
+    def stop_service(self, name: str) -> None:
+        self.processes[name].stop()
+
+    def stop(self) -> None:
+        for process in reversed(list(self.processes.values())):
+            process.stop()
+        self.infrastructure.stop()
+
+
+async def _create_databases(admin_dsn: str) -> None:
+    connection = await asyncpg.connect(admin_dsn)
+    try:
+        for name in SERVICES:
+            exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1",
+                                               name)
+            if not exists:
+                await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+def _wait_ready(url: str, process: ManagedProcess, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if not process.alive():
+            raise StackError(f"{process.name} exited:\n{process.log_tail(40)}")
+        try:
+            response = httpx.get(url, timeout=2.0)
+            if response.status_code == 200:
+                return
+            last = f"{response.status_code} {response.text[:200]}"
+        except httpx.HTTPError as exc:
+            last = type(exc).__name__
+        time.sleep(0.2)
+    raise StackError(f"{process.name} not ready within {timeout:.0f} s ({last}):\n"
+                     f"{process.log_tail(40)}")
+
+
+def start_system(
+    *, fixed_ports: bool = False, durable: bool = True, log_dir: Path | None = None,
+    extra_env: dict[str, str] | None = None, ready_timeout: float = 90.0,
+) -> RunningSystem:
+    """Start everything; on any failure stop what was started and raise StackError."""
+    if fixed_ports:
+        busy = [f"{name} ({port})" for name, port in DEFAULT_PORTS.items() if port_open(port)]
+        if busy:
+            raise StackError("these ports are already in use: " + ", ".join(busy))
+        ports = dict(DEFAULT_PORTS)
+    else:
+        ports = {name: free_port() for name in DEFAULT_PORTS}
+    infra = start_infrastructure(durable=durable)
+    system = RunningSystem(infra, {n: f"http://127.0.0.1:{p}" for n, p in ports.items()})
+    logs = log_dir or infra.root
+    logs.mkdir(parents=True, exist_ok=True)
+    try:
+        asyncio.run(_create_databases(infra.postgres.dsn))
+        base_env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO_ROOT),
+            "PYTHONUNBUFFERED": "1",
+            "DIGIPOLKU_ENVIRONMENT": "development",
+            "DIGIPOLKU_KAFKA_BOOTSTRAP": infra.kafka.bootstrap_servers,
+            "DIGIPOLKU_OIDC_ISSUER": system.issuer_url,
+            "DIGIPOLKU_TASKS_URL": system.urls["tasks"],
+            **(extra_env or {}),
+        }
+        uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1",
+                   "--no-access-log", "--port"]
+        system.processes["issuer"] = spawn(
+            "issuer", [*uvicorn, str(ports["issuer"]), "deploy.dev_issuer:create_app"],
+            logs / "issuer.log", env=base_env, cwd=REPO_ROOT,
+        )
+        for name in SERVICES:
+            env = {**base_env, "DIGIPOLKU_SERVICE_NAME": name,
+                   "DIGIPOLKU_DATABASE_URL": infra.postgres.dsn_for(name)}
+            system.processes[name] = spawn(
+                name, [*uvicorn, str(ports[name]), f"services.{name}.app:app"],
+                logs / f"{name}.log", env=env, cwd=REPO_ROOT,
+            )
+        _wait_ready(f"{system.issuer_url}/healthz", system.processes["issuer"], ready_timeout)
+        for name in SERVICES:
+            _wait_ready(f"{system.urls[name]}/readyz", system.processes[name], ready_timeout)
+    except BaseException:
+        system.stop()
+        raise
+    return system
+
+
+@contextmanager
+def running_system(**options: object) -> Iterator[RunningSystem]:
+    system = start_system(**options)  # type: ignore[arg-type]
+    try:
+        yield system
+    finally:
+        system.stop()

@@ -1,0 +1,30 @@
+"""The enrolment service: counselors open and manage clients' paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from chassis.service import ServiceSpec, create_app
+from contracts.topics import ENROLMENT_EVENTS
+from contracts.upcasting import upcast
+from services.enrolment.adapters.http_api import router
+
+HERE = Path(__file__).parent
+
+SPEC = ServiceSpec(
+    name="enrolment",
+    title="Digipolku enrolment",
+    description="Opening and managing clients' 12-week paths (the Pathway aggregate).",
+    routers=[router],
+    translations=HERE / "translations",
+    publishes=lambda stored: [ENROLMENT_EVENTS],
+    published_topics=[ENROLMENT_EVENTS],
+    upcaster=upcast,
+)
+
+
+def app() -> FastAPI:
+    """The ASGI application (uvicorn --factory services.enrolment.app:app)."""
+    return create_app(SPEC)

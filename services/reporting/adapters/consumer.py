@@ -1,0 +1,12 @@
+"""Reporting consumes enrolment's and tasks' events into its read models."""
+
+from __future__ import annotations
+
+from chassis.projector import Projector
+from chassis.service import ServiceRuntime
+from contracts.envelope import EventEnvelope
+
+
+async def on_event(runtime: ServiceRuntime, topic: str, envelope: EventEnvelope) -> None:
+    projector: Projector = runtime.extras["counts"]
+    await projector.handle(topic, envelope)

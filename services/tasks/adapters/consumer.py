@@ -1,0 +1,37 @@
+"""What the tasks service does with other contexts' events."""
+
+from __future__ import annotations
+
+from chassis.service import ServiceRuntime
+from chassis.streams import CommandContext, EventStreams
+from contracts.envelope import Actor, EventEnvelope
+from contracts.events.enrolment import CounselorAssigned, PathwayOpened
+from contracts.registry import parse_payload
+from services.tasks.adapters.plan_access import find_access, set_counselors
+from services.tasks.application.handlers import TasksHandlers
+
+SERVICE_ACTOR = Actor(role="system", id="tasks")
+
+
+async def on_event(runtime: ServiceRuntime, topic: str, envelope: EventEnvelope) -> None:
+    event = parse_payload(envelope)
+    pool = runtime.require_pool()
+    if isinstance(event, PathwayOpened):
+        context = CommandContext(
+            actor=SERVICE_ACTOR,
+            tenant=envelope.tenant,
+            correlation_id=envelope.correlation_id,
+            causation_id=envelope.event_id,
+            idempotency_key=f"start-plan:{event.pathway_id}",
+        )
+        handlers = TasksHandlers(EventStreams(runtime.require_store()), pool)
+        await handlers.start_plan_for(event, context)
+    elif isinstance(event, CounselorAssigned):
+        access = await find_access(pool, event.pathway_id)
+        if access is None:
+            return
+        counselors = [c for c in access.counselor_ids if c != event.replaces]
+        if event.counselor_id not in counselors:
+            counselors.append(event.counselor_id)
+        async with pool.acquire() as connection:
+            await set_counselors(connection, event.pathway_id, counselors)

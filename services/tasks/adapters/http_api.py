@@ -1,0 +1,159 @@
+"""Tasks' HTTP API: the client's plan, answers and direction; counselors open weeks early."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from chassis.auth import Principal
+from chassis.clock import HELSINKI, helsinki_today
+from chassis.commands import command_context, expected_version
+from chassis.errors import NotFound
+from chassis.http_auth import current_principal, require_role
+from chassis.service import runtime_of
+from chassis.streams import EventStreams
+from services.tasks.adapters.curriculum_files import load_curriculum
+from services.tasks.adapters.plan_access import find_client_plan
+from services.tasks.application.handlers import TasksHandlers
+from services.tasks.domain.curriculum import WEEKS, Direction
+from services.tasks.domain.plan import MAX_ANSWER_LENGTH, Plan
+
+router = APIRouter(tags=["plan"])
+Client = Annotated[Principal, Depends(require_role("client"))]
+Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
+Anyone = Annotated[Principal, Depends(current_principal)]
+
+
+class AnswerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field("", max_length=MAX_ANSWER_LENGTH * 2,
+                      description=f"The answer, at most {MAX_ANSWER_LENGTH} characters.")
+    kind: Literal["answer", "needs_help"] = Field(
+        "answer", description="'needs_help': the client could not do it and asks for guidance."
+    )
+
+
+class DirectionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    direction: Direction
+    reason: str = Field("", max_length=1000)
+
+
+class TaskView(BaseModel):
+    task_id: str
+    title: str
+    requires_meeting: bool
+    answered: bool
+    completed: bool
+    late: bool
+
+
+class WeekView(BaseModel):
+    week: int
+    open: bool
+    tasks: list[TaskView]
+
+
+class PlanView(BaseModel):
+    pathway_id: UUID
+    version: int
+    curriculum_version: str
+    current_week: int
+    direction: Direction | None
+    weeks: list[WeekView]
+
+
+def handlers(request: Request) -> TasksHandlers:
+    runtime = runtime_of(request)
+    return TasksHandlers(EventStreams(runtime.require_store()), runtime.require_pool())
+
+
+def plan_view(plan: Plan, lang: str) -> PlanView:
+    today = helsinki_today()
+    curriculum = load_curriculum(plan.curriculum_version)
+    open_week = plan.open_week(today)
+    weeks = []
+    for week in range(1, WEEKS + 1):
+        tasks = [
+            TaskView(
+                task_id=task.task_id,
+                title=task.title.get(lang, task.title["fi"]),
+                requires_meeting=task.requires_meeting,
+                answered=task.task_id in plan.answered,
+                completed=task.task_id in plan.completed,
+                late=week <= open_week and task.task_id not in plan.answered
+                and plan.is_late(week, today),
+            )
+            for task in curriculum.tasks_of_week(week, plan.direction)
+        ]
+        weeks.append(WeekView(week=week, open=week <= open_week, tasks=tasks))
+    return PlanView(pathway_id=plan.pathway_id, version=plan.version,
+                    curriculum_version=plan.curriculum_version,
+                    current_week=open_week, direction=plan.direction, weeks=weeks)
+
+
+@router.get("/me/plan", summary="The signed-in client's own plan")
+async def my_plan(request: Request, response: Response, principal: Client) -> PlanView:
+    assert principal.client_ref is not None
+    pathway_id = await find_client_plan(runtime_of(request).require_pool(), principal.tenant,
+                                        principal.client_ref)
+    if pathway_id is None:
+        raise NotFound("tasks.no_plan")
+    plan = await handlers(request).load_visible(pathway_id, principal)
+    response.headers["ETag"] = f'"{plan.version}"'
+    return plan_view(plan, request.query_params.get("lang", "fi"))
+
+
+@router.get("/pathways/{pathway_id}/plan", summary="A plan, for its client or counselors")
+async def get_plan(
+    pathway_id: UUID, request: Request, response: Response, principal: Anyone
+) -> PlanView:
+    plan = await handlers(request).load_visible(pathway_id, principal)
+    response.headers["ETag"] = f'"{plan.version}"'
+    return plan_view(plan, request.query_params.get("lang", "fi"))
+
+
+@router.post("/pathways/{pathway_id}/tasks/{task_id}/answers",
+             status_code=status.HTTP_201_CREATED, summary="Answer a task")
+async def answer(
+    pathway_id: UUID, task_id: str, body: AnswerRequest, request: Request,
+    response: Response, principal: Client,
+) -> dict[str, str]:
+    context = command_context(request, principal, scope=f"answer:{pathway_id}:{task_id}")
+    answered = await handlers(request).answer(
+        pathway_id, task_id, body.text, body.kind, principal, context,
+        datetime.now(HELSINKI), helsinki_today(), expected_version(request),
+    )
+    if answered.replayed:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    return {"answer_id": str(answered.answer_id)}
+
+
+@router.post("/pathways/{pathway_id}/direction", status_code=status.HTTP_201_CREATED,
+             summary="Choose the direction in week 5")
+async def direction(
+    pathway_id: UUID, body: DirectionRequest, request: Request, response: Response,
+    principal: Client,
+) -> dict[str, str]:
+    context = command_context(request, principal, scope=f"direction:{pathway_id}")
+    replayed = await handlers(request).choose(
+        pathway_id, body.direction, body.reason, principal, context,
+        datetime.now(HELSINKI), helsinki_today(), expected_version(request),
+    )
+    if replayed:
+        response.status_code = status.HTTP_200_OK
+    return {"direction": body.direction}
+
+
+@router.post("/pathways/{pathway_id}/weeks/open-next", summary="Open the next week early")
+async def open_next(pathway_id: UUID, request: Request, principal: Staff) -> dict[str, int]:
+    context = command_context(request, principal, scope=f"open-week:{pathway_id}")
+    week = await handlers(request).open_next(pathway_id, principal, context, helsinki_today())
+    return {"open_week": week}

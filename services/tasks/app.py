@@ -1,0 +1,34 @@
+"""The tasks service: the client's plan, answers, direction choice (and the client's pages)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from chassis.service import ServiceSpec, create_app
+from contracts.topics import ENROLMENT_EVENTS, TASKS_EVENTS
+from contracts.upcasting import upcast
+from services.tasks.adapters.consumer import on_event
+from services.tasks.adapters.http_api import router
+
+HERE = Path(__file__).parent
+
+SPEC = ServiceSpec(
+    name="tasks",
+    title="Digipolku tasks",
+    description="The client's 12-week plan: weekly tasks, answers and the direction choice.",
+    routers=[router],
+    migrations=HERE / "migrations",
+    translations=HERE / "translations",
+    publishes=lambda stored: [TASKS_EVENTS],
+    published_topics=[TASKS_EVENTS],
+    subscribes=[ENROLMENT_EVENTS],
+    on_event=on_event,
+    upcaster=upcast,
+)
+
+
+def app() -> FastAPI:
+    """The ASGI application (uvicorn --factory services.tasks.app:app)."""
+    return create_app(SPEC)

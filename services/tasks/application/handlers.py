@@ -1,0 +1,129 @@
+"""Tasks' command handlers and the policy that starts a plan when a path opens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+import asyncpg
+from uuid6 import uuid7
+
+from chassis.auth import Principal
+from chassis.errors import NotFound
+from chassis.streams import CommandContext, EventStreams, check_expected_version
+from contracts.events.enrolment import PathwayOpened
+from contracts.events.tasks import TaskAnswered
+from services.tasks.adapters.curriculum_files import CURRENT_VERSION, load_curriculum
+from services.tasks.adapters.plan_access import find_access, record_access
+from services.tasks.domain.curriculum import Direction
+from services.tasks.domain.plan import (
+    Plan,
+    answer_task,
+    choose_direction,
+    open_next_week,
+    start_plan,
+)
+
+
+@dataclass(frozen=True)
+class Answered:
+    answer_id: UUID
+    replayed: bool
+
+
+class TasksHandlers:
+    def __init__(self, streams: EventStreams, pool: asyncpg.Pool) -> None:
+        self._streams = streams
+        self._pool = pool
+
+    async def start_plan_for(self, opened: PathwayOpened, context: CommandContext) -> None:
+        """Policy: a new path gets its plan, once, however often the event is delivered."""
+        plan = await self._load(opened.pathway_id)
+        events = start_plan(plan, opened.client_ref, CURRENT_VERSION, opened.start_date)
+        async with self._pool.acquire() as connection, connection.transaction():
+            if events:
+                await self._streams.append(str(opened.pathway_id), plan.version, events,
+                                           context, connection)
+            await record_access(connection, opened.pathway_id, context.tenant,
+                                opened.client_ref, list(opened.counselor_ids))
+
+    async def load_visible(self, pathway_id: UUID, principal: Principal) -> Plan:
+        """The plan, if the caller may see it; otherwise as if it did not exist."""
+        access = await find_access(self._pool, pathway_id)
+        if access is None or not access.allows(principal):
+            raise NotFound("error.not_found")
+        return await self._load(pathway_id)
+
+    async def answer(
+        self, pathway_id: UUID, task_id: str, text: str, kind: str,
+        principal: Principal, context: CommandContext, now: datetime, today: date,
+        expected_version: int | None = None,
+    ) -> Answered:
+        plan = await self.load_visible(pathway_id, principal)
+        if principal.role != "client":
+            raise NotFound("error.not_found")
+        previous = await self._streams.previous_result(context)
+        if previous is not None:
+            return Answered(await self._answer_id_at(previous.stream_id, previous.first_version),
+                            True)
+        check_expected_version(str(pathway_id), expected_version, plan.version)
+        curriculum = load_curriculum(plan.curriculum_version)
+        answer_id = uuid7()
+        events = answer_task(plan, curriculum, task_id, answer_id, text, kind, now, today)
+        async with self._pool.acquire() as connection, connection.transaction():
+            result = await self._streams.append(str(pathway_id), plan.version, events, context,
+                                                connection)
+            if not result.replayed:
+                await connection.execute(
+                    "INSERT INTO answer_texts (answer_id, pathway_id, task_id, body)"
+                    " VALUES ($1, $2, $3, $4)",
+                    answer_id, pathway_id, task_id, text.strip(),
+                )
+        if result.replayed:
+            return Answered(await self._answer_id_at(result.stream_id, result.first_version),
+                            True)
+        return Answered(answer_id, False)
+
+    async def choose(
+        self, pathway_id: UUID, direction: Direction, reason: str,
+        principal: Principal, context: CommandContext, now: datetime, today: date,
+        expected_version: int | None = None,
+    ) -> bool:
+        plan = await self.load_visible(pathway_id, principal)
+        if principal.role != "client":
+            raise NotFound("error.not_found")
+        if await self._streams.previous_result(context) is not None:
+            return True
+        check_expected_version(str(pathway_id), expected_version, plan.version)
+        events = choose_direction(plan, direction, now, today)
+        async with self._pool.acquire() as connection, connection.transaction():
+            result = await self._streams.append(str(pathway_id), plan.version, events, context,
+                                                connection)
+            if not result.replayed and reason.strip():
+                await connection.execute(
+                    "INSERT INTO direction_reasons (pathway_id, direction, body)"
+                    " VALUES ($1, $2, $3)",
+                    pathway_id, direction, reason.strip(),
+                )
+        return result.replayed
+
+    async def open_next(
+        self, pathway_id: UUID, principal: Principal, context: CommandContext, today: date
+    ) -> int:
+        plan = await self.load_visible(pathway_id, principal)
+        if not principal.is_staff:
+            raise NotFound("error.not_found")
+        events = open_next_week(plan, today)
+        await self._streams.append(str(pathway_id), plan.version, events, context)
+        return plan.open_week(today) + 1
+
+    async def _load(self, pathway_id: UUID) -> Plan:
+        stream = await self._streams.load(str(pathway_id))
+        return Plan.from_history(pathway_id, stream.version, stream.events)
+
+    async def _answer_id_at(self, stream_id: str, version: int) -> UUID:
+        stream = await self._streams.load(stream_id)
+        event = stream.events[version - 1]
+        assert isinstance(event, TaskAnswered)
+        return event.answer_id

@@ -1,0 +1,157 @@
+"""The client's Plan: which weeks are open, what is answered, the direction chosen.
+
+One Plan per path, its stream keyed by the pathway id. Decisions are plain functions that
+return the events to record; `Plan.apply` folds events into state. No I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from chassis.errors import Conflict, DomainError, NotFound
+from contracts.events.tasks import (
+    DirectionChosen,
+    PlanStarted,
+    TaskAnswered,
+    TaskCompleted,
+    WeekOpened,
+)
+from services.tasks.domain.curriculum import DIRECTION_WEEK, WEEKS, Curriculum, Direction
+from services.tasks.domain.schedule import scheduled_week, week_opening_date
+
+MAX_ANSWER_LENGTH = 4000
+
+
+@dataclass
+class Plan:
+    pathway_id: UUID
+    version: int = 0
+    client_ref: str = ""
+    curriculum_version: str = ""
+    start_date: date | None = None
+    early_opened_week: int = 0
+    answered: dict[str, UUID] = field(default_factory=dict)
+    completed: set[str] = field(default_factory=set)
+    direction: Direction | None = None
+
+    @classmethod
+    def from_history(cls, pathway_id: UUID, version: int, events: Iterable[BaseModel]) -> Plan:
+        plan = cls(pathway_id)
+        for event in events:
+            plan.apply(event)
+        plan.version = version
+        return plan
+
+    def apply(self, event: BaseModel) -> None:
+        match event:
+            case PlanStarted():
+                self.client_ref = event.client_ref
+                self.curriculum_version = event.curriculum_version
+                self.start_date = event.start_date
+            case WeekOpened():
+                self.early_opened_week = max(self.early_opened_week, event.week)
+            case TaskAnswered():
+                self.answered[event.task_id] = event.answer_id
+            case TaskCompleted():
+                self.completed.add(event.task_id)
+            case DirectionChosen():
+                self.direction = event.direction
+        self.version += 1
+
+    @property
+    def started(self) -> bool:
+        return self.start_date is not None
+
+    def open_week(self, today: date) -> int:
+        """The latest open week: by the calendar, or earlier if the counselor opened it."""
+        assert self.start_date is not None
+        return max(scheduled_week(self.start_date, today), self.early_opened_week)
+
+    def is_late(self, week: int, today: date) -> bool:
+        """A task is late once the week after it has opened by the calendar."""
+        assert self.start_date is not None
+        return week < WEEKS and today >= week_opening_date(self.start_date, week + 1)
+
+
+def start_plan(
+    plan: Plan, client_ref: str, curriculum_version: str, start_date: date
+) -> list[BaseModel]:
+    if plan.started:
+        return []
+    return [PlanStarted(pathway_id=plan.pathway_id, client_ref=client_ref,
+                        curriculum_version=curriculum_version, start_date=start_date)]
+
+
+def answer_task(
+    plan: Plan,
+    curriculum: Curriculum,
+    task_id: str,
+    answer_id: UUID,
+    text: str,
+    kind: str,
+    now: datetime,
+    today: date,
+) -> list[BaseModel]:
+    if not plan.started:
+        raise NotFound("error.not_found")
+    task = curriculum.task(task_id)
+    if task is None:
+        raise NotFound("tasks.unknown_task")
+    if task.week > plan.open_week(today):
+        raise DomainError("tasks.week_not_open", week=task.week)
+    if task.week > DIRECTION_WEEK and not task.belongs_to(plan.direction):
+        raise DomainError("tasks.task_not_in_direction")
+    stripped = text.strip()
+    if kind == "answer" and not stripped:
+        raise DomainError("tasks.answer_empty")
+    if len(text) > MAX_ANSWER_LENGTH:
+        raise DomainError("tasks.answer_too_long", limit=MAX_ANSWER_LENGTH, length=len(text))
+    if task_id in plan.answered:
+        raise Conflict("tasks.already_answered")
+    events: list[BaseModel] = [
+        TaskAnswered(
+            pathway_id=plan.pathway_id,
+            client_ref=plan.client_ref,
+            task_id=task_id,
+            week=task.week,
+            answer_id=answer_id,
+            answer_length=len(stripped),
+            kind="needs_help" if kind == "needs_help" else "answer",
+            late=plan.is_late(task.week, today),
+            answered_at=now,
+        )
+    ]
+    # A task that needs a guidance meeting completes only when the meeting is held.
+    if kind == "answer" and not task.requires_meeting:
+        events.append(TaskCompleted(pathway_id=plan.pathway_id, client_ref=plan.client_ref,
+                                    task_id=task_id, week=task.week))
+    return events
+
+
+def choose_direction(
+    plan: Plan, direction: Direction, now: datetime, today: date
+) -> list[BaseModel]:
+    if not plan.started:
+        raise NotFound("error.not_found")
+    if plan.direction is not None:
+        raise Conflict("tasks.direction_already_chosen")
+    if plan.open_week(today) < DIRECTION_WEEK:
+        raise DomainError("tasks.direction_not_yet", week=DIRECTION_WEEK)
+    return [DirectionChosen(pathway_id=plan.pathway_id, client_ref=plan.client_ref,
+                            direction=direction, week=DIRECTION_WEEK, chosen_at=now)]
+
+
+def open_next_week(plan: Plan, today: date) -> list[BaseModel]:
+    """The counselor opens the next week ahead of the calendar."""
+    if not plan.started:
+        raise NotFound("error.not_found")
+    week = plan.open_week(today) + 1
+    if week > WEEKS:
+        raise DomainError("tasks.all_weeks_open")
+    return [WeekOpened(pathway_id=plan.pathway_id, client_ref=plan.client_ref, week=week,
+                       opened_on=today, early=True)]

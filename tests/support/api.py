@@ -1,0 +1,54 @@
+"""Small HTTP helpers for the cross-service tests: the services' public APIs only."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import uuid4
+
+import httpx
+
+from deploy.system import RunningSystem
+from tests.support.identities import Person
+from tests.support.waiting import eventually
+
+ALL_CONFIRMED = {
+    "life_management": True,
+    "digital_skills": True,
+    "self_assessment_ability": True,
+    "strong_identification": True,
+}
+
+
+def open_path_body(client: Person, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "personal_identity_code": client.identity_code,
+        "municipality": "Forssa",
+        "unit": "Kuntouttava työtoiminta Forssa",
+        "cohort": "2026-syksy",
+        "start_date": date.today().isoformat(),
+        "suitability": ALL_CONFIRMED,
+    }
+    body.update(overrides)
+    return body
+
+
+def open_path(system: RunningSystem, counselor: Person, client: Person,
+              headers: dict[str, str] | None = None) -> str:
+    response = httpx.post(
+        f"{system.urls['enrolment']}/pathways",
+        json=open_path_body(client),
+        headers={**counselor.headers, "Idempotency-Key": str(uuid4()), **(headers or {})},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["pathway_id"])
+
+
+def wait_for_plan(system: RunningSystem, client: Person) -> dict[str, Any]:
+    def probe() -> dict[str, Any] | None:
+        response = httpx.get(f"{system.urls['tasks']}/me/plan", headers=client.headers,
+                             timeout=10)
+        return response.json() if response.status_code == 200 else None
+
+    return eventually(probe, what="the client's plan")

@@ -1,0 +1,54 @@
+"""Demo people for tests: valid identity codes and tokens from the development issuer."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import httpx
+
+CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+TENANT = "kanta-hame"
+
+
+def identity_code(day: int, month: int, year: int, individual: int) -> str:
+    """A personal identity code with a correct check character (years 1900–1999)."""
+    base = f"{day:02d}{month:02d}{year % 100:02d}"
+    number = f"{individual:03d}"
+    check = CHECK_CHARACTERS[int(base + number) % 31]
+    return f"{base}-{number}{check}"
+
+
+@dataclass(frozen=True)
+class Person:
+    subject: str
+    token: str
+    identity_code: str | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class IdentityFactory:
+    def __init__(self, issuer_url: str) -> None:
+        self._issuer = issuer_url
+        self._numbers = itertools.count(100)
+
+    def token(self, **claims: object) -> str:
+        response = httpx.post(f"{self._issuer}/dev/token", json=claims, timeout=10)
+        response.raise_for_status()
+        return str(response.json()["access_token"])
+
+    def client(self, tenant: str = TENANT, **extra: object) -> Person:
+        number = next(self._numbers)
+        code = identity_code(1 + number % 28, 1 + number % 12, 1980 + number % 20, number)
+        token = self.token(subject=f"client-{number}", role="client", tenant=tenant,
+                           personal_identity_code=code, **extra)
+        return Person(subject=f"client-{number}", token=token, identity_code=code)
+
+    def staff(self, role: str = "counselor", tenant: str = TENANT, subject: str | None = None,
+              **extra: object) -> Person:
+        name = subject or f"{role}-{next(self._numbers)}"
+        return Person(subject=name, token=self.token(subject=name, role=role, tenant=tenant,
+                                                      **extra))
