@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+from pydantic import TypeAdapter
 
 from contracts.envelope import Actor, EventEnvelope
 
 Upcaster = Callable[[str, int, dict[str, Any]], tuple[int, dict[str, Any]]]
 
 _CONFLICT_SQLSTATE = "DP409"
+_ENVELOPE_LIST = TypeAdapter(list[EventEnvelope])
 _STREAM_VERSION_CONSTRAINT = "events_stream_version_key"
 
 
@@ -71,9 +73,19 @@ async def init_connection(connection: asyncpg.Connection) -> None:
     )
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Release a connection to the pool without asyncpg's default session reset.
+
+    The default runs RESET ALL, CLOSE ALL, UNLISTEN * and unlocks advisory locks: one more
+    round trip on every release, a third of an append's time. Our code keeps no session state
+    (no SET, LISTEN, advisory locks or cursors outside a transaction), and asyncpg still rolls
+    back an unfinished transaction before calling this.
+    """
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=init_connection
+        dsn, min_size=min_size, max_size=max_size, init=init_connection, reset=_keep_session
     )
     assert pool is not None
     return pool
@@ -123,17 +135,9 @@ class PostgresEventStore:
             stream_id,
             expected_version,
             idempotency_key,
-            [e.event_id for e in envelopes],
-            [e.event_type for e in envelopes],
-            [e.schema_version for e in envelopes],
-            [e.occurred_at for e in envelopes],
-            [e.tenant for e in envelopes],
-            [e.correlation_id for e in envelopes],
-            [e.causation_id for e in envelopes],
-            [e.actor.model_dump() for e in envelopes],
-            [e.payload for e in envelopes],
+            _ENVELOPE_LIST.dump_json(list(envelopes)).decode(),
         )
-        query = "SELECT * FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        query = "SELECT * FROM append_events($1, $2, $3, $4::text::jsonb)"
         try:
             if connection is not None:
                 row = await connection.fetchrow(query, *args)
