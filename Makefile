@@ -22,8 +22,8 @@ system-packages:
 run: install system-packages
 	$(BIN)/python -m deploy.run
 
-## test: every test, with the contract checks first
-test: install system-packages
+## test: lint, the contract checks, then every test
+test: install system-packages lint
 	$(BIN)/python -m contracts.export --check
 	$(BIN)/python -m contracts.compat
 	$(BIN)/python -m pytest

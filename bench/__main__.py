@@ -53,52 +53,70 @@ def median(results: list[Result]) -> Result:
 
 
 def line(result: Result) -> str:
-    return (f"  {result.contender:<30} {result.writers:>2} writer(s) {result.events:>8} events "
-            f"{result.seconds:>7.2f} s {result.per_second:>10,.0f} events/s")
+    return (
+        f"  {result.contender:<30} {result.writers:>2} writer(s) {result.events:>8} events "
+        f"{result.seconds:>7.2f} s {result.per_second:>10,.0f} events/s"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--aggregates", type=int, default=2000,
-                        help="aggregates per run (10 events each)")
+    parser.add_argument(
+        "--aggregates", type=int, default=2000, help="aggregates per run (10 events each)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds per contender")
     args = parser.parse_args()
     print("Starting a durable local PostgreSQL (fsync on) and the Tansu broker…", flush=True)
     infra = start_infrastructure(durable=True)
     started = time.monotonic()
     try:
-        print(f"\nEvent store appends: aggregates of 10 events, one transaction each; "
-              f"contenders alternate over {args.rounds} rounds, medians compared")
+        print(
+            f"\nEvent store appends: aggregates of 10 events, one transaction each; "
+            f"contenders alternate over {args.rounds} rounds, medians compared"
+        )
         for writers in (1, 8):
             aggregates = args.aggregates * (2 if writers > 1 else 1)
             rounds: dict[str, list[Result]] = {"ours": [], "library": [], "raw": []}
             for round_number in range(args.rounds):
                 name = f"w{writers}r{round_number}"
-                rounds["ours"].append(run_async(run_ours(
-                    fresh_database(infra, f"ours_{name}", True), aggregates, writers)))
-                rounds["library"].append(run_eventsourcing(
-                    fresh_database(infra, f"es_{name}"), aggregates, writers))
-                rounds["raw"].append(run_async(run_raw(
-                    fresh_database(infra, f"raw_{name}"), aggregates, writers)))
+                rounds["ours"].append(
+                    run_async(
+                        run_ours(fresh_database(infra, f"ours_{name}", True), aggregates, writers)
+                    )
+                )
+                rounds["library"].append(
+                    run_eventsourcing(fresh_database(infra, f"es_{name}"), aggregates, writers)
+                )
+                rounds["raw"].append(
+                    run_async(run_raw(fresh_database(infra, f"raw_{name}"), aggregates, writers))
+                )
             ours, library, raw = (median(rounds[key]) for key in ("ours", "library", "raw"))
             for result in (ours, library, raw):
                 print(line(result), flush=True)
             ratio = ours.per_second / library.per_second
-            spread = [f"{o.per_second / lib.per_second:.2f}"
-                      for o, lib in zip(rounds["ours"], rounds["library"], strict=True)]
+            spread = [
+                f"{o.per_second / lib.per_second:.2f}"
+                for o, lib in zip(rounds["ours"], rounds["library"], strict=True)
+            ]
             verdict = "meets" if ratio >= TARGETS[writers] else "MISSES"
-            print(f"  ratio ours/eventsourcing = {ratio:.2f}x ({verdict} the "
-                  f"{TARGETS[writers]}x target; per round {', '.join(spread)}); "
-                  f"ours/plain asyncpg = {ours.per_second / raw.per_second:.2f}x\n", flush=True)
+            print(
+                f"  ratio ours/eventsourcing = {ratio:.2f}x ({verdict} the "
+                f"{TARGETS[writers]}x target; per round {', '.join(spread)}); "
+                f"ours/plain asyncpg = {ours.per_second / raw.per_second:.2f}x\n",
+                flush=True,
+            )
 
         print("Projector: events from Kafka into a read model")
-        baseline, projector = run_async(run_projector(
-            fresh_database(infra, "projector", True), infra.kafka.bootstrap_servers,
-            args.aggregates))
+        baseline, projector = run_async(
+            run_projector(
+                fresh_database(infra, "projector", True),
+                infra.kafka.bootstrap_servers,
+                args.aggregates,
+            )
+        )
         print(line(baseline))
         print(line(projector))
-        print(f"  ratio projector/consume-only = "
-              f"{projector.per_second / baseline.per_second:.2f}x")
+        print(f"  ratio projector/consume-only = {projector.per_second / baseline.per_second:.2f}x")
     finally:
         infra.stop()
     print(f"\nbench finished in {time.monotonic() - started:.0f} s")

@@ -18,9 +18,12 @@ from bench.shape import EVENTS_PER_AGGREGATE, Result, payload
 def _stored_events(aggregate: int) -> list[StoredEvent]:
     originator_id = uuid4()
     return [
-        StoredEvent(originator_id=originator_id, originator_version=index + 1,
-                    topic="digipolku:TaskAnswered",
-                    state=json.dumps(payload(aggregate, index)).encode())
+        StoredEvent(
+            originator_id=originator_id,
+            originator_version=index + 1,
+            topic="digipolku:TaskAnswered",
+            state=json.dumps(payload(aggregate, index)).encode(),
+        )
         for index in range(EVENTS_PER_AGGREGATE)
     ]
 
@@ -28,8 +31,12 @@ def _stored_events(aggregate: int) -> list[StoredEvent]:
 def run_eventsourcing(dsn: str, aggregates: int, writers: int) -> Result:
     url = urlparse(dsn)
     datastore = PostgresDatastore(
-        dbname=url.path.lstrip("/"), host=url.hostname or "127.0.0.1", port=url.port or 5432,
-        user=url.username or "postgres", password=url.password or "", pool_size=writers,
+        dbname=url.path.lstrip("/"),
+        host=url.hostname or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password or "",
+        pool_size=writers,
     )
     recorder = PostgresApplicationRecorder(datastore)
     recorder.create_table()

@@ -7,12 +7,11 @@ import time
 from collections.abc import Awaitable, Callable
 from uuid import uuid4
 
-import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.shape import Result
 from bench.store_append import envelopes
-from chassis.event_store import PostgresEventStore, create_pool
+from chassis.event_store import DbConnection, PostgresEventStore, create_pool
 from chassis.kafka_wire import decode_event, ensure_topics, event_producer
 from chassis.projector import Projection, Projector
 from chassis.relay import Relay
@@ -35,15 +34,21 @@ async def _fill_topic(dsn: str, bootstrap: str, topic: str, aggregates: int) -> 
     return relay.published
 
 
-async def _consume(bootstrap: str, topic: str, expected: int,
-                   on_event: Callable[[EventEnvelope], Awaitable[None]]) -> float:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest", max_poll_records=2000)
+async def _consume(
+    bootstrap: str, topic: str, expected: int, on_event: Callable[[EventEnvelope], Awaitable[None]]
+) -> float:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=2000,
+    )
     await consumer.start()
     try:
         await consumer.topics()
-        partitions = [TopicPartition(topic, p)
-                      for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        partitions = [
+            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         seen = 0
@@ -69,19 +74,23 @@ async def run_projector(dsn: str, bootstrap: str, aggregates: int) -> tuple[Resu
     baseline = await _consume(bootstrap, topic, count, decode_only)
 
     pool = await create_pool(dsn, max_size=2)
-    await pool.execute("CREATE TABLE bench_answers (stream_id text PRIMARY KEY,"
-                       " answers int NOT NULL, characters bigint NOT NULL)")
+    await pool.execute(
+        "CREATE TABLE bench_answers (stream_id text PRIMARY KEY,"
+        " answers int NOT NULL, characters bigint NOT NULL)"
+    )
 
-    async def count_answer(connection: asyncpg.Connection, event: EventEnvelope) -> None:
+    async def count_answer(connection: DbConnection, event: EventEnvelope) -> None:
         await connection.execute(
             "INSERT INTO bench_answers VALUES ($1, 1, $2) ON CONFLICT (stream_id) DO UPDATE"
             " SET answers = bench_answers.answers + 1,"
             " characters = bench_answers.characters + $2",
-            event.stream_id, event.payload["answer_length"],
+            event.stream_id,
+            event.payload["answer_length"],
         )
 
-    projector = Projector(pool, Projection("bench", ["bench_answers"],
-                                           {"TaskAnswered": count_answer}))
+    projector = Projector(
+        pool, Projection("bench", ["bench_answers"], {"TaskAnswered": count_answer})
+    )
 
     async def project(event: EventEnvelope) -> None:
         await projector.handle(topic, event)
@@ -92,5 +101,7 @@ async def run_projector(dsn: str, bootstrap: str, aggregates: int) -> tuple[Resu
         assert applied == count, f"projected {applied} of {count}"
     finally:
         await pool.close()
-    return (Result("consume + decode only", 1, count, baseline),
-            Result("projector (one tx per event)", 1, count, seconds))
+    return (
+        Result("consume + decode only", 1, count, baseline),
+        Result("projector (one tx per event)", 1, count, seconds),
+    )

@@ -23,16 +23,24 @@ def envelopes(aggregate: int) -> list[EventEnvelope]:
     stream_id = str(uuid4())
     correlation_id = uuid4()
     return [
-        EventEnvelope(event_type="TaskAnswered", schema_version=1, stream_id=stream_id,
-                      stream_version=index + 1, occurred_at=utc_now(), tenant="kanta-hame",
-                      correlation_id=correlation_id, actor=ACTOR,
-                      payload=payload(aggregate, index))
+        EventEnvelope(
+            event_type="TaskAnswered",
+            schema_version=1,
+            stream_id=stream_id,
+            stream_version=index + 1,
+            occurred_at=utc_now(),
+            tenant="kanta-hame",
+            correlation_id=correlation_id,
+            actor=ACTOR,
+            payload=payload(aggregate, index),
+        )
         for index in range(EVENTS_PER_AGGREGATE)
     ]
 
 
-async def _split(batches: list[_T], writers: int,
-                 write_one: Callable[[_T], Awaitable[None]]) -> float:
+async def _split(
+    batches: list[_T], writers: int, write_one: Callable[[_T], Awaitable[None]]
+) -> float:
     """Time `writers` concurrent tasks writing the prepared batches (round robin)."""
 
     async def writer(first: int) -> None:
@@ -79,9 +87,21 @@ RawRow = tuple[object, ...]
 
 
 def raw_rows(aggregate: int) -> list[RawRow]:
-    return [(e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version,
-             e.occurred_at, e.tenant, e.correlation_id, json.dumps(e.actor.model_dump()),
-             json.dumps(e.payload)) for e in envelopes(aggregate)]
+    return [
+        (
+            e.event_id,
+            e.stream_id,
+            e.stream_version,
+            e.event_type,
+            e.schema_version,
+            e.occurred_at,
+            e.tenant,
+            e.correlation_id,
+            json.dumps(e.actor.model_dump()),
+            json.dumps(e.payload),
+        )
+        for e in envelopes(aggregate)
+    ]
 
 
 async def run_raw(dsn: str, aggregates: int, writers: int) -> Result:

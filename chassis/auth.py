@@ -127,5 +127,6 @@ class TokenVerifier:
             )
         if role not in ("counselor", "manager", "admin") or not tenant:
             raise Forbidden("error.forbidden")
-        return Principal(subject=str(claims["sub"]), role=role, tenant=tenant,
-                         name=claims.get("name"))
+        return Principal(
+            subject=str(claims["sub"]), role=role, tenant=tenant, name=claims.get("name")
+        )

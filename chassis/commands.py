@@ -45,4 +45,3 @@ def expected_version(request: Request) -> int | None:
     if not digits.isdigit():
         raise DomainError("error.bad_if_match")
     return int(digits)
-

@@ -15,14 +15,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from pydantic import TypeAdapter
 
 from contracts.envelope import Actor, EventEnvelope
 
 Upcaster = Callable[[str, int, dict[str, Any]], tuple[int, dict[str, Any]]]
+
+# What handlers receive: a pooled connection or a plain one; both run queries alike.
+DbConnection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 _CONFLICT_SQLSTATE = "DP409"
 _ENVELOPE_LIST = TypeAdapter(list[EventEnvelope])
@@ -66,14 +70,14 @@ class AppendResult:
     replayed: bool
 
 
-async def init_connection(connection: asyncpg.Connection) -> None:
+async def init_connection(connection: DbConnection) -> None:
     """Encode and decode jsonb as Python objects on every pooled connection."""
     await connection.set_type_codec(
         "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
     )
 
 
-async def _keep_session(connection: asyncpg.Connection) -> None:
+async def _keep_session(connection: DbConnection) -> None:
     """Release a connection to the pool without asyncpg's default session reset.
 
     The default runs RESET ALL, CLOSE ALL, UNLISTEN * and unlocks advisory locks: one more
@@ -118,7 +122,7 @@ class PostgresEventStore:
         *,
         expected_version: int | None,
         idempotency_key: str | None = None,
-        connection: asyncpg.Connection | None = None,
+        connection: DbConnection | None = None,
     ) -> AppendResult:
         """Append events of one stream atomically.
 

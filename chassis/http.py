@@ -57,8 +57,12 @@ class CorrelationMiddleware:
                 await self.app(scope, receive, send_with_header)
             finally:
                 # One access line per request, in JSON like every other line.
-                log.info("request handled", method=scope.get("method"), status=status,
-                         duration_ms=round((time.perf_counter() - started) * 1000, 1))
+                log.info(
+                    "request handled",
+                    method=scope.get("method"),
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                )
 
 
 def request_language(request: Request) -> Language:
@@ -96,8 +100,9 @@ def problem(
     }
     body.update(listed)
     body.update(extra or {})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON,
-                        headers={"Content-Language": lang})
+    return JSONResponse(
+        body, status_code=status, media_type=PROBLEM_JSON, headers={"Content-Language": lang}
+    )
 
 
 def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
@@ -113,10 +118,16 @@ def install_problem_handlers(app: FastAPI, catalogue: Catalogue) -> None:
 
     @app.exception_handler(ConcurrencyConflict)
     async def conflict(request: Request, exc: ConcurrencyConflict) -> JSONResponse:
-        log.info("version conflict", stream_id=exc.stream_id, expected=exc.expected,
-                 actual=exc.actual)
-        return problem(request, catalogue, 409, "error.conflict",
-                       extra={"expected_version": exc.expected, "current_version": exc.actual})
+        log.info(
+            "version conflict", stream_id=exc.stream_id, expected=exc.expected, actual=exc.actual
+        )
+        return problem(
+            request,
+            catalogue,
+            409,
+            "error.conflict",
+            extra={"expected_version": exc.expected, "current_version": exc.actual},
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -126,19 +137,24 @@ def install_problem_handlers(app: FastAPI, catalogue: Catalogue) -> None:
             return problem(request, catalogue, 400, "error.malformed_json")
         fields = sorted({_field_name(error["loc"]) for error in errors})
         log.info("invalid request", fields=fields)
-        details = [
-            {"field": _field_name(error["loc"]), "type": error["type"]} for error in errors
-        ]
+        details = [{"field": _field_name(error["loc"]), "type": error["type"]} for error in errors]
         return problem(
-            request, catalogue, 422, "error.validation", {"fields": ", ".join(fields)},
+            request,
+            catalogue,
+            422,
+            "error.validation",
+            {"fields": ", ".join(fields)},
             {"errors": details},
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "error.not_found", 405: "error.method_not_allowed",
-                401: "error.unauthorized", 403: "error.forbidden"}.get(exc.status_code,
-                                                                       "error.internal")
+        code = {
+            404: "error.not_found",
+            405: "error.method_not_allowed",
+            401: "error.unauthorized",
+            403: "error.forbidden",
+        }.get(exc.status_code, "error.internal")
         log.info("http error", status=exc.status_code)
         return problem(request, catalogue, exc.status_code, code)
 

@@ -69,9 +69,7 @@ def parse_correlation_id(raw: str | bytes | None) -> UUID:
 @contextmanager
 def correlation_scope(correlation_id: UUID, **extra: object) -> Iterator[None]:
     """Bind the correlation id (and extra fields) to every log line inside the block."""
-    tokens = structlog.contextvars.bind_contextvars(
-        correlation_id=str(correlation_id), **extra
-    )
+    tokens = structlog.contextvars.bind_contextvars(correlation_id=str(correlation_id), **extra)
     try:
         yield
     finally:

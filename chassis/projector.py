@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from chassis.event_store import DbConnection
 from chassis.logs import get_logger
 from contracts.envelope import EventEnvelope
 
 log = get_logger(__name__)
 
-Handler = Callable[[asyncpg.Connection, EventEnvelope], Awaitable[None]]
+Handler = Callable[[DbConnection, EventEnvelope], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,10 @@ class Projector:
                 return False
             if last is not None and envelope.stream_version > last + 1:
                 log.warning(
-                    "stream version gap", stream_id=envelope.stream_id,
-                    last=last, received=envelope.stream_version,
+                    "stream version gap",
+                    stream_id=envelope.stream_id,
+                    last=last,
+                    received=envelope.stream_version,
                 )
             if handler is not None:
                 await handler(connection, envelope)

@@ -28,8 +28,9 @@ async def replay_topics(
     message has come for `quiet_ms`. The second condition is there because Tansu answers
     ListOffsets(latest) with a wrong, too small offset; on Kafka the first alone suffices.
     """
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     read = 0
     try:

@@ -113,4 +113,3 @@ class Relay:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self._idle_seconds)
         log.info("relay stopped", published=self.published)
-

@@ -26,8 +26,14 @@ async def run(database_url: str, bootstrap: str, topic: str, name: str, batch_si
     producer = event_producer(bootstrap)
     await producer.start()
     try:
-        relay = Relay(PostgresEventStore(pool), producer, lambda stored: [topic], name=name,
-                      batch_size=batch_size, idle_seconds=0.02)
+        relay = Relay(
+            PostgresEventStore(pool),
+            producer,
+            lambda stored: [topic],
+            name=name,
+            batch_size=batch_size,
+            idle_seconds=0.02,
+        )
         await relay.run(stop)
     finally:
         await producer.stop()

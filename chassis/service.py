@@ -129,8 +129,12 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         client_id=spec.name,
     )
     for topic in spec.published_topics:
-        kafka.publisher(topic, schema=EventEnvelope, title=f"{topic}:publish",
-                        description=f"Events of the {spec.name} context, published by its relay.")
+        kafka.publisher(
+            topic,
+            schema=EventEnvelope,
+            title=f"{topic}:publish",
+            description=f"Events of the {spec.name} context, published by its relay.",
+        )
     if spec.subscribes and spec.on_event is not None:
         _subscribe(kafka, spec, runtime, spec.on_event)
 
@@ -145,7 +149,9 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     return app
 
 
-def _no_upcast(event_type: str, version: int, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def _no_upcast(
+    event_type: str, version: int, payload: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
     return version, payload
 
 
@@ -183,8 +189,9 @@ def _subscribe(
     async def on_event(event: EventEnvelope, message: KafkaMessage) -> None:
         correlation_id = parse_correlation_id(header_value(message.headers, CORRELATION_HEADER))
         topic = message.raw_message.topic  # type: ignore[union-attr]
-        with correlation_scope(correlation_id, event_type=event.event_type,
-                               event_id=str(event.event_id)):
+        with correlation_scope(
+            correlation_id, event_type=event.event_type, event_id=str(event.event_id)
+        ):
             try:
                 await handler(runtime, topic, event)
             except Exception:
@@ -218,7 +225,9 @@ def _health_router(kafka: KafkaRouter) -> APIRouter:
         except Exception as exc:
             checks["broker"] = f"unavailable: {type(exc).__name__}"
         ready = all(value == "ok" for value in checks.values())
-        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
 
     return router

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
-from pydantic import BaseModel
-
-from chassis.event_store import AppendResult, ConcurrencyConflict, PostgresEventStore
+from chassis.event_store import AppendResult, ConcurrencyConflict, DbConnection, PostgresEventStore
 from contracts.envelope import Actor, utc_now
+from contracts.events.base import EventModel
 from contracts.registry import make_envelope, parse_payload
 
 
@@ -39,7 +37,7 @@ class CommandContext:
 class LoadedStream:
     version: int
     tenant: str
-    events: list[BaseModel]
+    events: list[EventModel]
 
 
 class EventStreams:
@@ -73,9 +71,9 @@ class EventStreams:
         self,
         stream_id: str,
         expected_version: int,
-        events: Sequence[BaseModel],
+        events: Sequence[EventModel],
         context: CommandContext,
-        connection: asyncpg.Connection | None = None,
+        connection: DbConnection | None = None,
     ) -> AppendResult:
         occurred_at = context.timestamp()
         envelopes = [

@@ -43,8 +43,11 @@ def problems_for(event_type: str, versions: dict[int, dict[str, Any]]) -> list[s
 
 
 def all_problems() -> list[str]:
-    return [p for event_type, versions in committed_versions().items()
-            for p in problems_for(event_type, versions)]
+    return [
+        p
+        for event_type, versions in committed_versions().items()
+        for p in problems_for(event_type, versions)
+    ]
 
 
 def main() -> int:
@@ -52,11 +55,16 @@ def main() -> int:
     for problem in problems:
         print(f"BREAKING {problem}", file=sys.stderr)
     if problems:
-        print(f"{len(problems)} breaking change(s): bump schema_version and add an upcaster "
-              "instead of changing a published event.", file=sys.stderr)
+        print(
+            f"{len(problems)} breaking change(s): bump schema_version and add an upcaster "
+            "instead of changing a published event.",
+            file=sys.stderr,
+        )
         return 1
-    print(f"contracts: {len(committed_versions())} events compatible with every committed "
-          "schema version")
+    print(
+        f"contracts: {len(committed_versions())} events compatible with every committed "
+        "schema version"
+    )
     return 0
 
 

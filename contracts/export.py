@@ -15,13 +15,18 @@ from contracts.schema_files import SCHEMA_DIR, expected_files
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 if the committed schemas differ from the models")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if the committed schemas differ from the models",
+    )
     args = parser.parse_args(argv)
     files = expected_files()
-    stale = [path for path, text in files.items()
-             if not (SCHEMA_DIR / path).exists()
-             or (SCHEMA_DIR / path).read_text("utf-8") != text]
+    stale = [
+        path
+        for path, text in files.items()
+        if not (SCHEMA_DIR / path).exists() or (SCHEMA_DIR / path).read_text("utf-8") != text
+    ]
     if args.check:
         for path in stale:
             print(f"stale or missing schema: contracts/schemas/{path}", file=sys.stderr)

@@ -15,8 +15,7 @@ Schema = dict[str, Any]
 def _resolve(schema: Schema, root: Schema) -> Schema:
     while "$ref" in schema:
         name = schema["$ref"].split("/")[-1]
-        schema = {**root.get("$defs", {})[name], **{k: v for k, v in schema.items()
-                                                    if k != "$ref"}}
+        schema = {**root.get("$defs", {})[name], **{k: v for k, v in schema.items() if k != "$ref"}}
     return schema
 
 
@@ -49,23 +48,30 @@ def _type_of(schema: Schema) -> str:
     if "const" in schema or "enum" in schema:
         values = schema.get("enum", [schema.get("const")])
         kinds = {type(value).__name__ for value in values}
-        return {"str": "string", "bool": "boolean", "int": "integer", "NoneType": "null",
-                "float": "number"}.get(kinds.pop(), "any") if len(kinds) == 1 else "any"
+        return (
+            {
+                "str": "string",
+                "bool": "boolean",
+                "int": "integer",
+                "NoneType": "null",
+                "float": "number",
+            }.get(kinds.pop(), "any")
+            if len(kinds) == 1
+            else "any"
+        )
     return "any"
 
 
 def _accepts(new: Schema, old: Schema) -> bool:
     """Whether one alternative of the new schema accepts everything `old` allows (shallowly)."""
     new_type, old_type = _type_of(new), _type_of(old)
-    if new_type != "any" and new_type != old_type:
-        if not (new_type == "number" and old_type == "integer"):
-            return False
+    widened = new_type == "number" and old_type == "integer"
+    if new_type not in ("any", old_type) and not widened:
+        return False
     new_values, old_values = _values(new), _values(old)
     if new_values is not None:
         return old_values is not None and old_values <= new_values
-    if new.get("format") and new.get("format") != old.get("format"):
-        return False
-    return True
+    return not new.get("format") or new.get("format") == old.get("format")
 
 
 def breaking_changes(old: Schema, new: Schema, path: str = "") -> list[str]:
@@ -90,13 +96,15 @@ def _compare(old: Schema, old_root: Schema, new: Schema, new_root: Schema, path:
         if kind == "object":
             problems += _compare_objects(old_option, old_root, target, new_root, path)
         elif kind == "array" and "items" in old_option and "items" in target:
-            problems += _compare(old_option["items"], old_root, target["items"], new_root,
-                                 f"{path}[]")
+            problems += _compare(
+                old_option["items"], old_root, target["items"], new_root, f"{path}[]"
+            )
     return problems
 
 
-def _compare_objects(old: Schema, old_root: Schema, new: Schema, new_root: Schema,
-                     path: str) -> list[str]:
+def _compare_objects(
+    old: Schema, old_root: Schema, new: Schema, new_root: Schema, path: str
+) -> list[str]:
     problems: list[str] = []
     old_props: dict[str, Schema] = old.get("properties", {})
     new_props: dict[str, Schema] = new.get("properties", {})

@@ -15,8 +15,9 @@ SCHEMA_DIR = Path(__file__).parent / "schemas"
 
 
 def schema_text(model: type[BaseModel]) -> str:
-    return json.dumps(model.model_json_schema(), indent=2, sort_keys=True,
-                      ensure_ascii=False) + "\n"
+    return (
+        json.dumps(model.model_json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
 
 
 def expected_files() -> dict[Path, str]:

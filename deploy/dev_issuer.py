@@ -83,7 +83,10 @@ def create_app() -> FastAPI:
         elif request.name:
             claims["name"] = request.name
         encoded = jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": kid})
-        return {"access_token": encoded, "token_type": "Bearer",
-                "expires_in": request.lifetime_seconds}
+        return {
+            "access_token": encoded,
+            "token_type": "Bearer",
+            "expires_in": request.lifetime_seconds,
+        }
 
     return app

@@ -171,8 +171,15 @@ class LocalPostgres:
                 os.chown(path, entry.pw_uid, entry.pw_gid)
         init = subprocess.run(
             [
-                _pg_bin("initdb"), "-D", str(self.data_dir), "-U", "postgres",
-                "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
+                _pg_bin("initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
             ],
             capture_output=True,
             user=user,
@@ -183,17 +190,28 @@ class LocalPostgres:
         if init.returncode != 0:
             raise StackError(f"initdb failed: {init.stderr.decode(errors='replace')}")
         settings = [
-            "-c", "listen_addresses=127.0.0.1",
-            "-c", f"unix_socket_directories={self.data_dir}",
-            "-c", "max_connections=300",
-            "-c", "shared_buffers=256MB",
-            "-c", "log_min_messages=warning",
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={self.data_dir}",
+            "-c",
+            "max_connections=300",
+            "-c",
+            "shared_buffers=256MB",
+            "-c",
+            "log_min_messages=warning",
         ]
         if not self.durable:
             # Test clusters are thrown away: skip the disk flushes that only protect
             # against a power cut.
-            settings += ["-c", "fsync=off", "-c", "synchronous_commit=off",
-                         "-c", "full_page_writes=off"]
+            settings += [
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ]
         log_path = self.root / "postgres.log"
         log_path.touch()
         if user:
@@ -251,8 +269,16 @@ class LocalTansu:
         url = f"tcp://127.0.0.1:{self.port}"
         self.process = spawn(
             "tansu",
-            [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/"],
+            [
+                tansu_binary(),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
             self.root / "tansu.log",
         )
         wait_until(self._ready, timeout, "Tansu broker")

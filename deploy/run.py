@@ -19,8 +19,11 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_sigterm)
     log_dir = REPO_ROOT / ".stack" / "logs"
     started = time.monotonic()
-    print("Starting PostgreSQL, the Kafka broker (Tansu), the development issuer and the four "
-          "services…", flush=True)
+    print(
+        "Starting PostgreSQL, the Kafka broker (Tansu), the development issuer and the four "
+        "services…",
+        flush=True,
+    )
     try:
         system = start_system(fixed_ports=True, log_dir=log_dir)
     except StackError as exc:

@@ -29,8 +29,13 @@ from deploy.local_stack import (
 )
 
 SERVICES = ("enrolment", "tasks", "guidance", "reporting")
-DEFAULT_PORTS = {"issuer": 8000, "enrolment": 8001, "tasks": 8002, "guidance": 8003,
-                 "reporting": 8004}
+DEFAULT_PORTS = {
+    "issuer": 8000,
+    "enrolment": 8001,
+    "tasks": 8002,
+    "guidance": 8003,
+    "reporting": 8004,
+}
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -60,8 +65,7 @@ async def _create_databases(admin_dsn: str) -> None:
     connection = await asyncpg.connect(admin_dsn)
     try:
         for name in SERVICES:
-            exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1",
-                                               name)
+            exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
             if not exists:
                 await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -82,13 +86,18 @@ def _wait_ready(url: str, process: ManagedProcess, timeout: float) -> None:
         except httpx.HTTPError as exc:
             last = type(exc).__name__
         time.sleep(0.2)
-    raise StackError(f"{process.name} not ready within {timeout:.0f} s ({last}):\n"
-                     f"{process.log_tail(40)}")
+    raise StackError(
+        f"{process.name} not ready within {timeout:.0f} s ({last}):\n{process.log_tail(40)}"
+    )
 
 
 def start_system(
-    *, fixed_ports: bool = False, durable: bool = True, log_dir: Path | None = None,
-    extra_env: dict[str, str] | None = None, ready_timeout: float = 90.0,
+    *,
+    fixed_ports: bool = False,
+    durable: bool = True,
+    log_dir: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+    ready_timeout: float = 90.0,
 ) -> RunningSystem:
     """Start everything; on any failure stop what was started and raise StackError."""
     if fixed_ports:
@@ -114,18 +123,35 @@ def start_system(
             "DIGIPOLKU_TASKS_URL": system.urls["tasks"],
             **(extra_env or {}),
         }
-        uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1",
-                   "--no-access-log", "--port"]
+        uvicorn = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--no-access-log",
+            "--port",
+        ]
         system.processes["issuer"] = spawn(
-            "issuer", [*uvicorn, str(ports["issuer"]), "deploy.dev_issuer:create_app"],
-            logs / "issuer.log", env=base_env, cwd=REPO_ROOT,
+            "issuer",
+            [*uvicorn, str(ports["issuer"]), "deploy.dev_issuer:create_app"],
+            logs / "issuer.log",
+            env=base_env,
+            cwd=REPO_ROOT,
         )
         for name in SERVICES:
-            env = {**base_env, "DIGIPOLKU_SERVICE_NAME": name,
-                   "DIGIPOLKU_DATABASE_URL": infra.postgres.dsn_for(name)}
+            env = {
+                **base_env,
+                "DIGIPOLKU_SERVICE_NAME": name,
+                "DIGIPOLKU_DATABASE_URL": infra.postgres.dsn_for(name),
+            }
             system.processes[name] = spawn(
-                name, [*uvicorn, str(ports[name]), f"services.{name}.app:app"],
-                logs / f"{name}.log", env=env, cwd=REPO_ROOT,
+                name,
+                [*uvicorn, str(ports[name]), f"services.{name}.app:app"],
+                logs / f"{name}.log",
+                env=env,
+                cwd=REPO_ROOT,
             )
         _wait_ready(f"{system.issuer_url}/healthz", system.processes["issuer"], ready_timeout)
         for name in SERVICES:

@@ -8,15 +8,17 @@ import time
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 
-async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 30.0
-                     ) -> list[ConsumerRecord]:
+async def read_topic(
+    bootstrap: str, topic: str, expected: int, within: float = 30.0
+) -> list[ConsumerRecord]:
     """Every record of `topic` from the start, until `expected` have arrived (or timeout)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     records: list[ConsumerRecord] = []
     try:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         partitions: set[int] | None = None
         while partitions is None and time.monotonic() < deadline:
             partitions = consumer.partitions_for_topic(topic)

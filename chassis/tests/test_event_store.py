@@ -61,8 +61,10 @@ async def test_racing_appends_at_the_same_version_let_exactly_one_win(
 async def test_idempotency_key_makes_a_retry_return_the_first_result(
     store: PostgresEventStore,
 ) -> None:
-    first = await store.append([envelope("s1"), envelope("s1")], expected_version=0,
-                               idempotency_key="open-1")
+    first = await store.append(
+        [envelope("s1"), envelope("s1")], expected_version=0, idempotency_key="open-1"
+    )
+    assert not first.replayed
     # The retry even names another stream (a command that generates a new id per attempt).
     retry = await store.append([envelope("s2")], expected_version=0, idempotency_key="open-1")
     assert retry.replayed
@@ -72,8 +74,10 @@ async def test_idempotency_key_makes_a_retry_return_the_first_result(
 
 async def test_concurrent_retries_with_one_key_store_once(store: PostgresEventStore) -> None:
     results = await asyncio.gather(
-        *(store.append([envelope(f"s{i}")], expected_version=0, idempotency_key="k")
-          for i in range(6))
+        *(
+            store.append([envelope(f"s{i}")], expected_version=0, idempotency_key="k")
+            for i in range(6)
+        )
     )
     assert sum(not r.replayed for r in results) == 1
     assert len({(r.stream_id, r.last_version) for r in results}) == 1

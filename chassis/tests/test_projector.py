@@ -8,7 +8,7 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
-from chassis.event_store import PostgresEventStore
+from chassis.event_store import DbConnection, PostgresEventStore
 from chassis.kafka_wire import decode_event, ensure_topics, event_producer
 from chassis.projector import Projection, Projector
 from chassis.rebuild import rebuild, replay_topics
@@ -21,14 +21,17 @@ from deploy.test_infrastructure import TestInfrastructure
 
 async def totals_projector(pool: asyncpg.Pool, fail_on: int | None = None) -> Projector:
     """A read model that sums a payload field per stream; optionally fails after writing."""
-    await pool.execute("CREATE TABLE IF NOT EXISTS totals (stream_id text PRIMARY KEY,"
-                       " total bigint NOT NULL, events int NOT NULL)")
+    await pool.execute(
+        "CREATE TABLE IF NOT EXISTS totals (stream_id text PRIMARY KEY,"
+        " total bigint NOT NULL, events int NOT NULL)"
+    )
 
-    async def add(connection: asyncpg.Connection, event: EventEnvelope) -> None:
+    async def add(connection: DbConnection, event: EventEnvelope) -> None:
         await connection.execute(
             "INSERT INTO totals VALUES ($1, $2, 1) ON CONFLICT (stream_id) DO UPDATE"
             " SET total = totals.total + $2, events = totals.events + 1",
-            event.stream_id, event.payload["n"],
+            event.stream_id,
+            event.payload["n"],
         )
         if fail_on is not None and event.payload["n"] == fail_on:
             raise RuntimeError("the handler failed after writing")
@@ -67,8 +70,7 @@ async def test_a_failing_handler_leaves_neither_change_nor_checkpoint(
     with pytest.raises(RuntimeError):
         await failing.handle("t", s1_first)
     assert await rows(pool) == [("s0", 0, 1)]
-    tracked = await pool.fetchval(
-        "SELECT count(*) FROM projection_tracking WHERE stream_id = 's1'")
+    tracked = await pool.fetchval("SELECT count(*) FROM projection_tracking WHERE stream_id = 's1'")
     assert tracked == 0
     healthy = await totals_projector(pool)
     assert await healthy.handle("t", s1_first)  # delivered again, applied now

@@ -18,7 +18,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from chassis.event_store import PostgresEventStore
+from chassis.event_store import DbConnection, PostgresEventStore
 from chassis.kafka_wire import decode_event, ensure_topics, event_producer, header_value
 from chassis.projector import Projection, Projector
 from chassis.relay import Relay
@@ -51,7 +51,9 @@ async def publish_everything(relay: Relay) -> None:
 
 
 async def test_publishes_in_stream_order_with_key_and_headers(
-    store: PostgresEventStore, producer: AIOKafkaProducer, topic: str,
+    store: PostgresEventStore,
+    producer: AIOKafkaProducer,
+    topic: str,
     infrastructure: TestInfrastructure,
 ) -> None:
     for i in range(60):
@@ -73,7 +75,9 @@ async def test_publishes_in_stream_order_with_key_and_headers(
 
 
 async def test_a_new_relay_resumes_from_the_saved_position(
-    store: PostgresEventStore, producer: AIOKafkaProducer, topic: str,
+    store: PostgresEventStore,
+    producer: AIOKafkaProducer,
+    topic: str,
     infrastructure: TestInfrastructure,
 ) -> None:
     for i in range(10):
@@ -93,32 +97,57 @@ class Counting:
 
     @staticmethod
     async def create(pool: asyncpg.Pool) -> Projector:
-        await pool.execute("CREATE TABLE IF NOT EXISTS applied (event_id uuid PRIMARY KEY,"
-                           " stream_id text NOT NULL, stream_version int NOT NULL)")
+        await pool.execute(
+            "CREATE TABLE IF NOT EXISTS applied (event_id uuid PRIMARY KEY,"
+            " stream_id text NOT NULL, stream_version int NOT NULL)"
+        )
 
-        async def apply(connection: asyncpg.Connection, event: EventEnvelope) -> None:
+        async def apply(connection: DbConnection, event: EventEnvelope) -> None:
             # A plain INSERT: applying one event twice would fail loudly here.
-            await connection.execute("INSERT INTO applied VALUES ($1, $2, $3)",
-                                     event.event_id, event.stream_id, event.stream_version)
+            await connection.execute(
+                "INSERT INTO applied VALUES ($1, $2, $3)",
+                event.event_id,
+                event.stream_id,
+                event.stream_version,
+            )
 
         return Projector(pool, Projection("counting", ["applied"], {"Noted": apply}))
 
 
-def start_relay_process(database: str, bootstrap: str, topic: str, log: Path
-                        ) -> subprocess.Popen[bytes]:
+def start_relay_process(
+    database: str, bootstrap: str, topic: str, log: Path
+) -> subprocess.Popen[bytes]:
     with log.open("ab") as output:
         return subprocess.Popen(
-            [sys.executable, "-m", "chassis.relay_main", "--database-url", database,
-             "--bootstrap", bootstrap, "--topic", topic, "--name", "crashy", "--batch-size",
-             "50"],
-            cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-            stdout=output, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "chassis.relay_main",
+                "--database-url",
+                database,
+                "--bootstrap",
+                bootstrap,
+                "--topic",
+                topic,
+                "--name",
+                "crashy",
+                "--batch-size",
+                "50",
+            ],
+            cwd=REPO_ROOT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
 
 
 async def test_killed_at_random_the_relay_loses_nothing(
-    store: PostgresEventStore, pool: asyncpg.Pool, database: str, topic: str,
-    infrastructure: TestInfrastructure, tmp_path: Path,
+    store: PostgresEventStore,
+    pool: asyncpg.Pool,
+    database: str,
+    topic: str,
+    infrastructure: TestInfrastructure,
+    tmp_path: Path,
 ) -> None:
     """Writers append thousands of events while the relay is SIGKILLed at random moments and
     restarted. Every event must reach Kafka; re-sent duplicates are dropped by a projector."""
@@ -149,7 +178,7 @@ async def test_killed_at_random_the_relay_loses_nothing(
         await writing
         expected = total_streams * per_stream
         assert len(appended) == expected
-        records = await read_topic(infrastructure.kafka_bootstrap, topic, expected, timeout=60)
+        records = await read_topic(infrastructure.kafka_bootstrap, topic, expected, within=60)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -176,16 +205,22 @@ async def test_killed_at_random_the_relay_loses_nothing(
     assert sum(applied) == expected
     assert await pool.fetchval("SELECT count(*) FROM applied") == expected
     duplicates = len(events) - expected
-    print(f"\nrelay killed {kills} times; {len(events)} deliveries of {expected} events "
-          f"({duplicates} duplicates dropped) in {time.monotonic() - started:.1f} s")
+    print(
+        f"\nrelay killed {kills} times; {len(events)} deliveries of {expected} events "
+        f"({duplicates} duplicates dropped) in {time.monotonic() - started:.1f} s"
+    )
 
 
 async def test_a_crash_between_publishing_and_saving_resends_and_the_consumer_drops_it(
-    store: PostgresEventStore, pool: asyncpg.Pool, producer: AIOKafkaProducer, topic: str,
+    store: PostgresEventStore,
+    pool: asyncpg.Pool,
+    producer: AIOKafkaProducer,
+    topic: str,
     infrastructure: TestInfrastructure,
 ) -> None:
     """The one window where at-least-once shows: the broker has the batch, the position is
-    not saved yet. A real lock (reads pass, writes wait) holds the checkpoint write while the relay is stopped dead."""
+    not saved yet. A real lock (reads pass, writes wait) holds the checkpoint write while
+    the relay is stopped dead."""
     for i in range(20):
         await store.append([envelope(f"s{i % 4}", payload={"i": i})], expected_version=None)
     relay = Relay(store, producer, lambda s: [topic], name="r3", batch_size=100)

@@ -14,8 +14,15 @@ PATHWAY_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 CLIENT_REF = "c-5d41402abc4b2a76b9719d911017c592"
 
 DiscontinuationReason = Literal[
-    "employed", "studies", "work_trial", "other_service", "health", "moved", "no_contact",
-    "own_request", "other",
+    "employed",
+    "studies",
+    "work_trial",
+    "other_service",
+    "health",
+    "moved",
+    "no_contact",
+    "own_request",
+    "other",
 ]
 
 
@@ -40,14 +47,27 @@ class PathwayOpened(EventModel):
     """A counselor opened a 12-week path for a client."""
 
     schema_version: ClassVar[int] = 2
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "client_ref": CLIENT_REF, "municipality": "Forssa",
-        "unit": "Kuntouttava työtoiminta Forssa", "cohort": "2026-syksy",
-        "start_date": "2026-11-30", "counselor_ids": ["staff-3f2a"],
-        "suitability_confirmed": {"life_management": True, "digital_skills": True,
-                                  "self_assessment_ability": True,
-                                  "strong_identification": True},
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "client_ref": CLIENT_REF,
+                    "municipality": "Forssa",
+                    "unit": "Kuntouttava työtoiminta Forssa",
+                    "cohort": "2026-syksy",
+                    "start_date": "2026-11-30",
+                    "counselor_ids": ["staff-3f2a"],
+                    "suitability_confirmed": {
+                        "life_management": True,
+                        "digital_skills": True,
+                        "self_assessment_ability": True,
+                        "strong_identification": True,
+                    },
+                }
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path; also the stream id and the Kafka key.")
     client_ref: str = Field(min_length=1, description="Pseudonymous reference to the client.")
@@ -64,8 +84,13 @@ class PathwayOpened(EventModel):
 class CounselorAssigned(EventModel):
     """A counselor was added to a path, possibly replacing another."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "counselor_id": "staff-77b1", "replaces": "staff-3f2a"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"pathway_id": PATHWAY_ID, "counselor_id": "staff-77b1", "replaces": "staff-3f2a"}
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     counselor_id: str = Field(min_length=1, description="The counselor now assigned.")
@@ -75,8 +100,13 @@ class CounselorAssigned(EventModel):
 class PathwayPaused(EventModel):
     """The path was paused; its schedule moves by the length of the pause."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "paused_on": "2026-12-07", "until": "2026-12-21"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"pathway_id": PATHWAY_ID, "paused_on": "2026-12-07", "until": "2026-12-21"}
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     paused_on: date = Field(description="First day of the pause.")
@@ -86,8 +116,9 @@ class PathwayPaused(EventModel):
 class PathwayResumed(EventModel):
     """A paused path goes on."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "resumed_on": "2026-12-21"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"pathway_id": PATHWAY_ID, "resumed_on": "2026-12-21"}]}
+    )
 
     pathway_id: UUID = Field(description="The path.")
     resumed_on: date = Field(description="The day the path went on.")
@@ -96,8 +127,9 @@ class PathwayResumed(EventModel):
 class PathwayCompleted(EventModel):
     """The client completed the path."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "completed_on": "2027-02-22"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"pathway_id": PATHWAY_ID, "completed_on": "2027-02-22"}]}
+    )
 
     pathway_id: UUID = Field(description="The path.")
     completed_on: date = Field(description="The day the path was completed.")
@@ -106,8 +138,13 @@ class PathwayCompleted(EventModel):
 class PathwayDiscontinued(EventModel):
     """The path ended before completion."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "discontinued_on": "2027-01-11", "reason": "employed"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"pathway_id": PATHWAY_ID, "discontinued_on": "2027-01-11", "reason": "employed"}
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     discontinued_on: date = Field(description="The day the path ended.")
@@ -117,9 +154,17 @@ class PathwayDiscontinued(EventModel):
 class ClientDataErased(EventModel):
     """A client's identity and free text were erased from every service."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "client_ref": CLIENT_REF,
-        "erased_at": "2027-03-01T10:00:00+02:00"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "client_ref": CLIENT_REF,
+                    "erased_at": "2027-03-01T10:00:00+02:00",
+                }
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path whose client was erased.")
     client_ref: str = Field(min_length=1, description="Pseudonymous reference to the client.")

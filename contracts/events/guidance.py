@@ -18,9 +18,19 @@ MEETING_ID = "01935d5f-0000-7a00-9000-00000000beef"
 class GuidanceMeetingRequested(EventModel):
     """The client or the counselor asked for a guidance meeting."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "meeting_id": MEETING_ID, "requested_by": "client",
-        "task_id": "w02-t2", "requested_at": "2026-12-08T09:00:00+02:00"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "meeting_id": MEETING_ID,
+                    "requested_by": "client",
+                    "task_id": "w02-t2",
+                    "requested_at": "2026-12-08T09:00:00+02:00",
+                }
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     meeting_id: UUID = Field(description="The meeting.")
@@ -32,9 +42,19 @@ class GuidanceMeetingRequested(EventModel):
 class GuidanceMeetingScheduled(EventModel):
     """A guidance meeting got a time and a form."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "meeting_id": MEETING_ID,
-        "starts_at": "2026-12-10T13:00:00+02:00", "mode": "in_person", "task_ids": ["w02-t2"]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "meeting_id": MEETING_ID,
+                    "starts_at": "2026-12-10T13:00:00+02:00",
+                    "mode": "in_person",
+                    "task_ids": ["w02-t2"],
+                }
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     meeting_id: UUID = Field(description="The meeting.")
@@ -46,9 +66,18 @@ class GuidanceMeetingScheduled(EventModel):
 class GuidanceMeetingHeld(EventModel):
     """The meeting was held; meeting-required tasks it covers can complete."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "meeting_id": MEETING_ID,
-        "held_at": "2026-12-10T13:00:00+02:00", "task_ids": ["w02-t2"]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "meeting_id": MEETING_ID,
+                    "held_at": "2026-12-10T13:00:00+02:00",
+                    "task_ids": ["w02-t2"],
+                }
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     meeting_id: UUID = Field(description="The meeting.")
@@ -59,9 +88,17 @@ class GuidanceMeetingHeld(EventModel):
 class GuidanceMeetingMissed(EventModel):
     """The client did not come to the meeting."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "meeting_id": MEETING_ID,
-        "missed_at": "2026-12-10T13:00:00+02:00"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "meeting_id": MEETING_ID,
+                    "missed_at": "2026-12-10T13:00:00+02:00",
+                }
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     meeting_id: UUID = Field(description="The meeting.")
@@ -71,10 +108,20 @@ class GuidanceMeetingMissed(EventModel):
 class FeedbackGiven(EventModel):
     """The counselor gave feedback on an answer (its text is kept erasably by guidance)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "client_ref": CLIENT_REF, "answer_id": ANSWER_ID,
-        "feedback_id": "01935d60-1111-7b00-8000-000000000001", "counselor_id": "staff-3f2a",
-        "given_at": "2026-12-02T10:00:00+02:00"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "client_ref": CLIENT_REF,
+                    "answer_id": ANSWER_ID,
+                    "feedback_id": "01935d60-1111-7b00-8000-000000000001",
+                    "counselor_id": "staff-3f2a",
+                    "given_at": "2026-12-02T10:00:00+02:00",
+                }
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     client_ref: str = Field(min_length=1, description="Pseudonymous reference to the client.")
@@ -87,10 +134,20 @@ class FeedbackGiven(EventModel):
 class OutcomeRecorded(EventModel):
     """What happened after the path: at its end, and in follow-ups at 3 and 6 months."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "client_ref": CLIENT_REF, "follow_up": "3m",
-        "outcome": "work_trial", "outcome_date": "2027-04-01",
-        "recorded_at": "2027-05-20T10:00:00+03:00"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "client_ref": CLIENT_REF,
+                    "follow_up": "3m",
+                    "outcome": "work_trial",
+                    "outcome_date": "2027-04-01",
+                    "recorded_at": "2027-05-20T10:00:00+03:00",
+                }
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     client_ref: str = Field(min_length=1, description="Pseudonymous reference to the client.")

@@ -18,14 +18,26 @@ class PathwayOpenedV1(EventModel):
 
     event_type: ClassVar[str] = "PathwayOpened"
     schema_version: ClassVar[int] = 1
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "client_ref": CLIENT_REF, "municipality": "Forssa",
-        "unit": "Kuntouttava työtoiminta Forssa", "start_date": "2026-11-30",
-        "counselor_id": "staff-3f2a",
-        "suitability_confirmed": {"life_management": True, "digital_skills": True,
-                                  "self_assessment_ability": True,
-                                  "strong_identification": True},
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "client_ref": CLIENT_REF,
+                    "municipality": "Forssa",
+                    "unit": "Kuntouttava työtoiminta Forssa",
+                    "start_date": "2026-11-30",
+                    "counselor_id": "staff-3f2a",
+                    "suitability_confirmed": {
+                        "life_management": True,
+                        "digital_skills": True,
+                        "self_assessment_ability": True,
+                        "strong_identification": True,
+                    },
+                }
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     client_ref: str = Field(min_length=1, description="Pseudonymous reference to the client.")

@@ -20,9 +20,18 @@ ANSWER_ID = "01935d5e-9b1c-7e55-8a11-6b6f1e2c3d4e"
 class PlanStarted(EventModel):
     """The client's plan was made for a newly opened path."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "client_ref": CLIENT_REF, "curriculum_version": "1",
-        "start_date": "2026-11-30"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "client_ref": CLIENT_REF,
+                    "curriculum_version": "1",
+                    "start_date": "2026-11-30",
+                }
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     client_ref: str = Field(min_length=1, description="Pseudonymous reference to the client.")
@@ -33,9 +42,19 @@ class PlanStarted(EventModel):
 class WeekOpened(EventModel):
     """A week of the path opened (by the calendar, or early by the counselor)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "client_ref": CLIENT_REF, "week": 2,
-        "opened_on": "2026-12-07", "early": False}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "client_ref": CLIENT_REF,
+                    "week": 2,
+                    "opened_on": "2026-12-07",
+                    "early": False,
+                }
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     client_ref: str = Field(min_length=1, description="Pseudonymous reference to the client.")
@@ -47,10 +66,23 @@ class WeekOpened(EventModel):
 class TaskAnswered(EventModel):
     """The client answered a task, or said they could not do it and need help."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "client_ref": CLIENT_REF, "task_id": "w01-t1", "week": 1,
-        "answer_id": ANSWER_ID, "answer_length": 212, "kind": "answer", "late": False,
-        "answered_at": "2026-12-01T18:30:00+02:00"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "client_ref": CLIENT_REF,
+                    "task_id": "w01-t1",
+                    "week": 1,
+                    "answer_id": ANSWER_ID,
+                    "answer_length": 212,
+                    "kind": "answer",
+                    "late": False,
+                    "answered_at": "2026-12-01T18:30:00+02:00",
+                }
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     client_ref: str = Field(min_length=1, description="Pseudonymous reference to the client.")
@@ -68,8 +100,13 @@ class TaskAnswered(EventModel):
 class TaskCompleted(EventModel):
     """A task is complete (answered, and its guidance meeting held where one is required)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "client_ref": CLIENT_REF, "task_id": "w01-t1", "week": 1}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"pathway_id": PATHWAY_ID, "client_ref": CLIENT_REF, "task_id": "w01-t1", "week": 1}
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     client_ref: str = Field(min_length=1, description="Pseudonymous reference to the client.")
@@ -80,9 +117,19 @@ class TaskCompleted(EventModel):
 class DirectionChosen(EventModel):
     """In week 5 the client chose work or education; later tasks follow it."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "client_ref": CLIENT_REF, "direction": "work", "week": 5,
-        "chosen_at": "2026-12-29T12:00:00+02:00"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "client_ref": CLIENT_REF,
+                    "direction": "work",
+                    "week": 5,
+                    "chosen_at": "2026-12-29T12:00:00+02:00",
+                }
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     client_ref: str = Field(min_length=1, description="Pseudonymous reference to the client.")
@@ -94,10 +141,20 @@ class DirectionChosen(EventModel):
 class DirectionChanged(EventModel):
     """The direction was changed later, agreed with the counselor."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "client_ref": CLIENT_REF, "from_direction": "work",
-        "to_direction": "education", "changed_at": "2027-01-12T09:00:00+02:00",
-        "agreed_with_counselor_id": "staff-3f2a"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "client_ref": CLIENT_REF,
+                    "from_direction": "work",
+                    "to_direction": "education",
+                    "changed_at": "2027-01-12T09:00:00+02:00",
+                    "agreed_with_counselor_id": "staff-3f2a",
+                }
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     client_ref: str = Field(min_length=1, description="Pseudonymous reference to the client.")
@@ -110,10 +167,21 @@ class DirectionChanged(EventModel):
 class SelfAssessmentSubmitted(EventModel):
     """The client answered a self-assessment questionnaire at the start or the end."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "pathway_id": PATHWAY_ID, "client_ref": CLIENT_REF, "instrument_id": "digipolku-urataidot",
-        "instrument_version": "1", "phase": "baseline", "scores": {"itsetuntemus-1": 2},
-        "submitted_at": "2026-11-30T10:00:00+02:00"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "client_ref": CLIENT_REF,
+                    "instrument_id": "digipolku-urataidot",
+                    "instrument_version": "1",
+                    "phase": "baseline",
+                    "scores": {"itsetuntemus-1": 2},
+                    "submitted_at": "2026-11-30T10:00:00+02:00",
+                }
+            ]
+        }
+    )
 
     pathway_id: UUID = Field(description="The path.")
     client_ref: str = Field(min_length=1, description="Pseudonymous reference to the client.")

@@ -55,8 +55,7 @@ def test_a_new_required_field_without_default_is_caught() -> None:
 def test_a_new_optional_field_is_allowed() -> None:
     old = schema_of(TaskAnswered)
     new = copy.deepcopy(old)
-    new["properties"]["mood"] = {"anyOf": [{"type": "string"}, {"type": "null"}],
-                                 "default": None}
+    new["properties"]["mood"] = {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
     assert breaking_changes(old, new) == []
 
 

@@ -51,9 +51,15 @@ def test_events_are_frozen_and_refuse_unknown_fields(model: type[EventModel]) ->
 
 
 def envelope_for(event: EventModel) -> EventEnvelope:
-    return make_envelope(event, stream_id=str(uuid4()), stream_version=1, tenant="kanta-hame",
-                         correlation_id=uuid4(), causation_id=None,
-                         actor=Actor(role="counselor", id="staff-1"))
+    return make_envelope(
+        event,
+        stream_id=str(uuid4()),
+        stream_version=1,
+        tenant="kanta-hame",
+        correlation_id=uuid4(),
+        causation_id=None,
+        actor=Actor(role="counselor", id="staff-1"),
+    )
 
 
 def test_envelope_refuses_unknown_fields_and_naive_times() -> None:
@@ -89,8 +95,7 @@ def test_unknown_event_types_are_refused() -> None:
 
 def test_suitability_must_be_confirmed_in_the_event_itself() -> None:
     example = example_of(PathwayOpened)
-    example["suitability_confirmed"] = {**example["suitability_confirmed"],
-                                        "digital_skills": False}
+    example["suitability_confirmed"] = {**example["suitability_confirmed"], "digital_skills": False}
     with pytest.raises(ValidationError):
         PathwayOpened.model_validate(example)
 

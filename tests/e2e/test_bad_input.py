@@ -33,16 +33,25 @@ def caseload_size(system: RunningSystem, counselor: Person) -> int:
 
 
 def test_malformed_json_is_a_400_in_finnish(system: RunningSystem, counselor: Person) -> None:
-    response = httpx.post(f"{system.urls['enrolment']}/pathways", content=b'{"municipality": ',
-                          headers={**counselor.headers, "Content-Type": "application/json"})
+    response = httpx.post(
+        f"{system.urls['enrolment']}/pathways",
+        content=b'{"municipality": ',
+        headers={**counselor.headers, "Content-Type": "application/json"},
+    )
     body = assert_problem(response, 400, "error.malformed_json")
     assert body["detail"] == "Pyynnön sisältö ei ole kelvollista JSONia."
 
 
 def test_swedish_is_available(system: RunningSystem, counselor: Person) -> None:
-    response = httpx.post(f"{system.urls['enrolment']}/pathways", content=b"{",
-                          headers={**counselor.headers, "Content-Type": "application/json",
-                                   "Accept-Language": "sv-FI,sv;q=0.9"})
+    response = httpx.post(
+        f"{system.urls['enrolment']}/pathways",
+        content=b"{",
+        headers={
+            **counselor.headers,
+            "Content-Type": "application/json",
+            "Accept-Language": "sv-FI,sv;q=0.9",
+        },
+    )
     body = assert_problem(response, 400, "error.malformed_json")
     assert body["detail"] == "Begärans innehåll är inte giltig JSON."
 
@@ -52,8 +61,9 @@ def test_unknown_field_and_wrong_type_name_the_fields(
 ) -> None:
     client = identities.client()
     body = open_path_body(client, shoe_size=43, start_date="ensi maanantaina")
-    response = httpx.post(f"{system.urls['enrolment']}/pathways", json=body,
-                          headers=counselor.headers)
+    response = httpx.post(
+        f"{system.urls['enrolment']}/pathways", json=body, headers=counselor.headers
+    )
     problem = assert_problem(response, 422, "error.validation")
     assert "shoe_size" in str(problem["detail"]) and "start_date" in str(problem["detail"])
 
@@ -61,58 +71,79 @@ def test_unknown_field_and_wrong_type_name_the_fields(
 def test_unconfirmed_suitability_is_refused_in_finnish(
     system: RunningSystem, counselor: Person, identities: IdentityFactory
 ) -> None:
-    body = open_path_body(identities.client(), suitability={
-        "life_management": True, "digital_skills": True,
-        "self_assessment_ability": False, "strong_identification": True,
-    })
-    response = httpx.post(f"{system.urls['enrolment']}/pathways", json=body,
-                          headers=counselor.headers)
+    body = open_path_body(
+        identities.client(),
+        suitability={
+            "life_management": True,
+            "digital_skills": True,
+            "self_assessment_ability": False,
+            "strong_identification": True,
+        },
+    )
+    response = httpx.post(
+        f"{system.urls['enrolment']}/pathways", json=body, headers=counselor.headers
+    )
     problem = assert_problem(response, 422, "enrolment.suitability_not_confirmed")
     assert "kykenee arvioimaan omaa tilannettaan" in str(problem["detail"])
     assert problem["missing"] == ["enrolment.criterion.self_assessment_ability"]
 
 
-def test_invalid_identity_code_is_refused(system: RunningSystem, counselor: Person,
-                                          identities: IdentityFactory) -> None:
+def test_invalid_identity_code_is_refused(
+    system: RunningSystem, counselor: Person, identities: IdentityFactory
+) -> None:
     client = identities.client()
     assert client.identity_code is not None
     wrong_check = client.identity_code[:-1] + ("A" if client.identity_code[-1] != "A" else "B")
     body = open_path_body(client, personal_identity_code=wrong_check)
-    response = httpx.post(f"{system.urls['enrolment']}/pathways", json=body,
-                          headers=counselor.headers)
+    response = httpx.post(
+        f"{system.urls['enrolment']}/pathways", json=body, headers=counselor.headers
+    )
     assert_problem(response, 422, "enrolment.invalid_identity_code")
 
 
 def test_unknown_path_is_404(system: RunningSystem, counselor: Person) -> None:
-    response = httpx.get(f"{system.urls['enrolment']}/pathways/{uuid4()}",
-                         headers=counselor.headers)
+    response = httpx.get(
+        f"{system.urls['enrolment']}/pathways/{uuid4()}", headers=counselor.headers
+    )
     assert_problem(response, 404, "error.not_found")
 
 
 def test_missing_or_forged_token_is_401(system: RunningSystem) -> None:
     response = httpx.get(f"{system.urls['tasks']}/me/plan")
     assert_problem(response, 401, "error.unauthorized")
-    response = httpx.get(f"{system.urls['tasks']}/me/plan",
-                         headers={"Authorization": "Bearer not.a.token"})
+    response = httpx.get(
+        f"{system.urls['tasks']}/me/plan", headers={"Authorization": "Bearer not.a.token"}
+    )
     assert_problem(response, 401, "error.unauthorized")
 
 
 def test_expired_token_says_so(system: RunningSystem, identities: IdentityFactory) -> None:
-    expired = identities.token(subject="c-x", role="client", tenant="kanta-hame",
-                               personal_identity_code="131052-308T", lifetime_seconds=-60)
-    response = httpx.get(f"{system.urls['tasks']}/me/plan",
-                         headers={"Authorization": f"Bearer {expired}"})
+    expired = identities.token(
+        subject="c-x",
+        role="client",
+        tenant="kanta-hame",
+        personal_identity_code="131052-308T",
+        lifetime_seconds=-60,
+    )
+    response = httpx.get(
+        f"{system.urls['tasks']}/me/plan", headers={"Authorization": f"Bearer {expired}"}
+    )
     assert_problem(response, 401, "error.token_expired")
 
 
 def test_client_without_strong_identification_is_refused(
     system: RunningSystem, identities: IdentityFactory
 ) -> None:
-    weak = identities.token(subject="c-y", role="client", tenant="kanta-hame",
-                            personal_identity_code="131052-308T",
-                            acr="http://ftn.ficora.fi/2017/loa1")
-    response = httpx.get(f"{system.urls['tasks']}/me/plan",
-                         headers={"Authorization": f"Bearer {weak}"})
+    weak = identities.token(
+        subject="c-y",
+        role="client",
+        tenant="kanta-hame",
+        personal_identity_code="131052-308T",
+        acr="http://ftn.ficora.fi/2017/loa1",
+    )
+    response = httpx.get(
+        f"{system.urls['tasks']}/me/plan", headers={"Authorization": f"Bearer {weak}"}
+    )
     assert_problem(response, 403, "error.weak_identification")
 
 
@@ -125,8 +156,11 @@ def test_answering_another_clients_task_is_404_and_stores_nothing(
     open_path(system, counselor, intruder)
     wait_for_plan(system, intruder)
     task_id = plan["weeks"][0]["tasks"][0]["task_id"]
-    response = httpx.post(f"{system.urls['tasks']}/pathways/{pathway_id}/tasks/{task_id}/answers",
-                          json={"text": "Tämä ei ole minun polkuni."}, headers=intruder.headers)
+    response = httpx.post(
+        f"{system.urls['tasks']}/pathways/{pathway_id}/tasks/{task_id}/answers",
+        json={"text": "Tämä ei ole minun polkuni."},
+        headers=intruder.headers,
+    )
     assert_problem(response, 404, "error.not_found")
     after = httpx.get(f"{system.urls['tasks']}/me/plan", headers=owner.headers).json()
     assert after["version"] == plan["version"]
@@ -143,18 +177,27 @@ def test_stale_expected_version_is_a_conflict_and_retry_is_idempotent(
     etag = f'"{plan["version"]}"'
     key = str(uuid4())
 
-    answered = httpx.post(f"{url}/{first}/answers", json={"text": "Ensimmäinen vastaus."},
-                          headers={**client.headers, "If-Match": etag, "Idempotency-Key": key})
+    answered = httpx.post(
+        f"{url}/{first}/answers",
+        json={"text": "Ensimmäinen vastaus."},
+        headers={**client.headers, "If-Match": etag, "Idempotency-Key": key},
+    )
     assert answered.status_code == 201, answered.text
     # The same command again (a double-clicked submit): the first result, nothing new.
-    again = httpx.post(f"{url}/{first}/answers", json={"text": "Ensimmäinen vastaus."},
-                       headers={**client.headers, "If-Match": etag, "Idempotency-Key": key})
+    again = httpx.post(
+        f"{url}/{first}/answers",
+        json={"text": "Ensimmäinen vastaus."},
+        headers={**client.headers, "If-Match": etag, "Idempotency-Key": key},
+    )
     assert again.status_code == 200, again.text
     assert again.json()["answer_id"] == answered.json()["answer_id"]
     assert again.headers["Idempotent-Replayed"] == "true"
     # Another command decided on the old version: a conflict, nothing stored.
-    stale = httpx.post(f"{url}/{second}/answers", json={"text": "Toinen vastaus."},
-                       headers={**client.headers, "If-Match": etag})
+    stale = httpx.post(
+        f"{url}/{second}/answers",
+        json={"text": "Toinen vastaus."},
+        headers={**client.headers, "If-Match": etag},
+    )
     body = assert_problem(stale, 409, "error.conflict")
     assert body["current_version"] == plan["version"] + 2  # TaskAnswered + TaskCompleted
     after = httpx.get(f"{system.urls['tasks']}/me/plan", headers=client.headers).json()
@@ -170,18 +213,30 @@ def test_overlong_and_empty_answers_are_refused(
     plan = wait_for_plan(system, client)
     task_id = plan["weeks"][0]["tasks"][0]["task_id"]
     url = f"{system.urls['tasks']}/pathways/{pathway_id}/tasks/{task_id}/answers"
-    too_long = assert_problem(httpx.post(url, json={"text": "a" * 4001}, headers=client.headers),
-                              422, "tasks.answer_too_long")
+    too_long = assert_problem(
+        httpx.post(url, json={"text": "a" * 4001}, headers=client.headers),
+        422,
+        "tasks.answer_too_long",
+    )
     assert "4000" in str(too_long["detail"])
-    assert_problem(httpx.post(url, json={"text": "   "}, headers=client.headers),
-                   422, "tasks.answer_empty")
+    assert_problem(
+        httpx.post(url, json={"text": "   "}, headers=client.headers), 422, "tasks.answer_empty"
+    )
     week_two = plan["weeks"][1]["tasks"][0]["task_id"]
-    assert_problem(httpx.post(f"{system.urls['tasks']}/pathways/{pathway_id}/tasks/{week_two}"
-                              "/answers", json={"text": "Liian aikaisin."},
-                              headers=client.headers),
-                   422, "tasks.week_not_open")
-    direction = httpx.post(f"{system.urls['tasks']}/pathways/{pathway_id}/direction",
-                           json={"direction": "education"}, headers=client.headers)
+    assert_problem(
+        httpx.post(
+            f"{system.urls['tasks']}/pathways/{pathway_id}/tasks/{week_two}/answers",
+            json={"text": "Liian aikaisin."},
+            headers=client.headers,
+        ),
+        422,
+        "tasks.week_not_open",
+    )
+    direction = httpx.post(
+        f"{system.urls['tasks']}/pathways/{pathway_id}/direction",
+        json={"direction": "education"},
+        headers=client.headers,
+    )
     assert_problem(direction, 422, "tasks.direction_not_yet")
     after = httpx.get(f"{system.urls['tasks']}/me/plan", headers=client.headers).json()
     assert after["version"] == plan["version"]

@@ -38,8 +38,9 @@ def test_open_answer_choose_shows_in_caseload_and_reporting(
         )
         assert answered.status_code == 201, answered.text
         for _ in range(4):  # the counselor opens weeks 2–5 ahead of the calendar
-            opened = httpx.post(f"{tasks}/pathways/{pathway_id}/weeks/open-next",
-                                headers=counselor.headers)
+            opened = httpx.post(
+                f"{tasks}/pathways/{pathway_id}/weeks/open-next", headers=counselor.headers
+            )
             assert opened.status_code == 200, opened.text
         chosen = httpx.post(
             f"{tasks}/pathways/{pathway_id}/direction",
@@ -49,8 +50,7 @@ def test_open_answer_choose_shows_in_caseload_and_reporting(
         assert chosen.status_code == 201, chosen.text
 
     def caseload_shows_everything() -> list[dict[str, object]] | None:
-        rows = httpx.get(f"{system.urls['guidance']}/caseload",
-                         headers=counselor.headers).json()
+        rows = httpx.get(f"{system.urls['guidance']}/caseload", headers=counselor.headers).json()
         mine = [row for row in rows if row["pathway_id"] in pathway_ids]
         done = len(mine) == 5 and all(
             row["answers"] == 1 and row["direction"] == "work" and row["current_week"] == 5
@@ -61,20 +61,24 @@ def test_open_answer_choose_shows_in_caseload_and_reporting(
     eventually(caseload_shows_everything, timeout=30, what="caseload with answers and direction")
 
     def figures_show_everything() -> dict[str, dict[str, object]] | None:
-        figures = httpx.get(f"{system.urls['reporting']}/figures",
-                            headers=manager.headers).json()
-        ok = (figures["paths_opened"]["value"] is not None
-              and figures["paths_opened"]["value"] >= 5
-              and figures["direction_work"]["value"] is not None
-              and figures["direction_work"]["value"] >= 5)
+        figures = httpx.get(f"{system.urls['reporting']}/figures", headers=manager.headers).json()
+        ok = (
+            figures["paths_opened"]["value"] is not None
+            and figures["paths_opened"]["value"] >= 5
+            and figures["direction_work"]["value"] is not None
+            and figures["direction_work"]["value"] >= 5
+        )
         return figures if ok else None
 
     eventually(figures_show_everything, timeout=30, what="reporting counts")
 
     # The correlation id of the opening request reached every consumer's log lines.
     for name in SERVICES:
-        lines = [json.loads(line) for line in system.log_of(name).read_text().splitlines()
-                 if line.startswith("{")]
+        lines = [
+            json.loads(line)
+            for line in system.log_of(name).read_text().splitlines()
+            if line.startswith("{")
+        ]
         carrying = [line for line in lines if line.get("correlation_id") == correlation_id]
         assert carrying, f"{name} logged nothing with the request's correlation id"
         if name != "enrolment":

@@ -33,8 +33,9 @@ def open_path_body(client: Person, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-def open_path(system: RunningSystem, counselor: Person, client: Person,
-              headers: dict[str, str] | None = None) -> str:
+def open_path(
+    system: RunningSystem, counselor: Person, client: Person, headers: dict[str, str] | None = None
+) -> str:
     response = httpx.post(
         f"{system.urls['enrolment']}/pathways",
         json=open_path_body(client),
@@ -47,8 +48,7 @@ def open_path(system: RunningSystem, counselor: Person, client: Person,
 
 def wait_for_plan(system: RunningSystem, client: Person) -> dict[str, Any]:
     def probe() -> dict[str, Any] | None:
-        response = httpx.get(f"{system.urls['tasks']}/me/plan", headers=client.headers,
-                             timeout=10)
+        response = httpx.get(f"{system.urls['tasks']}/me/plan", headers=client.headers, timeout=10)
         return response.json() if response.status_code == 200 else None
 
     return eventually(probe, what="the client's plan")

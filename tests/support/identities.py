@@ -43,12 +43,23 @@ class IdentityFactory:
     def client(self, tenant: str = TENANT, **extra: object) -> Person:
         number = next(self._numbers)
         code = identity_code(1 + number % 28, 1 + number % 12, 1980 + number % 20, number)
-        token = self.token(subject=f"client-{number}", role="client", tenant=tenant,
-                           personal_identity_code=code, **extra)
+        token = self.token(
+            subject=f"client-{number}",
+            role="client",
+            tenant=tenant,
+            personal_identity_code=code,
+            **extra,
+        )
         return Person(subject=f"client-{number}", token=token, identity_code=code)
 
-    def staff(self, role: str = "counselor", tenant: str = TENANT, subject: str | None = None,
-              **extra: object) -> Person:
+    def staff(
+        self,
+        role: str = "counselor",
+        tenant: str = TENANT,
+        subject: str | None = None,
+        **extra: object,
+    ) -> Person:
         name = subject or f"{role}-{next(self._numbers)}"
-        return Person(subject=name, token=self.token(subject=name, role=role, tenant=tenant,
-                                                      **extra))
+        return Person(
+            subject=name, token=self.token(subject=name, role=role, tenant=tenant, **extra)
+        )

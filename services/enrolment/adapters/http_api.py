@@ -33,7 +33,9 @@ class Suitability(BaseModel):
     life_management: bool = Field(False, description="Riittävät elämänhallintataidot.")
     digital_skills: bool = Field(False, description="Auttavat digitaidot.")
     self_assessment_ability: bool = Field(False, description="Kykenee arvioimaan tilannettaan.")
-    strong_identification: bool = Field(False, description="Mahdollisuus vahvaan tunnistautumiseen.")
+    strong_identification: bool = Field(
+        False, description="Mahdollisuus vahvaan tunnistautumiseen."
+    )
 
 
 class OpenPathwayRequest(BaseModel):

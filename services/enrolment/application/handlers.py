@@ -41,8 +41,12 @@ class EnrolmentHandlers:
         return pathway
 
     async def assign(
-        self, pathway_id: UUID, counselor_id: str, replaces: str | None,
-        principal: Principal, context: CommandContext,
+        self,
+        pathway_id: UUID,
+        counselor_id: str,
+        replaces: str | None,
+        principal: Principal,
+        context: CommandContext,
     ) -> Pathway:
         pathway = await self.load_visible(pathway_id, principal)
         events = assign_counselor(pathway, counselor_id, replaces)

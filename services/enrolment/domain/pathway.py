@@ -12,9 +12,8 @@ from datetime import date, timedelta
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel
-
 from chassis.errors import Conflict, DomainError, NotFound
+from contracts.events.base import EventModel
 from contracts.events.enrolment import (
     CounselorAssigned,
     PathwayCompleted,
@@ -54,7 +53,7 @@ class Pathway:
 
     @classmethod
     def from_history(
-        cls, pathway_id: UUID, version: int, tenant: str, events: Iterable[BaseModel]
+        cls, pathway_id: UUID, version: int, tenant: str, events: Iterable[EventModel]
     ) -> Pathway:
         pathway = cls(pathway_id, tenant=tenant)
         for event in events:
@@ -62,7 +61,7 @@ class Pathway:
         pathway.version = version
         return pathway
 
-    def apply(self, event: BaseModel) -> None:
+    def apply(self, event: EventModel) -> None:
         match event:
             case PathwayOpened():
                 self.status = "active"
@@ -101,7 +100,7 @@ class OpenPathway:
     suitability: dict[str, bool]
 
 
-def open_pathway(command: OpenPathway, today: date) -> list[BaseModel]:
+def open_pathway(command: OpenPathway, today: date) -> list[EventModel]:
     missing = [name for name in SUITABILITY_CRITERIA if not command.suitability.get(name)]
     if missing:
         raise SuitabilityNotConfirmed([f"enrolment.criterion.{name}" for name in missing])
@@ -128,13 +127,14 @@ def open_pathway(command: OpenPathway, today: date) -> list[BaseModel]:
     ]
 
 
-def assign_counselor(
-    pathway: Pathway, counselor_id: str, replaces: str | None
-) -> list[BaseModel]:
+def assign_counselor(pathway: Pathway, counselor_id: str, replaces: str | None) -> list[EventModel]:
     pathway.require_exists()
     if pathway.status in ("completed", "discontinued"):
         raise Conflict("enrolment.pathway_closed")
     if counselor_id in pathway.counselor_ids and replaces is None:
         return []
-    return [CounselorAssigned(pathway_id=pathway.pathway_id, counselor_id=counselor_id,
-                              replaces=replaces)]
+    return [
+        CounselorAssigned(
+            pathway_id=pathway.pathway_id, counselor_id=counselor_id, replaces=replaces
+        )
+    ]

@@ -24,8 +24,13 @@ TODAY = date(2026, 11, 24)
 
 def command(**overrides: object) -> OpenPathway:
     values: dict[str, object] = {
-        "pathway_id": uuid4(), "client_ref": "c-1", "municipality": "Forssa", "unit": "KTT",
-        "cohort": "2026-syksy", "start_date": TODAY, "counselor_ids": ["staff-1"],
+        "pathway_id": uuid4(),
+        "client_ref": "c-1",
+        "municipality": "Forssa",
+        "unit": "KTT",
+        "cohort": "2026-syksy",
+        "start_date": TODAY,
+        "counselor_ids": ["staff-1"],
         "suitability": dict.fromkeys(SUITABILITY_CRITERIA, True),
     }
     values.update(overrides)

@@ -7,8 +7,7 @@ a rebuild.
 
 from __future__ import annotations
 
-import asyncpg
-
+from chassis.event_store import DbConnection
 from chassis.projector import Projection
 from contracts.envelope import EventEnvelope
 from contracts.events.enrolment import CounselorAssigned, PathwayOpened
@@ -20,7 +19,7 @@ _ENSURE_ROW = (
 )
 
 
-async def _opened(connection: asyncpg.Connection, envelope: EventEnvelope) -> None:
+async def _opened(connection: DbConnection, envelope: EventEnvelope) -> None:
     event = parse_payload(envelope)
     assert isinstance(event, PathwayOpened)
     await connection.execute(_ENSURE_ROW, event.pathway_id, envelope.tenant)
@@ -29,12 +28,18 @@ async def _opened(connection: asyncpg.Connection, envelope: EventEnvelope) -> No
         " cohort = $6, start_date = $7,"
         " last_activity_at = greatest(last_activity_at, $8)"
         " WHERE pathway_id = $1",
-        event.pathway_id, event.client_ref, list(event.counselor_ids), event.municipality,
-        event.unit, event.cohort, event.start_date, envelope.occurred_at,
+        event.pathway_id,
+        event.client_ref,
+        list(event.counselor_ids),
+        event.municipality,
+        event.unit,
+        event.cohort,
+        event.start_date,
+        envelope.occurred_at,
     )
 
 
-async def _counselor(connection: asyncpg.Connection, envelope: EventEnvelope) -> None:
+async def _counselor(connection: DbConnection, envelope: EventEnvelope) -> None:
     event = parse_payload(envelope)
     assert isinstance(event, CounselorAssigned)
     await connection.execute(_ENSURE_ROW, event.pathway_id, envelope.tenant)
@@ -42,11 +47,13 @@ async def _counselor(connection: asyncpg.Connection, envelope: EventEnvelope) ->
         "UPDATE caseload SET counselor_ids ="
         " array_append(array_remove(array_remove(counselor_ids, $3), $2), $2)"
         " WHERE pathway_id = $1",
-        event.pathway_id, event.counselor_id, event.replaces,
+        event.pathway_id,
+        event.counselor_id,
+        event.replaces,
     )
 
 
-async def _answered(connection: asyncpg.Connection, envelope: EventEnvelope) -> None:
+async def _answered(connection: DbConnection, envelope: EventEnvelope) -> None:
     event = parse_payload(envelope)
     assert isinstance(event, TaskAnswered)
     await connection.execute(_ENSURE_ROW, event.pathway_id, envelope.tenant)
@@ -54,30 +61,35 @@ async def _answered(connection: asyncpg.Connection, envelope: EventEnvelope) -> 
         "UPDATE caseload SET answers = answers + $2, help_requests = help_requests + $3,"
         " client_ref = coalesce(client_ref, $4),"
         " last_activity_at = greatest(last_activity_at, $5) WHERE pathway_id = $1",
-        event.pathway_id, int(event.kind == "answer"), int(event.kind == "needs_help"),
-        event.client_ref, event.answered_at,
+        event.pathway_id,
+        int(event.kind == "answer"),
+        int(event.kind == "needs_help"),
+        event.client_ref,
+        event.answered_at,
     )
 
 
-async def _direction(connection: asyncpg.Connection, envelope: EventEnvelope) -> None:
+async def _direction(connection: DbConnection, envelope: EventEnvelope) -> None:
     event = parse_payload(envelope)
     assert isinstance(event, DirectionChosen)
     await connection.execute(_ENSURE_ROW, event.pathway_id, envelope.tenant)
     await connection.execute(
         "UPDATE caseload SET direction = $2, last_activity_at = greatest(last_activity_at, $3)"
         " WHERE pathway_id = $1",
-        event.pathway_id, event.direction, event.chosen_at,
+        event.pathway_id,
+        event.direction,
+        event.chosen_at,
     )
 
 
-async def _week_opened(connection: asyncpg.Connection, envelope: EventEnvelope) -> None:
+async def _week_opened(connection: DbConnection, envelope: EventEnvelope) -> None:
     event = parse_payload(envelope)
     assert isinstance(event, WeekOpened)
     await connection.execute(_ENSURE_ROW, event.pathway_id, envelope.tenant)
     await connection.execute(
-        "UPDATE caseload SET early_open_week = greatest(early_open_week, $2)"
-        " WHERE pathway_id = $1",
-        event.pathway_id, event.week,
+        "UPDATE caseload SET early_open_week = greatest(early_open_week, $2) WHERE pathway_id = $1",
+        event.pathway_id,
+        event.week,
     )
 
 

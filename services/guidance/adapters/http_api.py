@@ -39,7 +39,9 @@ async def caseload(request: Request, principal: Staff) -> list[CaseloadRow]:
     rows = await pool.fetch(
         "SELECT * FROM caseload WHERE tenant = $1 AND ($2 OR $3 = ANY(counselor_ids))"
         " AND start_date IS NOT NULL ORDER BY start_date, pathway_id",
-        principal.tenant, principal.role == "admin", principal.subject,
+        principal.tenant,
+        principal.role == "admin",
+        principal.subject,
     )
     today = helsinki_today()
     return [

@@ -5,8 +5,7 @@ Handlers are commuting upserts, so the two topics may interleave in any order.
 
 from __future__ import annotations
 
-import asyncpg
-
+from chassis.event_store import DbConnection
 from chassis.projector import Projection
 from contracts.envelope import EventEnvelope
 from contracts.events.enrolment import PathwayOpened
@@ -19,19 +18,22 @@ _ENSURE_ROW = (
 )
 
 
-async def _opened(connection: asyncpg.Connection, envelope: EventEnvelope) -> None:
+async def _opened(connection: DbConnection, envelope: EventEnvelope) -> None:
     event = parse_payload(envelope)
     assert isinstance(event, PathwayOpened)
     await connection.execute(_ENSURE_ROW, event.pathway_id, envelope.tenant)
     await connection.execute(
         "UPDATE report_paths SET municipality = $2, unit = $3, cohort = $4, opened_on = $5"
         " WHERE pathway_id = $1",
-        event.pathway_id, event.municipality, event.unit, event.cohort,
+        event.pathway_id,
+        event.municipality,
+        event.unit,
+        event.cohort,
         envelope.occurred_at.date(),
     )
 
 
-async def _answered(connection: asyncpg.Connection, envelope: EventEnvelope) -> None:
+async def _answered(connection: DbConnection, envelope: EventEnvelope) -> None:
     event = parse_payload(envelope)
     assert isinstance(event, TaskAnswered)
     await connection.execute(_ENSURE_ROW, event.pathway_id, envelope.tenant)
@@ -40,13 +42,14 @@ async def _answered(connection: asyncpg.Connection, envelope: EventEnvelope) -> 
     )
 
 
-async def _direction(connection: asyncpg.Connection, envelope: EventEnvelope) -> None:
+async def _direction(connection: DbConnection, envelope: EventEnvelope) -> None:
     event = parse_payload(envelope)
     assert isinstance(event, DirectionChosen)
     await connection.execute(_ENSURE_ROW, event.pathway_id, envelope.tenant)
     await connection.execute(
         "UPDATE report_paths SET direction = $2 WHERE pathway_id = $1",
-        event.pathway_id, event.direction,
+        event.pathway_id,
+        event.direction,
     )
 
 

@@ -30,8 +30,11 @@ async def figures(
     principal: Manager,
     municipality: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Figures:
-    row = await runtime_of(request).require_pool().fetchrow(
-        """
+    row = (
+        await runtime_of(request)
+        .require_pool()
+        .fetchrow(
+            """
         SELECT count(*) FILTER (WHERE opened_on IS NOT NULL) AS opened,
                count(*) FILTER (WHERE answers > 0) AS answered_clients,
                coalesce(sum(answers), 0) AS answers,
@@ -40,7 +43,9 @@ async def figures(
         FROM report_paths
         WHERE tenant = $1 AND ($2::text IS NULL OR municipality = $2)
         """,
-        principal.tenant, municipality,
+            principal.tenant,
+            municipality,
+        )
     )
     assert row is not None
     return Figures(

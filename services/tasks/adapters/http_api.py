@@ -31,8 +31,11 @@ Anyone = Annotated[Principal, Depends(current_principal)]
 class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field("", max_length=MAX_ANSWER_LENGTH * 2,
-                      description=f"The answer, at most {MAX_ANSWER_LENGTH} characters.")
+    text: str = Field(
+        "",
+        max_length=MAX_ANSWER_LENGTH * 2,
+        description=f"The answer, at most {MAX_ANSWER_LENGTH} characters.",
+    )
     kind: Literal["answer", "needs_help"] = Field(
         "answer", description="'needs_help': the client could not do it and asks for guidance."
     )
@@ -87,22 +90,29 @@ def plan_view(plan: Plan, lang: str) -> PlanView:
                 requires_meeting=task.requires_meeting,
                 answered=task.task_id in plan.answered,
                 completed=task.task_id in plan.completed,
-                late=week <= open_week and task.task_id not in plan.answered
+                late=week <= open_week
+                and task.task_id not in plan.answered
                 and plan.is_late(week, today),
             )
             for task in curriculum.tasks_of_week(week, plan.direction)
         ]
         weeks.append(WeekView(week=week, open=week <= open_week, tasks=tasks))
-    return PlanView(pathway_id=plan.pathway_id, version=plan.version,
-                    curriculum_version=plan.curriculum_version,
-                    current_week=open_week, direction=plan.direction, weeks=weeks)
+    return PlanView(
+        pathway_id=plan.pathway_id,
+        version=plan.version,
+        curriculum_version=plan.curriculum_version,
+        current_week=open_week,
+        direction=plan.direction,
+        weeks=weeks,
+    )
 
 
 @router.get("/me/plan", summary="The signed-in client's own plan")
 async def my_plan(request: Request, response: Response, principal: Client) -> PlanView:
     assert principal.client_ref is not None
-    pathway_id = await find_client_plan(runtime_of(request).require_pool(), principal.tenant,
-                                        principal.client_ref)
+    pathway_id = await find_client_plan(
+        runtime_of(request).require_pool(), principal.tenant, principal.client_ref
+    )
     if pathway_id is None:
         raise NotFound("tasks.no_plan")
     plan = await handlers(request).load_visible(pathway_id, principal)
@@ -119,16 +129,30 @@ async def get_plan(
     return plan_view(plan, request.query_params.get("lang", "fi"))
 
 
-@router.post("/pathways/{pathway_id}/tasks/{task_id}/answers",
-             status_code=status.HTTP_201_CREATED, summary="Answer a task")
+@router.post(
+    "/pathways/{pathway_id}/tasks/{task_id}/answers",
+    status_code=status.HTTP_201_CREATED,
+    summary="Answer a task",
+)
 async def answer(
-    pathway_id: UUID, task_id: str, body: AnswerRequest, request: Request,
-    response: Response, principal: Client,
+    pathway_id: UUID,
+    task_id: str,
+    body: AnswerRequest,
+    request: Request,
+    response: Response,
+    principal: Client,
 ) -> dict[str, str]:
     context = command_context(request, principal, scope=f"answer:{pathway_id}:{task_id}")
     answered = await handlers(request).answer(
-        pathway_id, task_id, body.text, body.kind, principal, context,
-        datetime.now(HELSINKI), helsinki_today(), expected_version(request),
+        pathway_id,
+        task_id,
+        body.text,
+        body.kind,
+        principal,
+        context,
+        datetime.now(HELSINKI),
+        helsinki_today(),
+        expected_version(request),
     )
     if answered.replayed:
         response.status_code = status.HTTP_200_OK
@@ -136,16 +160,28 @@ async def answer(
     return {"answer_id": str(answered.answer_id)}
 
 
-@router.post("/pathways/{pathway_id}/direction", status_code=status.HTTP_201_CREATED,
-             summary="Choose the direction in week 5")
+@router.post(
+    "/pathways/{pathway_id}/direction",
+    status_code=status.HTTP_201_CREATED,
+    summary="Choose the direction in week 5",
+)
 async def direction(
-    pathway_id: UUID, body: DirectionRequest, request: Request, response: Response,
+    pathway_id: UUID,
+    body: DirectionRequest,
+    request: Request,
+    response: Response,
     principal: Client,
 ) -> dict[str, str]:
     context = command_context(request, principal, scope=f"direction:{pathway_id}")
     replayed = await handlers(request).choose(
-        pathway_id, body.direction, body.reason, principal, context,
-        datetime.now(HELSINKI), helsinki_today(), expected_version(request),
+        pathway_id,
+        body.direction,
+        body.reason,
+        principal,
+        context,
+        datetime.now(HELSINKI),
+        helsinki_today(),
+        expected_version(request),
     )
     if replayed:
         response.status_code = status.HTTP_200_OK

@@ -8,6 +8,7 @@ from uuid import UUID
 import asyncpg
 
 from chassis.auth import Principal
+from chassis.event_store import DbConnection
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,9 @@ async def find_access(pool: asyncpg.Pool, pathway_id: UUID) -> PlanAccess | None
     )
     if row is None:
         return None
-    return PlanAccess(row["pathway_id"], row["tenant"], row["client_ref"],
-                      tuple(row["counselor_ids"]))
+    return PlanAccess(
+        row["pathway_id"], row["tenant"], row["client_ref"], tuple(row["counselor_ids"])
+    )
 
 
 async def find_client_plan(pool: asyncpg.Pool, tenant: str, client_ref: str) -> UUID | None:
@@ -51,7 +53,7 @@ async def find_client_plan(pool: asyncpg.Pool, tenant: str, client_ref: str) -> 
 
 
 async def record_access(
-    connection: asyncpg.Connection,
+    connection: DbConnection,
     pathway_id: UUID,
     tenant: str,
     client_ref: str,
@@ -60,14 +62,18 @@ async def record_access(
     await connection.execute(
         "INSERT INTO plan_access (pathway_id, tenant, client_ref, counselor_ids)"
         " VALUES ($1, $2, $3, $4) ON CONFLICT (pathway_id) DO NOTHING",
-        pathway_id, tenant, client_ref, counselor_ids,
+        pathway_id,
+        tenant,
+        client_ref,
+        counselor_ids,
     )
 
 
 async def set_counselors(
-    connection: asyncpg.Connection, pathway_id: UUID, counselor_ids: list[str]
+    connection: DbConnection, pathway_id: UUID, counselor_ids: list[str]
 ) -> None:
     await connection.execute(
         "UPDATE plan_access SET counselor_ids = $2 WHERE pathway_id = $1",
-        pathway_id, counselor_ids,
+        pathway_id,
+        counselor_ids,
     )

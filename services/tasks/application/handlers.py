@@ -43,10 +43,16 @@ class TasksHandlers:
         events = start_plan(plan, opened.client_ref, CURRENT_VERSION, opened.start_date)
         async with self._pool.acquire() as connection, connection.transaction():
             if events:
-                await self._streams.append(str(opened.pathway_id), plan.version, events,
-                                           context, connection)
-            await record_access(connection, opened.pathway_id, context.tenant,
-                                opened.client_ref, list(opened.counselor_ids))
+                await self._streams.append(
+                    str(opened.pathway_id), plan.version, events, context, connection
+                )
+            await record_access(
+                connection,
+                opened.pathway_id,
+                context.tenant,
+                opened.client_ref,
+                list(opened.counselor_ids),
+            )
 
     async def load_visible(self, pathway_id: UUID, principal: Principal) -> Plan:
         """The plan, if the caller may see it; otherwise as if it did not exist."""
@@ -56,8 +62,15 @@ class TasksHandlers:
         return await self._load(pathway_id)
 
     async def answer(
-        self, pathway_id: UUID, task_id: str, text: str, kind: str,
-        principal: Principal, context: CommandContext, now: datetime, today: date,
+        self,
+        pathway_id: UUID,
+        task_id: str,
+        text: str,
+        kind: str,
+        principal: Principal,
+        context: CommandContext,
+        now: datetime,
+        today: date,
         expected_version: int | None = None,
     ) -> Answered:
         plan = await self.load_visible(pathway_id, principal)
@@ -65,29 +78,39 @@ class TasksHandlers:
             raise NotFound("error.not_found")
         previous = await self._streams.previous_result(context)
         if previous is not None:
-            return Answered(await self._answer_id_at(previous.stream_id, previous.first_version),
-                            True)
+            return Answered(
+                await self._answer_id_at(previous.stream_id, previous.first_version), True
+            )
         check_expected_version(str(pathway_id), expected_version, plan.version)
         curriculum = load_curriculum(plan.curriculum_version)
         answer_id = uuid7()
         events = answer_task(plan, curriculum, task_id, answer_id, text, kind, now, today)
         async with self._pool.acquire() as connection, connection.transaction():
-            result = await self._streams.append(str(pathway_id), plan.version, events, context,
-                                                connection)
+            result = await self._streams.append(
+                str(pathway_id), plan.version, events, context, connection
+            )
             if not result.replayed:
                 await connection.execute(
                     "INSERT INTO answer_texts (answer_id, pathway_id, task_id, body)"
                     " VALUES ($1, $2, $3, $4)",
-                    answer_id, pathway_id, task_id, text.strip(),
+                    answer_id,
+                    pathway_id,
+                    task_id,
+                    text.strip(),
                 )
         if result.replayed:
-            return Answered(await self._answer_id_at(result.stream_id, result.first_version),
-                            True)
+            return Answered(await self._answer_id_at(result.stream_id, result.first_version), True)
         return Answered(answer_id, False)
 
     async def choose(
-        self, pathway_id: UUID, direction: Direction, reason: str,
-        principal: Principal, context: CommandContext, now: datetime, today: date,
+        self,
+        pathway_id: UUID,
+        direction: Direction,
+        reason: str,
+        principal: Principal,
+        context: CommandContext,
+        now: datetime,
+        today: date,
         expected_version: int | None = None,
     ) -> bool:
         plan = await self.load_visible(pathway_id, principal)
@@ -98,13 +121,16 @@ class TasksHandlers:
         check_expected_version(str(pathway_id), expected_version, plan.version)
         events = choose_direction(plan, direction, now, today)
         async with self._pool.acquire() as connection, connection.transaction():
-            result = await self._streams.append(str(pathway_id), plan.version, events, context,
-                                                connection)
+            result = await self._streams.append(
+                str(pathway_id), plan.version, events, context, connection
+            )
             if not result.replayed and reason.strip():
                 await connection.execute(
                     "INSERT INTO direction_reasons (pathway_id, direction, body)"
                     " VALUES ($1, $2, $3)",
-                    pathway_id, direction, reason.strip(),
+                    pathway_id,
+                    direction,
+                    reason.strip(),
                 )
         return result.replayed
 

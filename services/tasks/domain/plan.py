@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import BaseModel
-
 from chassis.errors import Conflict, DomainError, NotFound
+from contracts.events.base import EventModel
 from contracts.events.tasks import (
     DirectionChosen,
     PlanStarted,
@@ -40,14 +39,14 @@ class Plan:
     direction: Direction | None = None
 
     @classmethod
-    def from_history(cls, pathway_id: UUID, version: int, events: Iterable[BaseModel]) -> Plan:
+    def from_history(cls, pathway_id: UUID, version: int, events: Iterable[EventModel]) -> Plan:
         plan = cls(pathway_id)
         for event in events:
             plan.apply(event)
         plan.version = version
         return plan
 
-    def apply(self, event: BaseModel) -> None:
+    def apply(self, event: EventModel) -> None:
         match event:
             case PlanStarted():
                 self.client_ref = event.client_ref
@@ -80,11 +79,17 @@ class Plan:
 
 def start_plan(
     plan: Plan, client_ref: str, curriculum_version: str, start_date: date
-) -> list[BaseModel]:
+) -> list[EventModel]:
     if plan.started:
         return []
-    return [PlanStarted(pathway_id=plan.pathway_id, client_ref=client_ref,
-                        curriculum_version=curriculum_version, start_date=start_date)]
+    return [
+        PlanStarted(
+            pathway_id=plan.pathway_id,
+            client_ref=client_ref,
+            curriculum_version=curriculum_version,
+            start_date=start_date,
+        )
+    ]
 
 
 def answer_task(
@@ -96,7 +101,7 @@ def answer_task(
     kind: str,
     now: datetime,
     today: date,
-) -> list[BaseModel]:
+) -> list[EventModel]:
     if not plan.started:
         raise NotFound("error.not_found")
     task = curriculum.task(task_id)
@@ -113,7 +118,7 @@ def answer_task(
         raise DomainError("tasks.answer_too_long", limit=MAX_ANSWER_LENGTH, length=len(text))
     if task_id in plan.answered:
         raise Conflict("tasks.already_answered")
-    events: list[BaseModel] = [
+    events: list[EventModel] = [
         TaskAnswered(
             pathway_id=plan.pathway_id,
             client_ref=plan.client_ref,
@@ -128,30 +133,50 @@ def answer_task(
     ]
     # A task that needs a guidance meeting completes only when the meeting is held.
     if kind == "answer" and not task.requires_meeting:
-        events.append(TaskCompleted(pathway_id=plan.pathway_id, client_ref=plan.client_ref,
-                                    task_id=task_id, week=task.week))
+        events.append(
+            TaskCompleted(
+                pathway_id=plan.pathway_id,
+                client_ref=plan.client_ref,
+                task_id=task_id,
+                week=task.week,
+            )
+        )
     return events
 
 
 def choose_direction(
     plan: Plan, direction: Direction, now: datetime, today: date
-) -> list[BaseModel]:
+) -> list[EventModel]:
     if not plan.started:
         raise NotFound("error.not_found")
     if plan.direction is not None:
         raise Conflict("tasks.direction_already_chosen")
     if plan.open_week(today) < DIRECTION_WEEK:
         raise DomainError("tasks.direction_not_yet", week=DIRECTION_WEEK)
-    return [DirectionChosen(pathway_id=plan.pathway_id, client_ref=plan.client_ref,
-                            direction=direction, week=DIRECTION_WEEK, chosen_at=now)]
+    return [
+        DirectionChosen(
+            pathway_id=plan.pathway_id,
+            client_ref=plan.client_ref,
+            direction=direction,
+            week=DIRECTION_WEEK,
+            chosen_at=now,
+        )
+    ]
 
 
-def open_next_week(plan: Plan, today: date) -> list[BaseModel]:
+def open_next_week(plan: Plan, today: date) -> list[EventModel]:
     """The counselor opens the next week ahead of the calendar."""
     if not plan.started:
         raise NotFound("error.not_found")
     week = plan.open_week(today) + 1
     if week > WEEKS:
         raise DomainError("tasks.all_weeks_open")
-    return [WeekOpened(pathway_id=plan.pathway_id, client_ref=plan.client_ref, week=week,
-                       opened_on=today, early=True)]
+    return [
+        WeekOpened(
+            pathway_id=plan.pathway_id,
+            client_ref=plan.client_ref,
+            week=week,
+            opened_on=today,
+            early=True,
+        )
+    ]

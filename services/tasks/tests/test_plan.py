@@ -8,8 +8,10 @@ from uuid import uuid4
 import pytest
 
 from chassis.errors import Conflict, DomainError, NotFound
+from contracts.events.base import EventModel
 from contracts.events.tasks import DirectionChosen, TaskAnswered, TaskCompleted, WeekOpened
 from services.tasks.adapters.curriculum_files import load_curriculum
+from services.tasks.domain.curriculum import Direction
 from services.tasks.domain.plan import (
     MAX_ANSWER_LENGTH,
     Plan,
@@ -32,9 +34,9 @@ def started_plan() -> Plan:
     return plan
 
 
-def apply_all(plan: Plan, events: list[object]) -> None:
+def apply_all(plan: Plan, events: list[EventModel]) -> None:
     for event in events:
-        plan.apply(event)  # type: ignore[arg-type]
+        plan.apply(event)
 
 
 def test_week_n_opens_on_start_plus_seven_times_n_minus_one() -> None:
@@ -59,8 +61,9 @@ def test_a_meeting_task_waits_for_the_meeting() -> None:
     plan = started_plan()
     apply_all(plan, open_next_week(plan, START))
     meeting_task = next(t for t in CURRICULUM.tasks if t.requires_meeting)
-    events = answer_task(plan, CURRICULUM, meeting_task.task_id, uuid4(), "Vastaus", "answer",
-                         NOW, START)
+    events = answer_task(
+        plan, CURRICULUM, meeting_task.task_id, uuid4(), "Vastaus", "answer", NOW, START
+    )
     assert [type(e) for e in events] == [TaskAnswered]
 
 
@@ -74,8 +77,7 @@ def test_asking_for_help_is_not_a_failure_and_not_a_completion() -> None:
 def test_late_answers_are_marked_late_but_accepted() -> None:
     plan = started_plan()
     late_day = START + timedelta(days=20)
-    events = answer_task(plan, CURRICULUM, "w01-t1", uuid4(), "Myöhässä", "answer", NOW,
-                         late_day)
+    events = answer_task(plan, CURRICULUM, "w01-t1", uuid4(), "Myöhässä", "answer", NOW, late_day)
     assert isinstance(events[0], TaskAnswered) and events[0].late
 
 
@@ -91,8 +93,7 @@ def test_empty_and_overlong_answers_are_refused(text: str, code: str) -> None:
 
 def test_a_week_not_yet_open_cannot_be_answered() -> None:
     with pytest.raises(DomainError) as refused:
-        answer_task(started_plan(), CURRICULUM, "w02-t1", uuid4(), "Aikaisin", "answer", NOW,
-                    START)
+        answer_task(started_plan(), CURRICULUM, "w02-t1", uuid4(), "Aikaisin", "answer", NOW, START)
     assert refused.value.code == "tasks.week_not_open"
 
 
@@ -147,6 +148,7 @@ def test_the_counselor_opens_weeks_early_up_to_twelve() -> None:
 
 
 def test_placeholder_curriculum_gives_each_direction_tasks_every_week() -> None:
+    directions: tuple[Direction, ...] = ("work", "education")
     for week in range(1, 13):
-        for direction in ("work", "education"):
-            assert 2 <= len(CURRICULUM.tasks_of_week(week, direction)) <= 3  # type: ignore[arg-type]
+        for direction in directions:
+            assert 2 <= len(CURRICULUM.tasks_of_week(week, direction)) <= 3
