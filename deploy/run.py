@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from deploy.demo_data import COUNSELOR, seed
 from deploy.local_stack import StackError
 from deploy.system import REPO_ROOT, SERVICES, start_system
 
@@ -17,6 +18,8 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_sigterm)
+    # Explicitly: a shell that starts us in the background hands SIGINT over ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     log_dir = REPO_ROOT / ".stack" / "logs"
     started = time.monotonic()
     print(
@@ -32,8 +35,11 @@ def main() -> int:
     except KeyboardInterrupt:
         return 130
     try:
+        print("Adding demo data…", flush=True)
+        answers = seed(system)
         elapsed = time.monotonic() - started
         print(f"\nDigipolku is up in {elapsed:.1f} s. Every service answers /healthz and /readyz.")
+        print(f"Demo: counselor {COUNSELOR} has 6 paths, {answers} with an answer.")
         for name in SERVICES:
             url = system.urls[name]
             print(f"  {name:<10} {url}   API docs {url}/docs   AsyncAPI {url}/asyncapi")

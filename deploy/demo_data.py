@@ -1,0 +1,87 @@
+"""A few demo paths for `make run`, created through the services' public APIs.
+
+Counselor `ohjaaja-demo` opens six paths in three municipalities; most clients answer their
+first task. (The cohort simulator replaces this with a realistic population.)
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from uuid import uuid4
+
+import httpx
+
+from deploy.system import RunningSystem
+
+TENANT = "kanta-hame"
+COUNSELOR = "ohjaaja-demo"
+CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+MUNICIPALITIES = ("Forssa", "Jokioinen", "Tammela")
+
+
+def _identity_code(number: int) -> str:
+    base, individual = f"{(number % 28) + 1:02d}0{(number % 9) + 1}85", f"{200 + number:03d}"
+    return f"{base}-{individual}{CHECK_CHARACTERS[int(base + individual) % 31]}"
+
+
+def _token(client: httpx.Client, issuer: str, **claims: object) -> dict[str, str]:
+    response = client.post(f"{issuer}/dev/token", json={"tenant": TENANT, **claims})
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def seed(system: RunningSystem, paths: int = 6) -> int:
+    """Open `paths` demo paths; returns how many answers were written."""
+    answers = 0
+    with httpx.Client(timeout=30) as client:
+        counselor = _token(client, system.issuer_url, subject=COUNSELOR, role="counselor")
+        for number in range(paths):
+            code = _identity_code(number)
+            opened = client.post(
+                f"{system.urls['enrolment']}/pathways",
+                headers={**counselor, "Idempotency-Key": f"demo-{number}"},
+                json={
+                    "personal_identity_code": code,
+                    "municipality": MUNICIPALITIES[number % len(MUNICIPALITIES)],
+                    "unit": "Kuntouttava työtoiminta",
+                    "cohort": "demo",
+                    "start_date": date.today().isoformat(),
+                    "suitability": {
+                        "life_management": True,
+                        "digital_skills": True,
+                        "self_assessment_ability": True,
+                        "strong_identification": True,
+                    },
+                },
+            )
+            opened.raise_for_status()
+            if number % 3 == 2:
+                continue  # not every client has started yet
+            pathway_id = opened.json()["pathway_id"]
+            client_headers = _token(
+                client,
+                system.issuer_url,
+                subject=f"demo-{number}",
+                role="client",
+                personal_identity_code=code,
+            )
+            answers += _answer_first_task(client, system, pathway_id, client_headers)
+    return answers
+
+
+def _answer_first_task(
+    client: httpx.Client, system: RunningSystem, pathway_id: str, headers: dict[str, str]
+) -> int:
+    for _ in range(100):  # the plan appears once tasks has consumed PathwayOpened
+        plan = client.get(f"{system.urls['tasks']}/pathways/{pathway_id}/plan", headers=headers)
+        if plan.status_code == 200:
+            task_id = plan.json()["weeks"][0]["tasks"][0]["task_id"]
+            answered = client.post(
+                f"{system.urls['tasks']}/pathways/{pathway_id}/tasks/{task_id}/answers",
+                headers={**headers, "Idempotency-Key": str(uuid4())},
+                json={"text": "Pidän ulkotöistä ja olen täsmällinen."},
+            )
+            return 1 if answered.status_code == 201 else 0
+        time.sleep(0.1)
+    return 0
