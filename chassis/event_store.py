@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -68,6 +68,27 @@ class AppendResult:
     last_version: int
     # True when the idempotency key was seen before: nothing new was stored.
     replayed: bool
+
+
+class EventStore(Protocol):
+    """What every event store backend promises (see chassis/tests/test_event_store.py)."""
+
+    async def append(
+        self,
+        envelopes: Sequence[EventEnvelope],
+        *,
+        expected_version: int | None,
+        idempotency_key: str | None = None,
+        connection: DbConnection | None = None,
+    ) -> AppendResult: ...
+
+    async def recorded_result(self, idempotency_key: str) -> AppendResult | None: ...
+
+    async def read_stream(self, stream_id: str, after_version: int = 0) -> list[StoredEvent]: ...
+
+    async def read_all(self, after: GlobalPosition, limit: int = 1000) -> list[StoredEvent]: ...
+
+    async def stream_version(self, stream_id: str) -> int: ...
 
 
 async def init_connection(connection: DbConnection) -> None:

@@ -5,8 +5,10 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from chassis.event_store import PostgresEventStore, create_pool
+from chassis.event_store import EventStore, PostgresEventStore, create_pool
+from chassis.memory_store import InMemoryEventStore
 from chassis.migrate import upgrade_async
+from contracts.upcasting import upcast
 from deploy.test_infrastructure import TestInfrastructure
 
 
@@ -27,4 +29,14 @@ async def pool(database: str) -> AsyncIterator[asyncpg.Pool]:
 
 @pytest.fixture
 def store(pool: asyncpg.Pool) -> PostgresEventStore:
+    """The PostgreSQL store (for tests that need its transactions or the broker)."""
     return PostgresEventStore(pool)
+
+
+@pytest.fixture(params=["postgres", "memory"])
+def any_store(request: pytest.FixtureRequest) -> EventStore:
+    """Every backend, for the behaviour the store contract promises."""
+    if request.param == "memory":
+        return InMemoryEventStore(upcast)
+    pool = request.getfixturevalue("pool")
+    return PostgresEventStore(pool, upcast)

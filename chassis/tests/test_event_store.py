@@ -1,4 +1,5 @@
-"""The event store's behaviour, against a real PostgreSQL."""
+"""The event store's behaviour: one suite for every backend (`any_store`), and the
+PostgreSQL-only part that needs real transactions (slow commits, rollbacks)."""
 
 from __future__ import annotations
 
@@ -11,86 +12,89 @@ import pytest
 
 from chassis.event_store import (
     ConcurrencyConflict,
+    EventStore,
     GlobalPosition,
     PostgresEventStore,
     StoredEvent,
 )
 from chassis.tests.factories import envelope
+from contracts.events.enrolment import PathwayOpened
+from contracts.registry import parse_payload
 
 
-async def read_everything(store: PostgresEventStore) -> list[StoredEvent]:
+async def read_everything(store: EventStore) -> list[StoredEvent]:
     return await store.read_all(GlobalPosition.start(), limit=1_000_000)
 
 
-async def test_append_numbers_the_stream_and_reads_it_back(store: PostgresEventStore) -> None:
-    result = await store.append(
+async def test_append_numbers_the_stream_and_reads_it_back(any_store: EventStore) -> None:
+    result = await any_store.append(
         [envelope("s1", payload={"n": 1}), envelope("s1", payload={"n": 2})], expected_version=0
     )
     assert (result.first_version, result.last_version, result.replayed) == (1, 2, False)
-    events = await store.read_stream("s1")
+    events = await any_store.read_stream("s1")
     assert [e.envelope.stream_version for e in events] == [1, 2]
     assert [e.envelope.payload for e in events] == [{"n": 1}, {"n": 2}]
-    assert await store.stream_version("s1") == 2
+    assert await any_store.stream_version("s1") == 2
 
 
 async def test_stale_expected_version_is_a_conflict_and_stores_nothing(
-    store: PostgresEventStore,
+    any_store: EventStore,
 ) -> None:
-    await store.append([envelope("s1")], expected_version=0)
+    await any_store.append([envelope("s1")], expected_version=0)
     with pytest.raises(ConcurrencyConflict) as raised:
-        await store.append([envelope("s1"), envelope("s1")], expected_version=0)
+        await any_store.append([envelope("s1"), envelope("s1")], expected_version=0)
     assert raised.value.actual == 1
     with pytest.raises(ConcurrencyConflict):
-        await store.append([envelope("s1")], expected_version=5)
-    assert await store.stream_version("s1") == 1
+        await any_store.append([envelope("s1")], expected_version=5)
+    assert await any_store.stream_version("s1") == 1
 
 
 async def test_racing_appends_at_the_same_version_let_exactly_one_win(
-    store: PostgresEventStore,
+    any_store: EventStore,
 ) -> None:
     outcomes = await asyncio.gather(
-        *(store.append([envelope("race")], expected_version=0) for _ in range(8)),
+        *(any_store.append([envelope("race")], expected_version=0) for _ in range(8)),
         return_exceptions=True,
     )
     winners = [o for o in outcomes if not isinstance(o, BaseException)]
     assert len(winners) == 1
     assert all(isinstance(o, ConcurrencyConflict) for o in outcomes if o not in winners)
-    assert await store.stream_version("race") == 1
+    assert await any_store.stream_version("race") == 1
 
 
 async def test_idempotency_key_makes_a_retry_return_the_first_result(
-    store: PostgresEventStore,
+    any_store: EventStore,
 ) -> None:
-    first = await store.append(
+    first = await any_store.append(
         [envelope("s1"), envelope("s1")], expected_version=0, idempotency_key="open-1"
     )
     assert not first.replayed
     # The retry even names another stream (a command that generates a new id per attempt).
-    retry = await store.append([envelope("s2")], expected_version=0, idempotency_key="open-1")
+    retry = await any_store.append([envelope("s2")], expected_version=0, idempotency_key="open-1")
     assert retry.replayed
     assert (retry.stream_id, retry.first_version, retry.last_version) == ("s1", 1, 2)
-    assert len(await read_everything(store)) == 2
+    assert len(await read_everything(any_store)) == 2
 
 
-async def test_concurrent_retries_with_one_key_store_once(store: PostgresEventStore) -> None:
+async def test_concurrent_retries_with_one_key_store_once(any_store: EventStore) -> None:
     results = await asyncio.gather(
         *(
-            store.append([envelope(f"s{i}")], expected_version=0, idempotency_key="k")
+            any_store.append([envelope(f"s{i}")], expected_version=0, idempotency_key="k")
             for i in range(6)
         )
     )
     assert sum(not r.replayed for r in results) == 1
     assert len({(r.stream_id, r.last_version) for r in results}) == 1
-    assert len(await read_everything(store)) == 1
+    assert len(await read_everything(any_store)) == 1
 
 
 async def test_a_failed_append_leaves_no_idempotency_key_behind(
-    store: PostgresEventStore,
+    any_store: EventStore,
 ) -> None:
-    await store.append([envelope("s1")], expected_version=0)
+    await any_store.append([envelope("s1")], expected_version=0)
     with pytest.raises(ConcurrencyConflict):
-        await store.append([envelope("s1")], expected_version=0, idempotency_key="k")
-    retried = await store.append([envelope("s1")], expected_version=1, idempotency_key="k")
+        await any_store.append([envelope("s1")], expected_version=0, idempotency_key="k")
+    retried = await any_store.append([envelope("s1")], expected_version=1, idempotency_key="k")
     assert not retried.replayed and retried.last_version == 2
 
 
@@ -105,12 +109,12 @@ async def test_append_inside_a_rolled_back_transaction_leaves_nothing(
     assert await read_everything(store) == []
 
 
-async def test_read_all_pages_in_global_order(store: PostgresEventStore) -> None:
+async def test_read_all_pages_in_global_order(any_store: EventStore) -> None:
     for i in range(25):
-        await store.append([envelope(f"s{i % 3}", payload={"i": i})], expected_version=None)
+        await any_store.append([envelope(f"s{i % 3}", payload={"i": i})], expected_version=None)
     seen: list[int] = []
     position = GlobalPosition.start()
-    while page := await store.read_all(position, limit=7):
+    while page := await any_store.read_all(position, limit=7):
         seen += [e.envelope.payload["i"] for e in page]
         position = page[-1].position
     assert seen == list(range(25))
@@ -202,3 +206,32 @@ async def test_concurrent_writers_with_slow_commits_and_rollbacks_skip_nothing(
     assert rolled_back and committed
     positions = [e.position for e in seen]
     assert positions == sorted(positions)
+
+
+async def test_an_old_event_version_is_upcast_on_read(any_store: EventStore) -> None:
+    """A real PathwayOpened v1 (one counselor, no cohort) reads back as v2."""
+    v1 = {
+        "pathway_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "client_ref": "c-1",
+        "municipality": "Forssa",
+        "unit": "KTT",
+        "start_date": "2026-11-30",
+        "counselor_id": "staff-1",
+        "suitability_confirmed": dict.fromkeys(
+            [
+                "life_management",
+                "digital_skills",
+                "self_assessment_ability",
+                "strong_identification",
+            ],
+            True,
+        ),
+    }
+    old = envelope("p1", event_type="PathwayOpened", payload=v1, schema_version=1)
+    await any_store.append([old], expected_version=0)
+    for read in (await any_store.read_stream("p1"), await read_everything(any_store)):
+        upcast = read[0].envelope
+        assert upcast.schema_version == 2
+        assert upcast.payload["counselor_ids"] == ["staff-1"]
+        assert "counselor_id" not in upcast.payload
+        assert isinstance(parse_payload(upcast), PathwayOpened)
