@@ -12,16 +12,32 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import asyncpg
 
 from chassis.event_store import DbConnection
 from chassis.logs import get_logger
 from contracts.envelope import EventEnvelope
+from contracts.events.base import EventModel
+from contracts.registry import parse_payload
 
 log = get_logger(__name__)
 
 Handler = Callable[[DbConnection, EventEnvelope], Awaitable[None]]
+E = TypeVar("E", bound=EventModel)
+TypedHandler = Callable[[DbConnection, EventEnvelope, E], Awaitable[None]]
+
+
+def typed(model: type[E], apply: TypedHandler[E]) -> tuple[str, Handler]:
+    """A handler entry that receives the event parsed (and upcast) as its model."""
+
+    async def handler(connection: DbConnection, envelope: EventEnvelope) -> None:
+        event = parse_payload(envelope)
+        assert isinstance(event, model), f"{envelope.event_type} is not {model.__name__}"
+        await apply(connection, envelope, event)
+
+    return model.event_type, handler
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from chassis.i18n import Catalogue
 from chassis.kafka_wire import CORRELATION_HEADER, ensure_topics, event_producer, header_value
 from chassis.logs import configure_logging, correlation_scope, get_logger, parse_correlation_id
 from chassis.migrate import upgrade_async
+from chassis.projector import Projection, Projector
 from chassis.relay import Relay, TopicChooser
 from chassis.settings import ServiceSettings
 from contracts.envelope import EventEnvelope
@@ -44,6 +45,7 @@ class ServiceRuntime:
     verifier: TokenVerifier
     pool: asyncpg.Pool | None = None
     store: PostgresEventStore | None = None
+    projectors: list[Projector] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def require_pool(self) -> asyncpg.Pool:
@@ -72,6 +74,9 @@ class ServiceSpec:
     published_topics: Sequence[str] = ()
     # Topics consumed by the service's one consumer group, and what it does with an event.
     subscribes: Sequence[str] = ()
+    # Read models kept from the subscribed topics; each event goes to every one of them.
+    projections: Sequence[Projection] = ()
+    # Anything else done with a consumed event (a policy that issues a command).
     on_event: EventHandler | None = None
     upcaster: Upcaster | None = None
     on_startup: Sequence[StartupHook] = ()
@@ -106,6 +111,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         topics = {*spec.published_topics, *spec.subscribes}
         if topics:
             await ensure_topics(settings.kafka_bootstrap, topics)
+        runtime.projectors = [Projector(runtime.pool, p) for p in spec.projections]
         for hook in spec.on_startup:
             await hook(runtime)
         relay_task, stop_relay, producer = await _start_relay(spec, runtime)
@@ -135,8 +141,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             title=f"{topic}:publish",
             description=f"Events of the {spec.name} context, published by its relay.",
         )
-    if spec.subscribes and spec.on_event is not None:
-        _subscribe(kafka, spec, runtime, spec.on_event)
+    if spec.subscribes:
+        _subscribe(kafka, spec, runtime)
 
     app = FastAPI(title=spec.title, description=spec.description, version="0.1.0")
     app.state.runtime = runtime
@@ -175,9 +181,7 @@ async def _start_relay(
     return asyncio.create_task(relay.run(stop), name=f"{spec.name}-relay"), stop, producer
 
 
-def _subscribe(
-    kafka: KafkaRouter, spec: ServiceSpec, runtime: ServiceRuntime, handler: EventHandler
-) -> None:
+def _subscribe(kafka: KafkaRouter, spec: ServiceSpec, runtime: ServiceRuntime) -> None:
     @kafka.subscriber(
         *spec.subscribes,
         group_id=spec.name,
@@ -193,7 +197,10 @@ def _subscribe(
             correlation_id, event_type=event.event_type, event_id=str(event.event_id)
         ):
             try:
-                await handler(runtime, topic, event)
+                for projector in runtime.projectors:
+                    await projector.handle(topic, event)
+                if spec.on_event is not None:
+                    await spec.on_event(runtime, topic, event)
             except Exception:
                 # The message is not acknowledged and comes again; pause so that a message
                 # that keeps failing does not spin the consumer.

@@ -6,18 +6,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from chassis.projector import Projector
-from chassis.service import ServiceRuntime, ServiceSpec, create_app
+from chassis.service import ServiceSpec, create_app
 from contracts.topics import ENROLMENT_EVENTS, TASKS_EVENTS
 from services.guidance.adapters.caseload_projection import CASELOAD
-from services.guidance.adapters.consumer import on_event
 from services.guidance.adapters.http_api import router
 
 HERE = Path(__file__).parent
-
-
-async def _projectors(runtime: ServiceRuntime) -> None:
-    runtime.extras["caseload"] = Projector(runtime.require_pool(), CASELOAD)
 
 
 SPEC = ServiceSpec(
@@ -28,8 +22,7 @@ SPEC = ServiceSpec(
     migrations=HERE / "migrations",
     translations=HERE / "translations",
     subscribes=[ENROLMENT_EVENTS, TASKS_EVENTS],
-    on_event=on_event,
-    on_startup=[_projectors],
+    projections=[CASELOAD],
 )
 
 

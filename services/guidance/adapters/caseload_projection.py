@@ -7,22 +7,26 @@ a rebuild.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from chassis.event_store import DbConnection
-from chassis.projector import Projection
+from chassis.projector import Projection, typed
 from contracts.envelope import EventEnvelope
 from contracts.events.enrolment import CounselorAssigned, PathwayOpened
 from contracts.events.tasks import DirectionChosen, TaskAnswered, WeekOpened
-from contracts.registry import parse_payload
-
-_ENSURE_ROW = (
-    "INSERT INTO caseload (pathway_id, tenant) VALUES ($1, $2) ON CONFLICT (pathway_id) DO NOTHING"
-)
 
 
-async def _opened(connection: DbConnection, envelope: EventEnvelope) -> None:
-    event = parse_payload(envelope)
-    assert isinstance(event, PathwayOpened)
-    await connection.execute(_ENSURE_ROW, event.pathway_id, envelope.tenant)
+async def _ensure_row(connection: DbConnection, pathway_id: UUID, tenant: str) -> None:
+    await connection.execute(
+        "INSERT INTO caseload (pathway_id, tenant) VALUES ($1, $2)"
+        " ON CONFLICT (pathway_id) DO NOTHING",
+        pathway_id,
+        tenant,
+    )
+
+
+async def _opened(connection: DbConnection, envelope: EventEnvelope, event: PathwayOpened) -> None:
+    await _ensure_row(connection, event.pathway_id, envelope.tenant)
     await connection.execute(
         "UPDATE caseload SET client_ref = $2, counselor_ids = $3, municipality = $4, unit = $5,"
         " cohort = $6, start_date = $7,"
@@ -39,10 +43,10 @@ async def _opened(connection: DbConnection, envelope: EventEnvelope) -> None:
     )
 
 
-async def _counselor(connection: DbConnection, envelope: EventEnvelope) -> None:
-    event = parse_payload(envelope)
-    assert isinstance(event, CounselorAssigned)
-    await connection.execute(_ENSURE_ROW, event.pathway_id, envelope.tenant)
+async def _counselor(
+    connection: DbConnection, envelope: EventEnvelope, event: CounselorAssigned
+) -> None:
+    await _ensure_row(connection, event.pathway_id, envelope.tenant)
     await connection.execute(
         "UPDATE caseload SET counselor_ids ="
         " array_append(array_remove(array_remove(counselor_ids, $3), $2), $2)"
@@ -53,10 +57,8 @@ async def _counselor(connection: DbConnection, envelope: EventEnvelope) -> None:
     )
 
 
-async def _answered(connection: DbConnection, envelope: EventEnvelope) -> None:
-    event = parse_payload(envelope)
-    assert isinstance(event, TaskAnswered)
-    await connection.execute(_ENSURE_ROW, event.pathway_id, envelope.tenant)
+async def _answered(connection: DbConnection, envelope: EventEnvelope, event: TaskAnswered) -> None:
+    await _ensure_row(connection, event.pathway_id, envelope.tenant)
     await connection.execute(
         "UPDATE caseload SET answers = answers + $2, help_requests = help_requests + $3,"
         " client_ref = coalesce(client_ref, $4),"
@@ -69,10 +71,10 @@ async def _answered(connection: DbConnection, envelope: EventEnvelope) -> None:
     )
 
 
-async def _direction(connection: DbConnection, envelope: EventEnvelope) -> None:
-    event = parse_payload(envelope)
-    assert isinstance(event, DirectionChosen)
-    await connection.execute(_ENSURE_ROW, event.pathway_id, envelope.tenant)
+async def _direction(
+    connection: DbConnection, envelope: EventEnvelope, event: DirectionChosen
+) -> None:
+    await _ensure_row(connection, event.pathway_id, envelope.tenant)
     await connection.execute(
         "UPDATE caseload SET direction = $2, last_activity_at = greatest(last_activity_at, $3)"
         " WHERE pathway_id = $1",
@@ -82,10 +84,10 @@ async def _direction(connection: DbConnection, envelope: EventEnvelope) -> None:
     )
 
 
-async def _week_opened(connection: DbConnection, envelope: EventEnvelope) -> None:
-    event = parse_payload(envelope)
-    assert isinstance(event, WeekOpened)
-    await connection.execute(_ENSURE_ROW, event.pathway_id, envelope.tenant)
+async def _week_opened(
+    connection: DbConnection, envelope: EventEnvelope, event: WeekOpened
+) -> None:
+    await _ensure_row(connection, event.pathway_id, envelope.tenant)
     await connection.execute(
         "UPDATE caseload SET early_open_week = greatest(early_open_week, $2) WHERE pathway_id = $1",
         event.pathway_id,
@@ -96,11 +98,13 @@ async def _week_opened(connection: DbConnection, envelope: EventEnvelope) -> Non
 CASELOAD = Projection(
     name="caseload",
     tables=["caseload"],
-    handlers={
-        "PathwayOpened": _opened,
-        "CounselorAssigned": _counselor,
-        "TaskAnswered": _answered,
-        "DirectionChosen": _direction,
-        "WeekOpened": _week_opened,
-    },
+    handlers=dict(
+        [
+            typed(PathwayOpened, _opened),
+            typed(CounselorAssigned, _counselor),
+            typed(TaskAnswered, _answered),
+            typed(DirectionChosen, _direction),
+            typed(WeekOpened, _week_opened),
+        ]
+    ),
 )
