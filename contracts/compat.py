@@ -1,53 +1,114 @@
 """`python -m contracts.compat`: fail when a model would break an existing consumer.
 
 Backward-transitive: the current model of each event must read every committed version of
-it, not only the last. A version that an upcaster chain lifts to the current one is checked by
-upcasting its examples and validating them against the current model.
+it, not only the last one.
+
+- A committed version with no upcaster from it (the current version included) is compared
+  field by field with `breaking_changes(committed, current)`.
+- A committed older version with an upcaster chain is checked through the chain: its
+  committed examples and two payloads generated from its schema (required fields only, every
+  field) are upcast and must reach the current version and validate against the current model.
+- The committed envelope schema is compared field by field with the current envelope.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from contracts.envelope import EventEnvelope
+from contracts.events.base import EventModel
 from contracts.registry import CURRENT
 from contracts.schema_compat import breaking_changes
-from contracts.schema_files import committed_versions
-from contracts.upcasting import has_upcaster, upcast
+from contracts.schema_files import SCHEMA_DIR, committed_envelope, committed_versions
+from contracts.schema_samples import UnsupportedSchema, samples
+from contracts.upcasting import UPCASTERS, Upcaster
+
+Schema = dict[str, Any]
 
 
-def problems_for(event_type: str, versions: dict[int, dict[str, Any]]) -> list[str]:
-    model = CURRENT.get(event_type)
+def problems_for(
+    event_type: str,
+    versions: dict[int, Schema],
+    *,
+    models: Mapping[str, type[EventModel]] = CURRENT,
+    upcasters: Upcaster = UPCASTERS,
+) -> list[str]:
+    """Why the current model of `event_type` cannot read some committed version of it."""
+    model = models.get(event_type)
     if model is None:
-        return [f"{event_type}: committed schemas exist but no model reads them any more"]
+        return [f"{event_type}: committed schemas exist but no current model reads them"]
+    current_version = model.schema_version
     current = model.model_json_schema()
     problems: list[str] = []
     for version, committed in sorted(versions.items()):
-        label = f"{event_type} v{version} → v{model.schema_version}"
-        if version > model.schema_version:
+        label = f"{event_type} v{version} → v{current_version}"
+        if version > current_version:
             problems.append(f"{label}: the model is older than a committed schema")
-        elif version < model.schema_version and has_upcaster(event_type, version):
-            for example in committed.get("examples", []):
-                lifted_version, lifted = upcast(event_type, version, example)
-                try:
-                    if lifted_version != model.schema_version:
-                        raise ValueError(f"upcasters stop at v{lifted_version}")
-                    model.model_validate(lifted)
-                except (ValidationError, ValueError) as exc:
-                    problems.append(f"{label}: upcast example is not readable: {exc}")
+        elif version < current_version and upcasters.has(event_type, version):
+            problems += _through_upcasters(label, event_type, version, committed, model, upcasters)
         else:
             problems += [f"{label}: {p}" for p in breaking_changes(committed, current)]
     return problems
 
 
-def all_problems() -> list[str]:
-    return [
-        p
-        for event_type, versions in committed_versions().items()
-        for p in problems_for(event_type, versions)
+def _through_upcasters(
+    label: str,
+    event_type: str,
+    version: int,
+    committed: Schema,
+    model: type[EventModel],
+    upcasters: Upcaster,
+) -> list[str]:
+    payloads: list[tuple[str, dict[str, Any]]] = [
+        (f"committed example {i + 1}", example)
+        for i, example in enumerate(committed.get("examples", []))
     ]
+    problems: list[str] = []
+    try:
+        generated = samples(committed)
+        payloads += [
+            ("generated minimal sample", generated[0]),
+            ("generated full sample", generated[1]),
+        ]
+    except UnsupportedSchema as exc:
+        problems.append(f"{label}: cannot generate a sample of the committed schema: {exc}")
+    if not payloads:
+        problems.append(f"{label}: nothing to upcast: the committed schema has no example")
+    for name, payload in payloads:
+        reached, lifted = upcasters.upcast(event_type, version, payload)
+        if reached != model.schema_version:
+            problems.append(f"{label}: upcaster chain stops at v{reached}")
+            break
+        try:
+            model.model_validate(lifted)
+        except ValidationError as exc:
+            for error in exc.errors():
+                field = ".".join(str(part) for part in error["loc"]) or "(root)"
+                problems.append(f"{label}: {field}: upcast {name} refused: {error['msg']}")
+    return problems
+
+
+def envelope_problems(committed: Schema | None) -> list[str]:
+    """Why the current envelope cannot read envelopes written with the committed schema."""
+    if committed is None:
+        return []
+    current = EventEnvelope.model_json_schema()
+    return [f"envelope v1: {p}" for p in breaking_changes(committed, current)]
+
+
+def all_problems(schema_dir: Path = SCHEMA_DIR) -> list[str]:
+    """Every breaking change of the current models against every committed schema."""
+    events = [
+        problem
+        for event_type, versions in committed_versions(schema_dir).items()
+        for problem in problems_for(event_type, versions)
+    ]
+    return envelope_problems(committed_envelope(schema_dir)) + events
 
 
 def main() -> int:
@@ -56,14 +117,14 @@ def main() -> int:
         print(f"BREAKING {problem}", file=sys.stderr)
     if problems:
         print(
-            f"{len(problems)} breaking change(s): bump schema_version and add an upcaster "
-            "instead of changing a published event.",
+            f"{len(problems)} breaking change(s): a published event changes only by a new "
+            "schema_version plus an upcaster (contracts/upcasting.py), never in place.",
             file=sys.stderr,
         )
         return 1
     print(
-        f"contracts: {len(committed_versions())} events compatible with every committed "
-        "schema version"
+        f"contracts: {len(committed_versions())} events and the envelope compatible with "
+        "every committed schema version"
     )
     return 0
 

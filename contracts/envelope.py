@@ -2,12 +2,12 @@
 
 The envelope is the same for every event; `payload` holds the event's own fields, which are
 validated against the model registered for `event_type` and `schema_version`
-(see `contracts.registry`).
+(see `contracts.registry`). Unknown fields and naive datetimes are refused.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -79,6 +79,5 @@ class EventEnvelope(BaseModel):
 
 
 def utc_now() -> datetime:
-    from datetime import UTC
-
+    """The current time as an aware UTC datetime (what `occurred_at` needs)."""
     return datetime.now(UTC)

@@ -1,4 +1,9 @@
-"""Which model reads which event, and how a decided event becomes an envelope."""
+"""Which model reads which event, and how a decided event becomes an envelope.
+
+`ALL_EVENTS` lists the current model of every event; `CURRENT` maps event_type to it.
+`LEGACY_EVENTS` holds earlier versions, kept only so their schemas stay exportable: old stored
+payloads are read by upcasting them (`contracts.upcasting`) and validating the current model.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +41,8 @@ ALL_EVENTS: tuple[type[EventModel], ...] = (
 LEGACY_EVENTS: tuple[type[EventModel], ...] = (PathwayOpenedV1,)
 
 CURRENT: dict[str, type[EventModel]] = {model.event_type: model for model in ALL_EVENTS}
+if len(CURRENT) != len(ALL_EVENTS):  # pragma: no cover - a programming error at import
+    raise RuntimeError("two current event models share one event_type")
 
 
 class UnknownEvent(ValueError):
@@ -43,13 +50,20 @@ class UnknownEvent(ValueError):
 
 
 def parse_payload(envelope: EventEnvelope) -> EventModel:
-    """The envelope's payload as the current model of its type, upcast first."""
+    """The envelope's payload as the current model of its type, upcast first.
+
+    Raises `UnknownEvent` for an unknown event type or a version no upcaster chain lifts to
+    the current one, and pydantic's `ValidationError` for a payload that does not validate.
+    """
     model = CURRENT.get(envelope.event_type)
     if model is None:
         raise UnknownEvent(envelope.event_type)
     version, payload = upcast(envelope.event_type, envelope.schema_version, envelope.payload)
     if version != model.schema_version:
-        raise UnknownEvent(f"{envelope.event_type} v{envelope.schema_version}")
+        raise UnknownEvent(
+            f"{envelope.event_type} v{envelope.schema_version} cannot be read as "
+            f"v{model.schema_version}"
+        )
     return model.model_validate(payload)
 
 
@@ -64,6 +78,10 @@ def make_envelope(
     actor: Actor,
     occurred_at: datetime | None = None,
 ) -> EventEnvelope:
+    """Wrap a decided event for the store; `occurred_at` defaults to now (UTC).
+
+    The Kafka key is `stream_id`, which in Digipolku is the pathway id.
+    """
     return EventEnvelope(
         event_type=event.event_type,
         schema_version=event.schema_version,

@@ -32,14 +32,14 @@ class SuitabilityConfirmation(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     life_management: Literal[True] = Field(
-        description="Riittävät elämänhallintataidot (sufficient life-management skills)."
+        description="Sufficient life-management skills (riittävät elämänhallintataidot)."
     )
-    digital_skills: Literal[True] = Field(description="Auttavat digitaidot (basic digital skills).")
+    digital_skills: Literal[True] = Field(description="Basic digital skills (auttavat digitaidot).")
     self_assessment_ability: Literal[True] = Field(
-        description="Kykenee arvioimaan omaa tilannettaan (can assess their own situation)."
+        description="Can assess their own situation (kykenee arvioimaan omaa tilannettaan)."
     )
     strong_identification: Literal[True] = Field(
-        description="Mahdollisuus vahvaan tunnistautumiseen (can use strong identification)."
+        description="Can use strong electronic identification (vahva tunnistautuminen)."
     )
 
 

@@ -153,7 +153,7 @@ class OutcomeRecorded(EventModel):
     client_ref: str = Field(min_length=1, description="Pseudonymous reference to the client.")
     follow_up: Literal["end", "3m", "6m"] = Field(description="Which follow-up.")
     outcome: Literal["employed", "work_trial", "studies", "other_service", "none"] = Field(
-        description="työllistyminen, työkokeilu, opinnot, muu palvelu, ei vielä."
+        description="Employed, work trial, studies, another service, or none yet."
     )
     outcome_date: date = Field(description="When the outcome began.")
     recorded_at: AwareDatetime = Field(description="When it was recorded.")

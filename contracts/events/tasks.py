@@ -133,7 +133,7 @@ class DirectionChosen(EventModel):
 
     pathway_id: UUID = Field(description="The path.")
     client_ref: str = Field(min_length=1, description="Pseudonymous reference to the client.")
-    direction: Direction = Field(description="työelämä (work) or koulutus (education).")
+    direction: Direction = Field(description="Work (työelämä) or education (koulutus).")
     week: Week = Field(description="The week of the choice (5).")
     chosen_at: AwareDatetime = Field(description="When the choice was made.")
 

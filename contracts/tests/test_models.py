@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from typing import Any
 from uuid import uuid4
@@ -13,7 +14,8 @@ from contracts.envelope import Actor, EventEnvelope
 from contracts.events.base import EventModel
 from contracts.events.enrolment import PathwayOpened
 from contracts.events.legacy import PathwayOpenedV1
-from contracts.registry import ALL_EVENTS, UnknownEvent, make_envelope, parse_payload
+from contracts.events.tasks import SelfAssessmentSubmitted, TaskAnswered
+from contracts.registry import ALL_EVENTS, CURRENT, UnknownEvent, make_envelope, parse_payload
 from contracts.topics import public_topic
 from contracts.upcasting import NO_COHORT
 
@@ -23,7 +25,7 @@ def example_of(model: type[EventModel]) -> dict[str, Any]:
     assert isinstance(extra, dict), f"{model.__name__} has no example"
     examples = extra["examples"]
     assert isinstance(examples, list) and examples
-    example = examples[0]
+    example = copy.deepcopy(examples[0])  # never hand out the model's own example to mutate
     assert isinstance(example, dict)
     return example
 
@@ -34,10 +36,67 @@ def test_every_event_has_a_valid_example_that_round_trips(model: type[EventModel
     assert model.model_validate_json(event.model_dump_json()) == event
 
 
-@pytest.mark.parametrize("model", ALL_EVENTS, ids=lambda m: m.__name__)
+def _properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every property of the schema and of its nested definitions."""
+    found = list(schema.get("properties", {}).items())
+    for definition in schema.get("$defs", {}).values():
+        found += _properties(definition)
+    return found
+
+
+@pytest.mark.parametrize("model", (*ALL_EVENTS, PathwayOpenedV1), ids=lambda m: m.__name__)
 def test_every_field_is_documented(model: type[EventModel]) -> None:
     undocumented = [name for name, field in model.model_fields.items() if not field.description]
     assert undocumented == []
+    schema = model.model_json_schema()
+    assert [name for name, prop in _properties(schema) if not prop.get("description")] == []
+
+
+# Names that would mean free text or identity travels in an event; both are kept erasably
+# by the owning service, and events carry ids and lengths only.
+FORBIDDEN_FIELD_WORDS = (
+    "text",
+    "note",
+    "comment",
+    "message",
+    "feedback_body",
+    "name",
+    "email",
+    "phone",
+    "address",
+    "hetu",
+    "ssn",
+    "identity_code",
+    "reason_text",
+)
+
+
+@pytest.mark.parametrize("model", ALL_EVENTS, ids=lambda m: m.__name__)
+def test_no_free_text_or_identity_in_events(model: type[EventModel]) -> None:
+    names = [name for name, _ in _properties(model.model_json_schema())]
+    assert [n for n in names if any(word in n for word in FORBIDDEN_FIELD_WORDS)] == []
+
+
+def test_event_types_are_unique_and_versions_declared() -> None:
+    assert len(CURRENT) == len(ALL_EVENTS)
+    for model in ALL_EVENTS:
+        assert model.event_type == model.__name__
+        assert model.schema_version == (2 if model is PathwayOpened else 1)
+
+
+def test_field_rules_are_enforced() -> None:
+    opened = example_of(PathwayOpened)
+    with pytest.raises(ValidationError):
+        PathwayOpened.model_validate({**opened, "counselor_ids": []})
+    answered = example_of(TaskAnswered)
+    for bad in ({"week": 13}, {"week": 0}, {"answer_length": -1}, {"kind": "essay"}):
+        with pytest.raises(ValidationError):
+            TaskAnswered.model_validate({**answered, **bad})
+    with pytest.raises(ValidationError):
+        TaskAnswered.model_validate({**answered, "answered_at": "2026-12-01T18:30:00"})
+    assessed = example_of(SelfAssessmentSubmitted)
+    with pytest.raises(ValidationError):
+        SelfAssessmentSubmitted.model_validate({**assessed, "scores": {"item": 4}})
 
 
 @pytest.mark.parametrize("model", ALL_EVENTS, ids=lambda m: m.__name__)
@@ -104,3 +163,9 @@ def test_public_topics_are_per_tenant_slugs() -> None:
     assert public_topic("kanta-hame") == "digipolku.public.kanta-hame.events"
     with pytest.raises(ValueError):
         public_topic("Kanta Häme")
+
+
+def test_a_version_no_upcaster_reaches_is_refused() -> None:
+    envelope = envelope_for(PathwayOpened.model_validate(example_of(PathwayOpened)))
+    with pytest.raises(UnknownEvent, match="cannot be read as v2"):
+        parse_payload(envelope.model_copy(update={"schema_version": 3}))
