@@ -3,11 +3,14 @@
 It keeps the same contract as PostgresEventStore (the shared behavioural suite in
 chassis/tests/test_event_store.py runs against both): per-stream versions with optimistic
 concurrency, idempotency keys, and a global order. Every append is committed at once, so the
-global order is simply the order of appends.
+global order is simply the order of appends. Stored events are deep copies, and reads hand out
+fresh copies, so a caller that mutates a payload it appended or read changes nothing stored,
+just as with a database.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,7 +58,7 @@ class InMemoryEventStore:
         for offset, envelope in enumerate(envelopes):
             position = len(self._events) + 1
             stored = StoredEvent(
-                envelope.model_copy(update={"stream_version": first + offset}),
+                envelope.model_copy(update={"stream_version": first + offset}, deep=True),
                 GlobalPosition(position, position),
             )
             stream.append(stored)
@@ -81,12 +84,11 @@ class InMemoryEventStore:
         return len(self._streams.get(stream_id, []))
 
     def _upcast_stored(self, stored: StoredEvent) -> StoredEvent:
+        """A fresh copy of a stored event, upcast as the PostgreSQL store does on read."""
         envelope = stored.envelope
         version, payload = self._upcast(
-            envelope.event_type, envelope.schema_version, envelope.payload
+            envelope.event_type, envelope.schema_version, copy.deepcopy(envelope.payload)
         )
-        if version == envelope.schema_version:
-            return stored
         return StoredEvent(
             envelope.model_copy(update={"schema_version": version, "payload": payload}),
             stored.position,

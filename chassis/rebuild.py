@@ -1,13 +1,15 @@
 """Rebuilding a projection from zero: empty its tables, replay its topics from the start.
 
 A plain consumer (no consumer group: nothing to join, no offsets to disturb) reads every
-partition from the beginning up to the end offsets it found on starting, and hands each event
-to the same Projector that serves live traffic, so the rebuilt read model is made by the very
-code that made the live one.
+partition from the beginning up to the end it found on starting, and hands each event to the
+same Projector that serves live traffic, so the rebuilt read model is made by the very code
+that made the live one. Messages produced after the start are left to the live consumer (the
+projector's stream-version tracking makes the overlap harmless).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -20,13 +22,15 @@ log = get_logger(__name__)
 
 
 async def replay_topics(
-    bootstrap: str, topics: Sequence[str], projector: Projector, quiet_ms: int = 1000
+    bootstrap: str, topics: Sequence[str], projector: Projector, give_up_after: float = 300.0
 ) -> int:
-    """Apply every event now in `topics`; returns how many messages were read.
+    """Apply every event the topics held at the start; returns how many messages were read.
 
-    It reads until every partition has passed the end offset reported at the start and no
-    message has come for `quiet_ms`. The second condition is there because Tansu answers
-    ListOffsets(latest) with a wrong, too small offset; on Kafka the first alone suffices.
+    The end of a partition is the larger of ListOffsets(latest) and the high watermark of the
+    first fetch from it. Kafka answers both alike; Tansu answers ListOffsets(latest) with the
+    base offset of the partition's last record batch plus one (too small whenever that batch
+    holds more than one record), while its fetch high watermark is right. Raises TimeoutError
+    when the ends are not reached within `give_up_after` seconds.
     """
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
@@ -44,17 +48,31 @@ async def replay_topics(
             return 0
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        reached = {tp: end[tp] == 0 for tp in partitions}
-        while True:
-            batch = await consumer.getmany(timeout_ms=quiet_ms)
-            if not batch and all(reached.values()):
-                break
-            for tp, messages in batch.items():
-                for message in messages:
-                    await projector.handle(tp.topic, decode_event(message.value))
-                    read += 1
-                reached[tp] = reached[tp] or await consumer.position(tp) >= end[tp]
+        listed = await consumer.end_offsets(partitions)
+        first = await consumer.beginning_offsets(partitions)
+        # A partition is done once its end is known and its position has reached it; the
+        # end of one that holds records is known from its first fetch.
+        ends = {tp: end for tp, end in listed.items() if first[tp] >= end}
+
+        async def finished() -> bool:
+            for tp in partitions:
+                if tp not in ends or await consumer.position(tp) < ends[tp]:
+                    return False
+            return True
+
+        async with asyncio.timeout(give_up_after):
+            while not await finished():
+                batch = await consumer.getmany(timeout_ms=500)
+                for tp, messages in batch.items():
+                    if tp not in ends:
+                        ends[tp] = max(listed[tp], consumer.highwater(tp) or 0)
+                    for message in messages:
+                        if message.offset >= ends[tp]:
+                            break
+                        await projector.handle(tp.topic, decode_event(message.value))
+                        read += 1
+                    if await consumer.position(tp) >= ends[tp]:
+                        consumer.pause(tp)  # later messages are the live consumer's
     finally:
         await consumer.stop()
     log.info("replayed", projection=projector.projection.name, messages=read)
@@ -62,5 +80,6 @@ async def replay_topics(
 
 
 async def rebuild(projector: Projector, bootstrap: str, topics: Sequence[str]) -> int:
+    """Empty the projection's tables and tracking, then replay its topics from the start."""
     await projector.reset()
     return await replay_topics(bootstrap, topics, projector)

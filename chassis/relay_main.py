@@ -2,12 +2,19 @@
 
 Services run their relay inside the service process; this entry point runs it alone, for
 operations (a relay separate from the API) and for the crash test that kills it at random.
+
+    python -m chassis.relay_main --database-url DSN --bootstrap HOST:PORT --topic T --name N
+
+A signal during start-up abandons the start; one while relaying lets the batch in flight
+finish (its position saved) and stops. Either way the exit status is 0. It logs one line on
+start and one on stop (JSON, as every service), warnings and errors, nothing per batch.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 
 from chassis.event_store import PostgresEventStore, create_pool
@@ -18,38 +25,52 @@ from chassis.relay import Relay
 
 async def run(database_url: str, bootstrap: str, topic: str, name: str, batch_size: int) -> None:
     stop = asyncio.Event()
+    main = asyncio.current_task()
+    assert main is not None
+    relaying = False
+
+    def on_signal() -> None:
+        stop.set()
+        if not relaying:
+            main.cancel()  # still connecting: nothing to finish
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     await ensure_topics(bootstrap, [topic])
-    pool = await create_pool(database_url, max_size=2)
-    producer = event_producer(bootstrap)
-    await producer.start()
+    pool = await create_pool(database_url, min_size=1, max_size=2)
     try:
-        relay = Relay(
-            PostgresEventStore(pool),
-            producer,
-            lambda stored: [topic],
-            name=name,
-            batch_size=batch_size,
-            idle_seconds=0.02,
-        )
-        await relay.run(stop)
+        producer = event_producer(bootstrap)
+        await producer.start()
+        try:
+            relay = Relay(
+                PostgresEventStore(pool),
+                producer,
+                lambda stored: [topic],
+                name=name,
+                batch_size=batch_size,
+                idle_seconds=0.02,
+            )
+            relaying = True
+            if not stop.is_set():
+                await relay.run(stop)
+        finally:
+            await producer.stop()
     finally:
-        await producer.stop()
         await pool.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--topic", required=True)
-    parser.add_argument("--name", required=True)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Publish a store's events to Kafka.")
+    parser.add_argument("--database-url", required=True, help="the store's PostgreSQL DSN")
+    parser.add_argument("--bootstrap", required=True, help="Kafka bootstrap servers")
+    parser.add_argument("--topic", required=True, help="the topic every event goes to")
+    parser.add_argument("--name", required=True, help="the relay's checkpoint name")
     parser.add_argument("--batch-size", type=int, default=200)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     configure_logging(f"relay-{args.name}")
-    asyncio.run(run(args.database_url, args.bootstrap, args.topic, args.name, args.batch_size))
+    with contextlib.suppress(asyncio.CancelledError):
+        asyncio.run(run(args.database_url, args.bootstrap, args.topic, args.name, args.batch_size))
 
 
 if __name__ == "__main__":

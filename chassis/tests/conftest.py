@@ -12,6 +12,14 @@ from contracts.upcasting import upcast
 from deploy.test_infrastructure import TestInfrastructure
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "postgres_only(reason): a store test that needs real transactions or a pool, so it"
+        " cannot run against the in-memory store",
+    )
+
+
 @pytest.fixture
 async def database(infrastructure: TestInfrastructure) -> str:
     """A fresh database with the chassis migrations applied; returns its DSN."""

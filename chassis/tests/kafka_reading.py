@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 
-async def read_topic(
-    bootstrap: str, topic: str, expected: int, within: float = 30.0
+async def read_until(
+    bootstrap: str,
+    topic: str,
+    enough: Callable[[list[ConsumerRecord]], bool],
+    within: float = 30.0,
 ) -> list[ConsumerRecord]:
-    """Every record of `topic` from the start, until `expected` have arrived (or timeout)."""
+    """Every record of `topic` from the start, until `enough(records)` holds or `within`
+    seconds have passed (the caller's assertions then tell what was missing)."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
     )
@@ -29,10 +34,17 @@ async def read_topic(
         assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)
-        while len(records) < expected and time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=300)
+        while not enough(records) and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
             for messages in batch.values():
                 records.extend(messages)
     finally:
         await consumer.stop()
     return records
+
+
+async def read_topic(
+    bootstrap: str, topic: str, expected: int, within: float = 30.0
+) -> list[ConsumerRecord]:
+    """Every record of `topic` from the start, until `expected` have arrived (or timeout)."""
+    return await read_until(bootstrap, topic, lambda records: len(records) >= expected, within)

@@ -3,10 +3,13 @@ broker restarts and rebuilds."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from uuid import uuid4
 
 import asyncpg
 import pytest
+from aiokafka import AIOKafkaConsumer
 
 from chassis.event_store import DbConnection, PostgresEventStore
 from chassis.kafka_wire import decode_event, ensure_topics, event_producer
@@ -23,15 +26,16 @@ async def totals_projector(pool: asyncpg.Pool, fail_on: int | None = None) -> Pr
     """A read model that sums a payload field per stream; optionally fails after writing."""
     await pool.execute(
         "CREATE TABLE IF NOT EXISTS totals (stream_id text PRIMARY KEY,"
-        " total bigint NOT NULL, events int NOT NULL)"
+        " total bigint NOT NULL, events int NOT NULL, last_event uuid)"
     )
 
     async def add(connection: DbConnection, event: EventEnvelope) -> None:
         await connection.execute(
-            "INSERT INTO totals VALUES ($1, $2, 1) ON CONFLICT (stream_id) DO UPDATE"
-            " SET total = totals.total + $2, events = totals.events + 1",
+            "INSERT INTO totals VALUES ($1, $2, 1, $3) ON CONFLICT (stream_id) DO UPDATE"
+            " SET total = totals.total + $2, events = totals.events + 1, last_event = $3",
             event.stream_id,
             event.payload["n"],
+            event.event_id,
         )
         if fail_on is not None and event.payload["n"] == fail_on:
             raise RuntimeError("the handler failed after writing")
@@ -42,6 +46,17 @@ async def totals_projector(pool: asyncpg.Pool, fail_on: int | None = None) -> Pr
 async def rows(pool: asyncpg.Pool) -> list[tuple[str, int, int]]:
     records = await pool.fetch("SELECT stream_id, total, events FROM totals ORDER BY stream_id")
     return [(r["stream_id"], r["total"], r["events"]) for r in records]
+
+
+async def everything(pool: asyncpg.Pool) -> dict[str, list[asyncpg.Record]]:
+    """The whole read model and its tracking rows, sorted: what a rebuild must reproduce."""
+    return {
+        "totals": await pool.fetch("SELECT * FROM totals ORDER BY stream_id"),
+        "tracking": await pool.fetch(
+            "SELECT * FROM projection_tracking WHERE projection = 'totals'"
+            " ORDER BY source, stream_id"
+        ),
+    }
 
 
 async def stored_events(store: PostgresEventStore, count: int) -> list[EventEnvelope]:
@@ -86,6 +101,22 @@ async def test_the_same_stream_from_two_sources_is_tracked_apart(
     assert await projector.handle("tasks", event.model_copy(update={"event_id": uuid4()}))
 
 
+async def publish_everything(
+    store: PostgresEventStore, bootstrap: str, topic: str, name: str, batch_size: int = 500
+) -> int:
+    """Run a relay until it is caught up; returns how many events it published."""
+    producer = event_producer(bootstrap)
+    await producer.start()
+    try:
+        relay = Relay(store, producer, lambda s: [topic], name=name, batch_size=batch_size)
+        for _ in range(1000):
+            if not await relay.publish_batch():
+                return relay.published
+        raise AssertionError("the relay never caught up")
+    finally:
+        await producer.stop()
+
+
 async def test_redelivery_after_a_broker_restart_changes_nothing(
     store: PostgresEventStore, pool: asyncpg.Pool, infrastructure: TestInfrastructure
 ) -> None:
@@ -93,49 +124,103 @@ async def test_redelivery_after_a_broker_restart_changes_nothing(
     everything again from position 0. Offsets cannot guard this; stream versions do."""
     if not infrastructure.can_restart_broker:
         pytest.skip("the container broker here cannot be restarted on the same address")
+    bootstrap = infrastructure.kafka_bootstrap
     topic = f"test.restart.{uuid4().hex[:8]}"
     projector = await totals_projector(pool)
     await stored_events(store, 30)
 
-    async def relay_and_project() -> int:
-        await ensure_topics(infrastructure.kafka_bootstrap, [topic])
-        producer = event_producer(infrastructure.kafka_bootstrap)
-        await producer.start()
-        try:
-            relay = Relay(store, producer, lambda s: [topic], name="restart")
-            while await relay.publish_batch():
-                pass
-        finally:
-            await producer.stop()
-        records = await read_topic(infrastructure.kafka_bootstrap, topic, 30)
-        return sum([await projector.handle(topic, decode_event(r.value)) for r in records])
+    async def relay_and_project() -> tuple[int, int]:
+        """Publish, read the topic back and project it; returns (applied, dropped)."""
+        await ensure_topics(bootstrap, [topic])
+        assert await publish_everything(store, bootstrap, topic, "restart") == 30
+        records = await read_topic(bootstrap, topic, 30)
+        assert len(records) == 30
+        applied = [await projector.handle(topic, decode_event(r.value)) for r in records]
+        return sum(applied), applied.count(False)
 
-    assert await relay_and_project() == 30
-    before = await rows(pool)
+    assert await relay_and_project() == (30, 0)
+    before = await everything(pool)
     infrastructure.restart_broker()
+    # The topic is gone; a rebuilt topic is the relay publishing from position 0 again.
     await pool.execute("DELETE FROM relay_checkpoints WHERE relay_name = 'restart'")
-    assert await relay_and_project() == 0  # all 30 redelivered, all dropped
-    assert await rows(pool) == before
+    assert await relay_and_project() == (0, 30)  # all 30 redelivered, all dropped
+    assert await everything(pool) == before
 
 
 async def test_rebuilding_from_zero_gives_the_live_read_model(
     store: PostgresEventStore, pool: asyncpg.Pool, infrastructure: TestInfrastructure
 ) -> None:
+    """The live read model is made by a group consumer while the relay publishes; a rebuild
+    from zero (after the read model was damaged) must make exactly the same rows."""
+    bootstrap = infrastructure.kafka_bootstrap
     topic = f"test.rebuild.{uuid4().hex[:8]}"
-    await ensure_topics(infrastructure.kafka_bootstrap, [topic])
+    await ensure_topics(bootstrap, [topic])
     projector = await totals_projector(pool)
-    await stored_events(store, 300)
-    producer = event_producer(infrastructure.kafka_bootstrap)
-    await producer.start()
+    live_consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"live-{uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await live_consumer.start()
     try:
-        relay = Relay(store, producer, lambda s: [topic], name="rebuild", batch_size=40)
-        while await relay.publish_batch():
-            pass
-    finally:
-        await producer.stop()
-    assert await replay_topics(infrastructure.kafka_bootstrap, [topic], projector) == 300
-    live = await rows(pool)
-    assert sum(events for _, _, events in live) == 300
 
-    assert await rebuild(projector, infrastructure.kafka_bootstrap, [topic]) == 300
-    assert await rows(pool) == live
+        async def write_and_publish() -> None:
+            for _ in range(3):
+                await stored_events(store, 100)
+                await publish_everything(store, bootstrap, topic, "rebuild", batch_size=40)
+
+        publishing = asyncio.create_task(write_and_publish())
+        applied = 0
+        deadline = time.monotonic() + 40
+        while applied < 300 and time.monotonic() < deadline:
+            batch = await live_consumer.getmany(timeout_ms=500)
+            for messages in batch.values():
+                for message in messages:
+                    applied += await projector.handle(topic, decode_event(message.value))
+            if batch:
+                await live_consumer.commit()
+        async with asyncio.timeout(10):
+            await publishing
+    finally:
+        await live_consumer.stop()
+    assert applied == 300
+    live = await everything(pool)
+    assert sum(row["events"] for row in live["totals"]) == 300
+
+    await pool.execute("UPDATE totals SET total = -1, last_event = NULL")
+    await pool.execute("DELETE FROM totals WHERE stream_id = 's0'")
+    assert await rebuild(projector, bootstrap, [topic]) == 300
+    assert await everything(pool) == live
+
+
+async def test_a_replay_stops_at_the_end_it_found_on_starting(
+    store: PostgresEventStore, pool: asyncpg.Pool, infrastructure: TestInfrastructure
+) -> None:
+    """Messages that arrive while a replay runs are the live consumer's: the replay reads
+    what the topics held when it started (several record batches per partition, which
+    Tansu's ListOffsets gets wrong), and ends."""
+    bootstrap = infrastructure.kafka_bootstrap
+    topic = f"test.replay.{uuid4().hex[:8]}"
+    await ensure_topics(bootstrap, [topic])
+    await stored_events(store, 60)
+    assert await publish_everything(store, bootstrap, topic, "replay", batch_size=7) == 60
+    totals = await totals_projector(pool)
+    more_written = False
+
+    async def publish_more_on_first_event(connection: DbConnection, event: EventEnvelope) -> None:
+        nonlocal more_written
+        if not more_written:
+            more_written = True
+            await stored_events(store, 30)
+            assert await publish_everything(store, bootstrap, topic, "replay") == 30
+        await totals.projection.handlers["Noted"](connection, event)
+
+    projector = Projector(
+        pool, Projection("totals", ["totals"], {"Noted": publish_more_on_first_event})
+    )
+    assert await replay_topics(bootstrap, [topic], projector) == 60
+    assert more_written
+    assert sum(row["events"] for row in (await everything(pool))["totals"]) == 60
+    assert len(await read_topic(bootstrap, topic, 90)) == 90

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -16,14 +17,15 @@ from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 
-from chassis.event_store import DbConnection, PostgresEventStore
+from chassis.event_store import DbConnection, GlobalPosition, PostgresEventStore
 from chassis.kafka_wire import decode_event, ensure_topics, event_producer, header_value
 from chassis.projector import Projection, Projector
-from chassis.relay import Relay
+from chassis.relay import Relay, RelayCheckpoints
 from chassis.tests.factories import envelope
-from chassis.tests.kafka_reading import read_topic
+from chassis.tests.kafka_reading import read_topic, read_until
+from chassis.tests.waiting import wait_for
 from contracts.envelope import EventEnvelope
 from deploy.test_infrastructure import TestInfrastructure
 
@@ -115,7 +117,7 @@ class Counting:
 
 
 def start_relay_process(
-    database: str, bootstrap: str, topic: str, log: Path
+    database: str, bootstrap: str, topic: str, log: Path, name: str = "crashy", batch: int = 10
 ) -> subprocess.Popen[bytes]:
     with log.open("ab") as output:
         return subprocess.Popen(
@@ -130,15 +132,58 @@ def start_relay_process(
                 "--topic",
                 topic,
                 "--name",
-                "crashy",
+                name,
                 "--batch-size",
-                "50",
+                str(batch),
             ],
             cwd=REPO_ROOT,
             env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
             stdout=output,
             stderr=subprocess.STDOUT,
         )
+
+
+async def stop_process(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> int:
+    """Signal the process and wait (bounded) for it to end; returns its exit status."""
+    if process.poll() is None:
+        process.send_signal(sig)
+    try:
+        return await asyncio.to_thread(process.wait, 10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        await asyncio.to_thread(process.wait, 10)
+        raise AssertionError(f"the relay ignored signal {sig} for 10 s") from None
+
+
+async def wait_until_started(log: Path, lives: int) -> None:
+    """Wait (bounded) until the log shows `lives` relay starts: signal handlers are set."""
+
+    async def started() -> bool:
+        return (await asyncio.to_thread(log.read_text)).count('"relay started"') >= lives
+
+    assert await wait_for(started, 15), f"relay life {lives} did not start within 15 s"
+
+
+async def test_relay_main_publishes_until_sigterm_and_stops_cleanly(
+    store: PostgresEventStore,
+    database: str,
+    topic: str,
+    infrastructure: TestInfrastructure,
+    tmp_path: Path,
+) -> None:
+    for i in range(20):
+        await store.append([envelope(f"s{i % 3}", payload={"i": i})], expected_version=None)
+    log = tmp_path / "relay.log"
+    process = start_relay_process(database, infrastructure.kafka_bootstrap, topic, log, "quiet")
+    try:
+        records = await read_topic(infrastructure.kafka_bootstrap, topic, 20)
+    finally:
+        status = await stop_process(process)
+    assert len(records) == 20
+    assert status == 0
+    lines = log.read_text().splitlines()
+    assert [json.loads(line)["event"] for line in lines] == ["relay started", "relay stopped"]
+    assert json.loads(lines[-1])["published"] == 20
 
 
 async def test_killed_at_random_the_relay_loses_nothing(
@@ -149,55 +194,93 @@ async def test_killed_at_random_the_relay_loses_nothing(
     infrastructure: TestInfrastructure,
     tmp_path: Path,
 ) -> None:
-    """Writers append thousands of events while the relay is SIGKILLed at random moments and
-    restarted. Every event must reach Kafka; re-sent duplicates are dropped by a projector."""
-    rng = random.Random(7)
+    """Writers append 3,000 events to 200 streams while the relay runs as its own process and
+    is SIGKILLed at seeded random moments after it starts relaying, then restarted. A consumer
+    reads the topic meanwhile. Every event must arrive, each stream's first arrivals in version
+    order; the only duplicates are re-sends of whole earlier deliveries, which a projector
+    drops."""
+    rng = random.Random(20261124)
     total_streams, per_stream = 200, 15
-    appended: list[UUID] = []
+    expected = total_streams * per_stream
+    appended: set[UUID] = set()
+    checkpoints = RelayCheckpoints(pool, "crashy")
 
     async def writer(first: int) -> None:
+        pause = random.Random(first)
         for version in range(per_stream):
             for stream in range(first, total_streams, 4):
                 batch = [envelope(f"p{stream}", payload={"v": version})]
                 await store.append(batch, expected_version=version)
-                appended.append(batch[0].event_id)
-            await asyncio.sleep(0.4)  # spread the writes over seconds of relay kills
+                appended.add(batch[0].event_id)
+            await asyncio.sleep(pause.uniform(0.3, 0.9))  # spread the writes over the kills
+
+    def everything_arrived(records: list[ConsumerRecord]) -> bool:
+        if not writing.done() or len(records) < expected:
+            return False
+        return len({decode_event(r.value).event_id for r in records}) >= expected
+
+    async def behind() -> bool:
+        """Whether the store holds events after the relay's saved position."""
+        return bool(await store.read_all(await checkpoints.load(), limit=1))
 
     started = time.monotonic()
     writing = asyncio.gather(*(writer(first) for first in range(4)))
+    reading = asyncio.create_task(
+        read_until(infrastructure.kafka_bootstrap, topic, everything_arrived, within=60)
+    )
     log = tmp_path / "relay.log"
-    kills = 0
+    kills = kills_with_backlog = 0
     process = start_relay_process(database, infrastructure.kafka_bootstrap, topic, log)
     try:
-        while not writing.done() or kills < 8:
-            await asyncio.sleep(rng.uniform(0.3, 1.5))
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=10)
+        while (not writing.done() or kills < 6) and time.monotonic() - started < 40:
+            # Let this life start relaying (its position moves), then kill it at random.
+            at_start = await checkpoints.load()
+
+            async def relaying(at_start: GlobalPosition = at_start) -> bool:
+                if await checkpoints.load() != at_start:
+                    return True
+                return writing.done() and not await behind()  # nothing left to relay
+
+            await wait_for(relaying, 15)
+            if rng.random() < 0.5:  # anywhere in its life
+                await asyncio.sleep(rng.uniform(0.0, 0.5))
+            else:  # as soon as it has events in hand: mid-batch, most likely
+                await wait_for(behind, 2, interval=0.005)
+                await asyncio.sleep(rng.uniform(0.0, 0.02))
+            kills_with_backlog += await behind()
+            assert await stop_process(process, signal.SIGKILL) == -signal.SIGKILL
             kills += 1
             process = start_relay_process(database, infrastructure.kafka_bootstrap, topic, log)
-        await writing
-        expected = total_streams * per_stream
-        assert len(appended) == expected
-        records = await read_topic(infrastructure.kafka_bootstrap, topic, expected, within=60)
+        async with asyncio.timeout(30):
+            await writing
+        records = await reading
+        await wait_until_started(log, kills + 1)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    assert kills >= 8
+        writing.cancel()
+        reading.cancel()
+        status = await stop_process(process)
+    assert status == 0, "the last relay did not stop cleanly on SIGTERM"
+    assert len(appended) == expected
+    assert kills >= 6 and kills_with_backlog >= 3, (kills, kills_with_backlog)
 
     events = [decode_event(r.value) for r in records]
-    delivered = {e.event_id for e in events}
-    assert delivered == set(appended), "an appended event never reached Kafka"
+    assert {e.event_id for e in events} == appended, "an appended event never reached Kafka"
 
+    first_delivery: dict[UUID, ConsumerRecord] = {}
     first_seen: dict[str, list[int]] = defaultdict(list)
-    seen: set[UUID] = set()
-    for event in events:
-        if event.event_id not in seen:
-            seen.add(event.event_id)
+    for record, event in zip(records, events, strict=True):
+        first = first_delivery.setdefault(event.event_id, record)
+        if first is record:
             first_seen[event.stream_id].append(event.stream_version)
+        else:  # a duplicate: the very same message again, on the same partition
+            assert (record.partition, record.key, record.value, record.headers) == (
+                first.partition,
+                first.key,
+                first.value,
+                first.headers,
+            )
+            assert record.offset > first.offset
+    assert len(first_seen) == total_streams
     assert all(v == list(range(1, per_stream + 1)) for v in first_seen.values())
 
     projector = await Counting.create(pool)
@@ -206,8 +289,9 @@ async def test_killed_at_random_the_relay_loses_nothing(
     assert await pool.fetchval("SELECT count(*) FROM applied") == expected
     duplicates = len(events) - expected
     print(
-        f"\nrelay killed {kills} times; {len(events)} deliveries of {expected} events "
-        f"({duplicates} duplicates dropped) in {time.monotonic() - started:.1f} s"
+        f"\nrelay killed {kills} times ({kills_with_backlog} with a backlog); {len(events)}"
+        f" deliveries of {expected} events ({duplicates} duplicates dropped) in"
+        f" {time.monotonic() - started:.1f} s"
     )
 
 

@@ -83,6 +83,14 @@ def upgrade() -> None:
                     p_stream_id, v_current, p_expected_version
                     USING ERRCODE = 'DP409', DETAIL = v_current::text;
             END IF;
+            -- Readers follow (tx_id, position). A transaction whose id is older than the one
+            -- that wrote the stream's head would sort its new version before that head, so
+            -- it must retry in a new transaction (a newer id), like any version conflict.
+            IF v_current > 0 AND (SELECT e.tx_id FROM events e WHERE e.stream_id = p_stream_id
+                                  AND e.stream_version = v_current) > pg_current_xact_id() THEN
+                RAISE EXCEPTION 'stream % head was written by a younger transaction',
+                    p_stream_id USING ERRCODE = 'DP409', DETAIL = v_current::text;
+            END IF;
             INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version,
                                 occurred_at, tenant, correlation_id, causation_id, actor, payload)
             SELECT e.event_id, p_stream_id, v_current + j.ord::integer, e.event_type,
@@ -92,7 +100,8 @@ def upgrade() -> None:
                  LATERAL jsonb_to_record(j.doc) AS e(
                      event_id uuid, event_type text, schema_version integer,
                      occurred_at timestamptz, tenant text, correlation_id uuid,
-                     causation_id uuid, actor jsonb, payload jsonb);
+                     causation_id uuid, actor jsonb, payload jsonb)
+            ORDER BY j.ord;
             IF p_idempotency_key IS NOT NULL THEN
                 UPDATE idempotency_keys k
                     SET first_version = v_current + 1, last_version = v_current + v_count
