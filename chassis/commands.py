@@ -17,14 +17,20 @@ MAX_IDEMPOTENCY_KEY = 200
 
 
 def command_context(
-    request: Request, principal: Principal, *, scope: str, causation_id: UUID | None = None
+    request: Request,
+    principal: Principal,
+    *,
+    scope: str,
+    causation_id: UUID | None = None,
+    key: str | None = None,
 ) -> CommandContext:
     """The context of a command sent over HTTP.
 
     The idempotency key is scoped by the command and the caller, so two callers can never
     collide on a key, nor one command's key replay another's result.
     """
-    raw_key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()[:MAX_IDEMPOTENCY_KEY]
+    # A page's form carries its key in a hidden field; an API client sends the header.
+    raw_key = (key or request.headers.get(IDEMPOTENCY_HEADER, "")).strip()[:MAX_IDEMPOTENCY_KEY]
     actor_id = principal.client_ref if principal.role == "client" else principal.subject
     assert actor_id is not None
     return CommandContext(

@@ -18,6 +18,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from faststream.kafka.fastapi import KafkaMessage, KafkaRouter
 from faststream.middlewares import AckPolicy
 
@@ -80,6 +81,8 @@ class ServiceSpec:
     on_event: EventHandler | None = None
     upcaster: Upcaster | None = None
     on_startup: Sequence[StartupHook] = ()
+    # Files served as they are under /static (the pages' stylesheet and scripts).
+    static: Path | None = None
 
 
 def runtime_of(request: Request) -> ServiceRuntime:
@@ -152,6 +155,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     app.include_router(_health_router(kafka))
     for router in spec.routers:
         app.include_router(router)
+    if spec.static is not None:
+        app.mount("/static", StaticFiles(directory=spec.static), name="static")
     return app
 
 

@@ -1,23 +1,36 @@
 """The development OpenID Connect issuer of the local stack (never in production).
 
 It stands in for the county's identity broker: it publishes its signing keys and discovery
-document and, for tests and the demo, issues tokens for demo clients and staff. It refuses to
-start unless DIGIPOLKU_ENVIRONMENT is development.
+document, runs the authorization-code flow with a sign-in page that imitates strong
+identification (Suomi.fi through a broker), and for tests and the demo issues tokens
+directly. It refuses to start unless DIGIPOLKU_ENVIRONMENT is development.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import time
 import uuid
-from typing import Any, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import FastAPI
+from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
+from stdnum.fi import hetu
 
 TEST_SUBSTANTIAL = "http://ftn.ficora.fi/2017/loatest2"
+TEST_HIGH = "http://ftn.ficora.fi/2017/loatest3"
+WEAK = "http://ftn.ficora.fi/2017/loa1"
+LEVELS = {"substantial": TEST_SUBSTANTIAL, "high": TEST_HIGH, "weak": WEAK}
+PAGES = Path(__file__).parent / "dev_issuer_pages"
+CODE_LIFETIME = 120.0
 
 
 class TokenRequest(BaseModel):
@@ -43,15 +56,38 @@ def create_app() -> FastAPI:
     public_jwk.update({"kid": kid, "use": "sig", "alg": "RS256"})
 
     app = FastAPI(title="Digipolku development issuer", version="0.1.0")
+    tenant = os.environ.get("DIGIPOLKU_DEMO_TENANT", "kanta-hame")
+    pending: dict[str, tuple[float, dict[str, Any]]] = {}
+    templates = Environment(loader=FileSystemLoader(PAGES), autoescape=select_autoescape())
+    texts = {lang: json.loads((PAGES / f"{lang}.json").read_text("utf-8")) for lang in ("fi", "sv")}
+
+    def sign(claims: dict[str, Any]) -> str:
+        return jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": kid})
+
+    def signin_page(
+        lang: str, hidden: dict[str, str], error_key: str | None = None
+    ) -> HTMLResponse:
+        lang = lang if lang in texts else "fi"
+
+        def t(key: str) -> str:
+            return str(texts[lang].get(key, key))
+
+        html = templates.get_template("signin.html").render(
+            lang=lang, t=t, hidden=hidden, error=t(error_key) if error_key else None
+        )
+        return HTMLResponse(html, status_code=400 if error_key else 200)
 
     @app.get("/.well-known/openid-configuration")
     async def discovery() -> dict[str, Any]:
         return {
             "issuer": issuer,
             "jwks_uri": f"{issuer}/jwks",
-            "token_endpoint": f"{issuer}/dev/token",
+            "authorization_endpoint": f"{issuer}/authorize",
+            "token_endpoint": f"{issuer}/token",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["pairwise"],
             "id_token_signing_alg_values_supported": ["RS256"],
-            "acr_values_supported": [TEST_SUBSTANTIAL, "http://ftn.ficora.fi/2017/loatest3"],
+            "acr_values_supported": [TEST_SUBSTANTIAL, TEST_HIGH],
         }
 
     @app.get("/jwks")
@@ -82,11 +118,92 @@ def create_app() -> FastAPI:
                 claims["given_name"] = request.name
         elif request.name:
             claims["name"] = request.name
-        encoded = jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": kid})
         return {
-            "access_token": encoded,
+            "access_token": sign(claims),
             "token_type": "Bearer",
             "expires_in": request.lifetime_seconds,
+        }
+
+    @app.get("/authorize", response_class=HTMLResponse)
+    async def authorize(
+        redirect_uri: str,
+        state: str,
+        nonce: str,
+        client_id: str = "digipolku",
+        response_type: str = "code",
+        ui_locales: str = "fi",
+    ) -> HTMLResponse:
+        hidden = {
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "nonce": nonce,
+            "client_id": client_id,
+            "ui_locales": ui_locales,
+        }
+        if response_type != "code" or not redirect_uri.startswith("http://127.0.0.1:"):
+            return signin_page(ui_locales, hidden, "issuer.invalid_request")
+        return signin_page(ui_locales, hidden)
+
+    @app.post("/authorize", response_model=None)
+    async def sign_in(
+        identity_code: Annotated[str, Form()],
+        level: Annotated[str, Form()],
+        redirect_uri: Annotated[str, Form()],
+        state: Annotated[str, Form()],
+        nonce: Annotated[str, Form()],
+        client_id: Annotated[str, Form()] = "digipolku",
+        ui_locales: Annotated[str, Form()] = "fi",
+    ) -> HTMLResponse | RedirectResponse:
+        hidden = {
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "nonce": nonce,
+            "client_id": client_id,
+            "ui_locales": ui_locales,
+        }
+        if not redirect_uri.startswith("http://127.0.0.1:") or level not in LEVELS:
+            return signin_page(ui_locales, hidden, "issuer.invalid_request")
+        if not hetu.is_valid(identity_code.strip()):
+            return signin_page(ui_locales, hidden, "issuer.invalid_code")
+        code = secrets.token_urlsafe(24)
+        now = int(time.time())
+        pending[code] = (
+            time.monotonic(),
+            {
+                "iss": issuer,
+                "aud": "digipolku",
+                "azp": client_id,
+                "iat": now,
+                "exp": now + 3600,
+                # A pairwise pseudonymous subject, as brokers give; never the identity code.
+                "sub": "pw-" + uuid.uuid5(uuid.NAMESPACE_OID, identity_code.upper()).hex[:20],
+                "role": "client",
+                "tenant": tenant,
+                "acr": LEVELS[level],
+                "nonce": nonce,
+                "personal_identity_code": hetu.compact(identity_code.strip()),
+                "redirect_uri": redirect_uri,
+            },
+        )
+        return RedirectResponse(
+            f"{redirect_uri}?{urlencode({'code': code, 'state': state})}", status_code=303
+        )
+
+    @app.post("/token")
+    async def exchange(request: Request) -> dict[str, Any]:
+        form = await request.form()
+        entry = pending.pop(str(form.get("code", "")), None)
+        if entry is None or time.monotonic() - entry[0] > CODE_LIFETIME:
+            raise HTTPException(400, "invalid_grant")
+        claims = dict(entry[1])
+        if form.get("redirect_uri") != claims.pop("redirect_uri"):
+            raise HTTPException(400, "invalid_grant")
+        token = sign(claims)
+        return {
+            "id_token": token,
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": 3600,
         }
 
     return app
