@@ -7,9 +7,11 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from chassis.service import ServiceSpec, create_app
-from contracts.topics import ENROLMENT_EVENTS, TASKS_EVENTS
+from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
+from contracts.upcasting import upcast
 from services.guidance.adapters.caseload_projection import CASELOAD
 from services.guidance.adapters.http_api import router
+from services.guidance.adapters.meetings_api import router as meetings
 
 HERE = Path(__file__).parent
 
@@ -17,10 +19,13 @@ HERE = Path(__file__).parent
 SPEC = ServiceSpec(
     name="guidance",
     title="Digipolku guidance",
-    description="The counselor's caseload, built from enrolment's and tasks' events.",
-    routers=[router],
+    description="The counselor's workspace: caseload and guidance meetings.",
+    routers=[router, meetings],
     migrations=HERE / "migrations",
     translations=HERE / "translations",
+    publishes=lambda stored: [GUIDANCE_EVENTS],
+    published_topics=[GUIDANCE_EVENTS],
+    upcaster=upcast,
     subscribes=[ENROLMENT_EVENTS, TASKS_EVENTS],
     projections=[CASELOAD],
 )
