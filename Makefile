@@ -22,8 +22,9 @@ system-packages:
 run: install system-packages
 	$(BIN)/python -m deploy.run
 
-## test: lint, the contract checks, then every test
+## test: lint, the contract checks, then every test (browser tests use Debian's Chromium)
 test: install system-packages lint
+	deploy/install_system_packages.sh chromium
 	$(BIN)/python -m contracts.export --check
 	$(BIN)/python -m contracts.compat
 	$(BIN)/python -m pytest
@@ -44,6 +45,7 @@ format: install
 ## schemas: export the event JSON Schemas into contracts/schemas
 schemas: install
 	$(BIN)/python -m contracts.export
+	$(BIN)/python -m services.tasks.adapters.curriculum_files
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -6,11 +6,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from chassis.oidc_login import login_router
 from chassis.service import ServiceSpec, create_app
-from contracts.topics import ENROLMENT_EVENTS, TASKS_EVENTS
+from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
 from contracts.upcasting import upcast
 from services.tasks.adapters.consumer import on_event
 from services.tasks.adapters.http_api import router
+from services.tasks.web.pages import refusal
+from services.tasks.web.pages import router as pages
 
 HERE = Path(__file__).parent
 
@@ -18,12 +21,13 @@ SPEC = ServiceSpec(
     name="tasks",
     title="Digipolku tasks",
     description="The client's 12-week plan: weekly tasks, answers and the direction choice.",
-    routers=[router],
+    routers=[router, pages, login_router("digipolku-tasks", refusal)],
+    static=HERE / "web" / "static",
     migrations=HERE / "migrations",
     translations=HERE / "translations",
     publishes=lambda stored: [TASKS_EVENTS],
     published_topics=[TASKS_EVENTS],
-    subscribes=[ENROLMENT_EVENTS],
+    subscribes=[ENROLMENT_EVENTS, GUIDANCE_EVENTS],
     on_event=on_event,
     upcaster=upcast,
 )

@@ -5,19 +5,19 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from contracts.topics import ENROLMENT_EVENTS, TASKS_EVENTS
+from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
 from deploy.system import SERVICES, RunningSystem
 
 CONSUMES = {
     "enrolment": [],
-    "tasks": [ENROLMENT_EVENTS],
+    "tasks": [ENROLMENT_EVENTS, GUIDANCE_EVENTS],
     "guidance": [ENROLMENT_EVENTS, TASKS_EVENTS],
     "reporting": [ENROLMENT_EVENTS, TASKS_EVENTS],
 }
 PUBLISHES = {
     "enrolment": [ENROLMENT_EVENTS],
     "tasks": [TASKS_EVENTS],
-    "guidance": [],
+    "guidance": [GUIDANCE_EVENTS],
     "reporting": [],
 }
 

@@ -6,6 +6,7 @@ from chassis.service import ServiceRuntime
 from chassis.streams import CommandContext, EventStreams
 from contracts.envelope import Actor, EventEnvelope
 from contracts.events.enrolment import CounselorAssigned, PathwayOpened
+from contracts.events.guidance import GuidanceMeetingHeld
 from contracts.registry import parse_payload
 from services.tasks.adapters.plan_access import find_access, set_counselors
 from services.tasks.application.handlers import TasksHandlers
@@ -26,6 +27,17 @@ async def on_event(runtime: ServiceRuntime, topic: str, envelope: EventEnvelope)
         )
         handlers = TasksHandlers(EventStreams(runtime.require_store()), pool)
         await handlers.start_plan_for(event, context)
+    elif isinstance(event, GuidanceMeetingHeld):
+        context = CommandContext(
+            actor=SERVICE_ACTOR,
+            tenant=envelope.tenant,
+            correlation_id=envelope.correlation_id,
+            causation_id=envelope.event_id,
+            idempotency_key=f"meeting-held:{event.meeting_id}",
+        )
+        await TasksHandlers(EventStreams(runtime.require_store()), pool).meeting_held(
+            event, context
+        )
     elif isinstance(event, CounselorAssigned):
         access = await find_access(pool, event.pathway_id)
         if access is None:

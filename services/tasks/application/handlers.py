@@ -13,17 +13,22 @@ from chassis.auth import Principal
 from chassis.errors import NotFound
 from chassis.streams import CommandContext, EventStreams, check_expected_version
 from contracts.events.enrolment import PathwayOpened
+from contracts.events.guidance import GuidanceMeetingHeld
 from contracts.events.tasks import TaskAnswered
+from services.tasks.adapters.answer_texts import store_answer
 from services.tasks.adapters.curriculum_files import CURRENT_VERSION, load_curriculum
+from services.tasks.adapters.instrument_files import load_instruments
 from services.tasks.adapters.plan_access import find_access, record_access
 from services.tasks.domain.curriculum import Direction
 from services.tasks.domain.plan import (
     Plan,
     answer_task,
     choose_direction,
+    complete_after_meeting,
     open_next_week,
     start_plan,
 )
+from services.tasks.domain.self_assessment import Phase, submit_self_assessment
 
 
 @dataclass(frozen=True)
@@ -84,20 +89,20 @@ class TasksHandlers:
         check_expected_version(str(pathway_id), expected_version, plan.version)
         curriculum = load_curriculum(plan.curriculum_version)
         answer_id = uuid7()
-        events = answer_task(plan, curriculum, task_id, answer_id, text, kind, now, today)
+        held = await self._pool.fetchval(
+            "SELECT 1 FROM held_meetings WHERE pathway_id = $1 AND task_id = $2",
+            pathway_id,
+            task_id,
+        )
+        events = answer_task(
+            plan, curriculum, task_id, answer_id, text, kind, now, today, meeting_held=bool(held)
+        )
         async with self._pool.acquire() as connection, connection.transaction():
             result = await self._streams.append(
                 str(pathway_id), plan.version, events, context, connection
             )
             if not result.replayed:
-                await connection.execute(
-                    "INSERT INTO answer_texts (answer_id, pathway_id, task_id, body)"
-                    " VALUES ($1, $2, $3, $4)",
-                    answer_id,
-                    pathway_id,
-                    task_id,
-                    text.strip(),
-                )
+                await store_answer(connection, answer_id, pathway_id, task_id, text.strip())
         if result.replayed:
             return Answered(await self._answer_id_at(result.stream_id, result.first_version), True)
         return Answered(answer_id, False)
@@ -143,6 +148,50 @@ class TasksHandlers:
         events = open_next_week(plan, today)
         await self._streams.append(str(pathway_id), plan.version, events, context)
         return plan.open_week(today) + 1
+
+    async def self_assess(
+        self,
+        pathway_id: UUID,
+        phase: Phase,
+        scores: dict[str, dict[str, int]],
+        principal: Principal,
+        context: CommandContext,
+        now: datetime,
+        today: date,
+    ) -> bool:
+        """Every instrument's answers of one phase, recorded together; True on a replay."""
+        plan = await self.load_visible(pathway_id, principal)
+        if principal.role != "client":
+            raise NotFound("error.not_found")
+        if await self._streams.previous_result(context) is not None:
+            return True
+        instruments = load_instruments()
+        events = [
+            event
+            for instrument_id, instrument in instruments.items()
+            for event in submit_self_assessment(
+                plan, instrument, phase, scores.get(instrument_id, {}), now, today
+            )
+        ]
+        result = await self._streams.append(str(pathway_id), plan.version, events, context)
+        return result.replayed
+
+    async def meeting_held(self, held: GuidanceMeetingHeld, context: CommandContext) -> None:
+        """Policy: a held meeting completes the answered tasks it covered, once."""
+        async with self._pool.acquire() as connection:
+            await connection.executemany(
+                "INSERT INTO held_meetings (pathway_id, task_id, meeting_id) VALUES ($1, $2, $3)"
+                " ON CONFLICT DO NOTHING",
+                [(held.pathway_id, task_id, held.meeting_id) for task_id in held.task_ids],
+            )
+        plan = await self._load(held.pathway_id)
+        if not plan.started:
+            return
+        events = complete_after_meeting(
+            plan, load_curriculum(plan.curriculum_version), list(held.task_ids)
+        )
+        if events:
+            await self._streams.append(str(held.pathway_id), plan.version, events, context)
 
     async def _load(self, pathway_id: UUID) -> Plan:
         stream = await self._streams.load(str(pathway_id))

@@ -16,6 +16,7 @@ from contracts.events.base import EventModel
 from contracts.events.tasks import (
     DirectionChosen,
     PlanStarted,
+    SelfAssessmentSubmitted,
     TaskAnswered,
     TaskCompleted,
     WeekOpened,
@@ -35,8 +36,12 @@ class Plan:
     start_date: date | None = None
     early_opened_week: int = 0
     answered: dict[str, UUID] = field(default_factory=dict)
+    # Tasks where the client said "I couldn't do this / I need help": they may answer later.
+    help_requested: dict[str, bool] = field(default_factory=dict)
     completed: set[str] = field(default_factory=set)
     direction: Direction | None = None
+    # (instrument id, phase) → scores given.
+    assessments: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
 
     @classmethod
     def from_history(cls, pathway_id: UUID, version: int, events: Iterable[EventModel]) -> Plan:
@@ -56,10 +61,13 @@ class Plan:
                 self.early_opened_week = max(self.early_opened_week, event.week)
             case TaskAnswered():
                 self.answered[event.task_id] = event.answer_id
+                self.help_requested[event.task_id] = event.kind == "needs_help"
             case TaskCompleted():
                 self.completed.add(event.task_id)
             case DirectionChosen():
                 self.direction = event.direction
+            case SelfAssessmentSubmitted():
+                self.assessments[(event.instrument_id, event.phase)] = dict(event.scores)
         self.version += 1
 
     @property
@@ -101,6 +109,7 @@ def answer_task(
     kind: str,
     now: datetime,
     today: date,
+    meeting_held: bool = False,
 ) -> list[EventModel]:
     if not plan.started:
         raise NotFound("error.not_found")
@@ -116,7 +125,7 @@ def answer_task(
         raise DomainError("tasks.answer_empty")
     if len(text) > MAX_ANSWER_LENGTH:
         raise DomainError("tasks.answer_too_long", limit=MAX_ANSWER_LENGTH, length=len(text))
-    if task_id in plan.answered:
+    if task_id in plan.answered and not plan.help_requested.get(task_id):
         raise Conflict("tasks.already_answered")
     events: list[EventModel] = [
         TaskAnswered(
@@ -132,7 +141,7 @@ def answer_task(
         )
     ]
     # A task that needs a guidance meeting completes only when the meeting is held.
-    if kind == "answer" and not task.requires_meeting:
+    if kind == "answer" and (not task.requires_meeting or meeting_held):
         events.append(
             TaskCompleted(
                 pathway_id=plan.pathway_id,
@@ -180,3 +189,23 @@ def open_next_week(plan: Plan, today: date) -> list[EventModel]:
             early=True,
         )
     ]
+
+
+def complete_after_meeting(
+    plan: Plan, curriculum: Curriculum, task_ids: list[str]
+) -> list[EventModel]:
+    """The meeting was held: its answered, meeting-required tasks are complete now."""
+    events: list[EventModel] = []
+    for task_id in task_ids:
+        task = curriculum.task(task_id)
+        answered = task_id in plan.answered and not plan.help_requested.get(task_id)
+        if task and task.requires_meeting and answered and task_id not in plan.completed:
+            events.append(
+                TaskCompleted(
+                    pathway_id=plan.pathway_id,
+                    client_ref=plan.client_ref,
+                    task_id=task_id,
+                    week=task.week,
+                )
+            )
+    return events

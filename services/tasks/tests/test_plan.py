@@ -11,7 +11,6 @@ from chassis.errors import Conflict, DomainError, NotFound
 from contracts.events.base import EventModel
 from contracts.events.tasks import DirectionChosen, TaskAnswered, TaskCompleted, WeekOpened
 from services.tasks.adapters.curriculum_files import load_curriculum
-from services.tasks.domain.curriculum import Direction
 from services.tasks.domain.plan import (
     MAX_ANSWER_LENGTH,
     Plan,
@@ -145,10 +144,3 @@ def test_the_counselor_opens_weeks_early_up_to_twelve() -> None:
     assert plan.open_week(START) == 12
     with pytest.raises(DomainError):
         open_next_week(plan, START)
-
-
-def test_placeholder_curriculum_gives_each_direction_tasks_every_week() -> None:
-    directions: tuple[Direction, ...] = ("work", "education")
-    for week in range(1, 13):
-        for direction in directions:
-            assert 2 <= len(CURRICULUM.tasks_of_week(week, direction)) <= 3

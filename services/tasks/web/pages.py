@@ -1,0 +1,436 @@
+"""The client's pages: home, a task, the direction choice; sign-in and language.
+
+Server-rendered and usable without JavaScript (forms post and redirect); a small script only
+adds draft autosave. Every form carries a submission id that becomes the command's
+idempotency key, so a double-clicked submit stores one answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated
+from uuid import uuid4
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from chassis.auth import Principal
+from chassis.clock import HELSINKI, helsinki_today
+from chassis.commands import command_context
+from chassis.errors import DomainError, Forbidden, Unauthorized
+from chassis.http import request_language
+from chassis.http_auth import current_principal
+from chassis.i18n import LANGUAGES
+from chassis.oidc_login import LOGIN_PATH
+from chassis.service import runtime_of
+from chassis.streams import EventStreams
+from services.tasks.adapters.answer_texts import (
+    MAX_DRAFT_LENGTH,
+    load_answer,
+    load_draft,
+    save_draft,
+)
+from services.tasks.adapters.curriculum_files import load_curriculum
+from services.tasks.adapters.instrument_files import PRIMARY_INSTRUMENT, load_instruments
+from services.tasks.adapters.plan_access import find_client_plan
+from services.tasks.application.handlers import TasksHandlers
+from services.tasks.domain.curriculum import DIRECTION_WEEK, WEEKS, Curriculum, Direction, Task
+from services.tasks.domain.plan import MAX_ANSWER_LENGTH, Plan
+from services.tasks.domain.self_assessment import change_by_area, phase_open
+from services.tasks.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class TaskItem:
+    task: Task
+    status: str  # open, done, waiting, help, late, answered
+
+
+@dataclass
+class HomeView:
+    current_week: int
+    completed: int
+    total: int
+    direction_due: bool
+    this_week: list[TaskItem] = field(default_factory=list)
+    late: list[TaskItem] = field(default_factory=list)
+    earlier: list[TaskItem] = field(default_factory=list)
+    baseline_due: bool = False
+    final_due: bool = False
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    principal: Principal
+    plan: Plan
+    handlers: TasksHandlers
+
+
+def refusal(request: Request, status: int, reason: str) -> Response:
+    return render(request, "refusal.html", status=status, reason=reason)
+
+
+async def signed_in_client(request: Request) -> SignedIn | Response:
+    """The signed-in client and their plan, or the page to show instead."""
+    try:
+        principal = await current_principal(request)
+    except Unauthorized:
+        if request.url.path == "/":
+            return render(request, "landing.html")
+        return RedirectResponse(f"{LOGIN_PATH}?next={request.url.path}", status_code=303)
+    except Forbidden as refused:
+        return refusal(request, 403, refused.code)
+    if principal.role != "client" or principal.client_ref is None:
+        return refusal(request, 403, "error.forbidden")
+    runtime = runtime_of(request)
+    pool = runtime.require_pool()
+    pathway_id = await find_client_plan(pool, principal.tenant, principal.client_ref)
+    if pathway_id is None:
+        return render(request, "no_plan.html")
+    handlers = TasksHandlers(EventStreams(runtime.require_store()), pool)
+    return SignedIn(principal, await handlers.load_visible(pathway_id, principal), handlers)
+
+
+def task_status(plan: Plan, task: Task, today: datetime) -> str:
+    if task.task_id in plan.completed:
+        return "done"
+    if task.task_id in plan.answered:
+        if plan.help_requested.get(task.task_id):
+            return "help"
+        return "waiting" if task.requires_meeting else "answered"
+    if plan.is_late(task.week, today.date()):
+        return "late"
+    return "open"
+
+
+def home_view(plan: Plan, curriculum: Curriculum) -> HomeView:
+    now = datetime.now(HELSINKI)
+    current = plan.open_week(now.date())
+    path_direction: Direction = plan.direction or "work"
+    all_tasks = [
+        t for w in range(1, WEEKS + 1) for t in curriculum.tasks_of_week(w, path_direction)
+    ]
+    view = HomeView(
+        current_week=current,
+        completed=sum(1 for t in all_tasks if t.task_id in plan.completed),
+        total=len(all_tasks),
+        direction_due=current >= DIRECTION_WEEK and plan.direction is None,
+        baseline_due=(PRIMARY_INSTRUMENT, "baseline") not in plan.assessments,
+        final_due=phase_open(plan, "final", now.date())
+        and (PRIMARY_INSTRUMENT, "final") not in plan.assessments,
+    )
+    for week in range(1, current + 1):
+        for task in curriculum.tasks_of_week(week, plan.direction):
+            if week > DIRECTION_WEEK and plan.direction is None:
+                continue
+            item = TaskItem(task, task_status(plan, task, now))
+            if week == current:
+                view.this_week.append(item)
+            elif item.status == "late":
+                view.late.append(item)
+            else:
+                view.earlier.append(item)
+    return view
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    client = await signed_in_client(request)
+    if not isinstance(client, SignedIn):
+        return client
+    curriculum = load_curriculum(client.plan.curriculum_version)
+    view = home_view(client.plan, curriculum)
+    return render(
+        request,
+        "home.html",
+        view=view,
+        tasks=view.this_week,
+        week_info=curriculum.week(view.current_week),
+    )
+
+
+async def task_page(
+    request: Request,
+    client: SignedIn,
+    task: Task,
+    status: int = 200,
+    error: str | None = None,
+    text: str | None = None,
+) -> Response:
+    plan = client.plan
+    pool = runtime_of(request).require_pool()
+    today = helsinki_today()
+    state = "open"
+    if task.week > plan.open_week(today):
+        state = "not_open"
+    elif task.task_id in plan.answered and not plan.help_requested.get(task.task_id):
+        state = "answered"
+    draft = await load_draft(pool, plan.pathway_id, task.task_id) if state == "open" else None
+    answer_id = plan.answered.get(task.task_id)
+    notice = {"luonnos": "task.draft_saved", "vastaus": "task.answer_sent"}.get(
+        request.query_params.get("tallennettu", "")
+    )
+    return render(
+        request,
+        "task.html",
+        status=status,
+        task=task,
+        state=state,
+        error=error,
+        text=text if text is not None else (draft or ""),
+        draft_saved=draft is not None,
+        submission_id=uuid4(),
+        limit=MAX_ANSWER_LENGTH,
+        notice=notice,
+        answer_text=await load_answer(pool, answer_id) if answer_id else None,
+        help_requested=bool(plan.help_requested.get(task.task_id)),
+        waiting_for_meeting=task.requires_meeting and task.task_id not in plan.completed,
+        feedback=None,
+    )
+
+
+def find_task(client: SignedIn, task_id: str) -> Task | None:
+    task = load_curriculum(client.plan.curriculum_version).task(task_id)
+    if task is None or (task.week > DIRECTION_WEEK and not task.belongs_to(client.plan.direction)):
+        return None
+    return task
+
+
+@router.get("/tehtavat/{task_id}")
+async def show_task(task_id: str, request: Request) -> Response:
+    client = await signed_in_client(request)
+    if not isinstance(client, SignedIn):
+        return client
+    task = find_task(client, task_id)
+    if task is None:
+        return refusal(request, 404, "tasks.unknown_task")
+    return await task_page(request, client, task)
+
+
+@router.post("/tehtavat/{task_id}")
+async def post_task(
+    task_id: str,
+    request: Request,
+    action: Annotated[str, Form()] = "submit",
+    text: Annotated[str, Form(max_length=MAX_DRAFT_LENGTH)] = "",
+    submission_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    client = await signed_in_client(request)
+    if not isinstance(client, SignedIn):
+        return client
+    task = find_task(client, task_id)
+    if task is None:
+        return refusal(request, 404, "tasks.unknown_task")
+    pool = runtime_of(request).require_pool()
+    if action == "draft":
+        await save_draft(pool, client.plan.pathway_id, task_id, text)
+        return RedirectResponse(f"/tehtavat/{task_id}?tallennettu=luonnos", status_code=303)
+    kind = "needs_help" if action == "help" else "answer"
+    context = command_context(
+        request,
+        client.principal,
+        scope=f"answer:{client.plan.pathway_id}:{task_id}",
+        key=submission_id or None,
+    )
+    try:
+        await client.handlers.answer(
+            client.plan.pathway_id,
+            task_id,
+            text,
+            kind,
+            client.principal,
+            context,
+            datetime.now(HELSINKI),
+            helsinki_today(),
+        )
+    except DomainError as refused:
+        # Nothing the client wrote is lost: it stays in the box and as their draft.
+        if text:
+            await save_draft(pool, client.plan.pathway_id, task_id, text)
+        message = runtime_of(request).catalogue.text(
+            refused.code, request_language(request), **refused.params
+        )
+        return await task_page(
+            request, client, task, status=refused.status, error=message, text=text
+        )
+    return RedirectResponse(f"/tehtavat/{task_id}?tallennettu=vastaus", status_code=303)
+
+
+class DraftBody(BaseModel):
+    text: str = Field(max_length=MAX_DRAFT_LENGTH)
+
+
+@router.put("/tehtavat/{task_id}/luonnos", status_code=204)
+async def autosave(task_id: str, body: DraftBody, request: Request) -> Response:
+    client = await signed_in_client(request)
+    if not isinstance(client, SignedIn):
+        return Response(status_code=401)
+    if find_task(client, task_id) is None:
+        return Response(status_code=404)
+    await save_draft(runtime_of(request).require_pool(), client.plan.pathway_id, task_id, body.text)
+    return Response(status_code=204)
+
+
+@router.get("/suunta")
+async def direction_page(request: Request) -> Response:
+    client = await signed_in_client(request)
+    if not isinstance(client, SignedIn):
+        return client
+    return render(
+        request, "direction.html", chosen=client.plan.direction, submission_id=uuid4(), reason=""
+    )
+
+
+@router.post("/suunta")
+async def choose_direction(
+    request: Request,
+    direction: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    submission_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    client = await signed_in_client(request)
+    if not isinstance(client, SignedIn):
+        return client
+    catalogue = runtime_of(request).catalogue
+    chosen: Direction
+    if direction == "work":
+        chosen = "work"
+    elif direction == "education":
+        chosen = "education"
+    else:
+        return render(
+            request,
+            "direction.html",
+            status=422,
+            chosen=None,
+            reason=reason,
+            submission_id=uuid4(),
+            error=catalogue.text("direction.missing", request_language(request)),
+        )
+    context = command_context(
+        request,
+        client.principal,
+        scope=f"direction:{client.plan.pathway_id}",
+        key=submission_id or None,
+    )
+    try:
+        await client.handlers.choose(
+            client.plan.pathway_id,
+            chosen,
+            reason,
+            client.principal,
+            context,
+            datetime.now(HELSINKI),
+            helsinki_today(),
+        )
+    except DomainError as refused:
+        return render(
+            request,
+            "direction.html",
+            status=refused.status,
+            chosen=client.plan.direction,
+            reason=reason,
+            submission_id=uuid4(),
+            error=catalogue.text(refused.code, request_language(request), **refused.params),
+        )
+    return RedirectResponse("/suunta", status_code=303)
+
+
+@router.get("/kieli/{lang}")
+async def switch_language(lang: str, next: str = "/") -> RedirectResponse:
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    if lang in LANGUAGES:
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@router.get("/itsearvio/muutos")
+async def assessment_change(request: Request) -> Response:
+    client = await signed_in_client(request)
+    if not isinstance(client, SignedIn):
+        return client
+    changes = []
+    for instrument in load_instruments().values():
+        if instrument.visibility != "individual":
+            continue  # group-only instruments are never shown to anyone individually
+        baseline = client.plan.assessments.get((instrument.instrument_id, "baseline"))
+        final = client.plan.assessments.get((instrument.instrument_id, "final"))
+        if baseline and final:
+            changes += change_by_area(instrument, baseline, final)
+    return render(request, "assessment_change.html", changes=changes)
+
+
+@router.get("/itsearvio/{phase}")
+async def assessment_page(phase: str, request: Request) -> Response:
+    client = await signed_in_client(request)
+    if not isinstance(client, SignedIn):
+        return client
+    if phase not in ("baseline", "final"):
+        return refusal(request, 404, "error.not_found")
+    return assessment_form(request, client, phase)
+
+
+def assessment_form(
+    request: Request,
+    client: SignedIn,
+    phase: str,
+    status: int = 200,
+    error: str | None = None,
+    answers: dict[str, str] | None = None,
+) -> Response:
+    instruments = list(load_instruments().values())
+    given = all((i.instrument_id, phase) in client.plan.assessments for i in instruments)
+    return render(
+        request,
+        "self_assessment.html",
+        status=status,
+        phase=phase,
+        instruments=instruments,
+        given=given,
+        error=error,
+        answers=answers or {},
+        submission_id=uuid4(),
+    )
+
+
+@router.post("/itsearvio/{phase}")
+async def submit_assessment(phase: str, request: Request) -> Response:
+    client = await signed_in_client(request)
+    if not isinstance(client, SignedIn):
+        return client
+    if phase not in ("baseline", "final"):
+        return refusal(request, 404, "error.not_found")
+    form = await request.form()
+    answers = {key: str(value) for key, value in form.items() if ":" in key}
+    scores: dict[str, dict[str, int]] = {}
+    for key, value in answers.items():
+        instrument_id, _, item_id = key.partition(":")
+        if value.isdigit():
+            scores.setdefault(instrument_id, {})[item_id] = int(value)
+    context = command_context(
+        request,
+        client.principal,
+        scope=f"assessment:{client.plan.pathway_id}:{phase}",
+        key=str(form.get("submission_id", "")) or None,
+    )
+    try:
+        await client.handlers.self_assess(
+            client.plan.pathway_id,
+            "final" if phase == "final" else "baseline",
+            scores,
+            client.principal,
+            context,
+            datetime.now(HELSINKI),
+            helsinki_today(),
+        )
+    except DomainError as refused:
+        message = runtime_of(request).catalogue.text(
+            refused.code, request_language(request), **refused.params
+        )
+        return assessment_form(request, client, phase, refused.status, message, answers)
+    return RedirectResponse("/itsearvio/muutos" if phase == "final" else "/", status_code=303)

@@ -1,0 +1,21 @@
+// Saves the answer as a draft while the client types (progressive enhancement: without
+// JavaScript the "save draft" button does the same).
+(function () {
+  var script = document.currentScript;
+  var text = document.getElementById("text");
+  var status = document.getElementById("draft-status");
+  if (!script || !text || !window.fetch) { return; }
+  var timer = null;
+  text.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      fetch(script.dataset.url, {
+        method: "PUT", credentials: "same-origin",
+        headers: {"Content-Type": "application/json"},
+        body: JSON.stringify({text: text.value})
+      }).then(function (response) {
+        if (response.ok) { status.textContent = script.dataset.saved; }
+      });
+    }, 800);
+  });
+})();

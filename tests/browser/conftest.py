@@ -1,0 +1,70 @@
+"""Real Chromium (Debian's, at /usr/bin/chromium) driven by Playwright, with axe-core."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from deploy.system import RunningSystem
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialling Google on a closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser(system: RunningSystem) -> Iterator[Browser]:
+    # Depends on the system so that it starts first: Playwright's sync API keeps an event
+    # loop running in this thread, and the system's start-up runs asyncio itself. Module
+    # scope closes that loop again before other tests that call asyncio.run() in this thread.
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: make test installs it"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    # A phone-sized window: clients mostly use a phone.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fi-FI")
+    context.set_default_timeout(15_000)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+class PageChecks:
+    """Screenshots and the accessibility check, for every page a test visits."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.axe = Axe()
+        self.pages: list[str] = []
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def check(self, page: Page, label: str) -> None:
+        page.screenshot(
+            path=str(SCREENSHOTS / f"{self.name}-{len(self.pages):02d}-{label}.png"), full_page=True
+        )
+        results = self.axe.run(page)
+        serious = [
+            v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
+        ]
+        assert not serious, f"{label}: " + "; ".join(
+            f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)" for v in serious
+        )
+        self.pages.append(label)
