@@ -1,4 +1,5 @@
-"""Guidance's meeting API: the counselor schedules a meeting and marks it held or missed."""
+"""Guidance's meeting API: the client or the counselor asks for a meeting, the counselor
+schedules it and marks it held or missed, and both see how the path's meetings stand."""
 
 from __future__ import annotations
 
@@ -6,20 +7,34 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from chassis.auth import Principal
 from chassis.clock import HELSINKI
 from chassis.commands import command_context
-from chassis.http_auth import require_role
+from chassis.http_auth import current_principal, require_role
 from chassis.service import runtime_of
 from chassis.streams import EventStreams
 from services.guidance.application.handlers import GuidanceHandlers
-from services.guidance.domain.guidance_record import MeetingMode
+from services.guidance.domain.guidance_record import MeetingMode, MeetingState
 
-router = APIRouter(prefix="/pathways/{pathway_id}/meetings", tags=["meetings"])
+router = APIRouter(prefix="/pathways/{pathway_id}", tags=["meetings"])
 Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
+# The path's own client too; whoever else gets a 404 from the path's access rule.
+Anyone = Annotated[Principal, Depends(current_principal)]
+
+
+class MeetingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str | None = Field(
+        None, min_length=1, max_length=64, description="The task it is about, if any."
+    )
+
+
+class MeetingRequested(BaseModel):
+    meeting_id: UUID
 
 
 class ScheduleRequest(BaseModel):
@@ -36,13 +51,66 @@ class OutcomeRequest(BaseModel):
     held: bool = Field(description="True when the meeting was held, false when missed.")
 
 
+class MeetingView(BaseModel):
+    meeting_id: UUID
+    state: MeetingState
+    task_ids: list[str]
+    starts_at: datetime | None
+    mode: MeetingMode | None
+
+
+class MeetingList(BaseModel):
+    items: list[MeetingView]
+
+
 def handlers(request: Request) -> GuidanceHandlers:
     runtime = runtime_of(request)
     return GuidanceHandlers(EventStreams(runtime.require_store()), runtime.require_pool())
 
 
+@router.get("/meetings", summary="The path's meetings, for its client and counselors")
+async def meetings(pathway_id: UUID, request: Request, principal: Anyone) -> MeetingList:
+    found = await handlers(request).meetings(pathway_id, principal)
+    return MeetingList(
+        items=[
+            MeetingView(
+                meeting_id=meeting.meeting_id,
+                state=meeting.state,
+                task_ids=meeting.task_ids,
+                starts_at=meeting.starts_at,
+                mode=meeting.mode,
+            )
+            for meeting in found
+        ]
+    )
+
+
+@router.post(
+    "/meeting-requests",
+    status_code=status.HTTP_201_CREATED,
+    summary="Ask for a guidance meeting (the client or the counselor)",
+    responses={200: {"description": "The same request was already waiting, or a retry."}},
+)
+async def request_meeting(
+    pathway_id: UUID,
+    body: MeetingRequest,
+    request: Request,
+    response: Response,
+    principal: Anyone,
+) -> MeetingRequested:
+    context = command_context(request, principal, scope=f"meeting-request:{pathway_id}")
+    requested = await handlers(request).request(
+        pathway_id, body.task_id, principal, context, datetime.now(HELSINKI)
+    )
+    if not requested.recorded:
+        response.status_code = status.HTTP_200_OK
+    if requested.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return MeetingRequested(meeting_id=requested.meeting_id)
+
+
 @router.put(
-    "/{meeting_id}",
+    "/meetings/{meeting_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Schedule (or reschedule) a guidance meeting",
 )
@@ -56,7 +124,7 @@ async def schedule(
 
 
 @router.post(
-    "/{meeting_id}/outcome",
+    "/meetings/{meeting_id}/outcome",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Mark a scheduled meeting held or missed",
 )

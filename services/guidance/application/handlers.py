@@ -1,22 +1,39 @@
-"""Guidance's command handlers: meetings of the paths a counselor is assigned to."""
+"""Guidance's command handlers: meetings of a path, asked for by its client or counselor and
+arranged by the counselor."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
+from uuid6 import uuid7
 
 from chassis.auth import Principal
-from chassis.errors import NotFound
 from chassis.streams import CommandContext, EventStreams
+from contracts.events.guidance import GuidanceMeetingRequested
+from services.guidance.adapters.path_access import require_access
+from services.guidance.application.retry import once_more_on_conflict
 from services.guidance.domain.guidance_record import (
     GuidanceRecord,
+    Meeting,
     MeetingMode,
+    Requester,
     hold_meeting,
     mark_missed,
+    request_meeting,
     schedule_meeting,
 )
+
+
+@dataclass(frozen=True)
+class Requested:
+    meeting_id: UUID
+    # False when the same request was already waiting for a time: nothing new was recorded.
+    recorded: bool
+    # True for a retry of a command already run (same idempotency key).
+    replayed: bool = False
 
 
 class GuidanceHandlers:
@@ -24,20 +41,49 @@ class GuidanceHandlers:
         self._streams = streams
         self._pool = pool
 
-    async def _load_for(self, pathway_id: UUID, principal: Principal) -> GuidanceRecord:
-        """The record of a path in the caller's caseload; otherwise as if it did not exist."""
-        row = await self._pool.fetchrow(
-            "SELECT tenant, counselor_ids FROM caseload WHERE pathway_id = $1", pathway_id
-        )
-        allowed = (
-            row is not None
-            and row["tenant"] == principal.tenant
-            and (principal.role == "admin" or principal.subject in row["counselor_ids"])
-        )
-        if not allowed:
-            raise NotFound("error.not_found")
+    async def _load_for(
+        self, pathway_id: UUID, principal: Principal, *, staff_only: bool = True
+    ) -> GuidanceRecord:
+        """The record of a path the caller may act on; otherwise as if it did not exist."""
+        await require_access(self._pool, pathway_id, principal, staff_only=staff_only)
+        return await self._load(pathway_id)
+
+    async def _load(self, pathway_id: UUID) -> GuidanceRecord:
         stream = await self._streams.load(str(pathway_id))
         return GuidanceRecord.from_history(pathway_id, stream.version, stream.events)
+
+    async def meetings(self, pathway_id: UUID, principal: Principal) -> list[Meeting]:
+        """The path's meetings in the order they were first asked for or arranged."""
+        record = await self._load_for(pathway_id, principal, staff_only=False)
+        return list(record.meetings.values())
+
+    async def request(
+        self,
+        pathway_id: UUID,
+        task_id: str | None,
+        principal: Principal,
+        context: CommandContext,
+        now: datetime,
+    ) -> Requested:
+        await require_access(self._pool, pathway_id, principal, staff_only=False)
+        requested_by: Requester = "client" if principal.role == "client" else "counselor"
+
+        async def attempt() -> Requested:
+            previous = await self._streams.previous_result(context)
+            if previous is not None:
+                meeting_id = await self._meeting_id_at(previous.stream_id, previous.first_version)
+                return Requested(meeting_id, recorded=False, replayed=True)
+            record = await self._load(pathway_id)
+            meeting_id, events = request_meeting(record, uuid7(), requested_by, task_id, now)
+            if not events:
+                return Requested(meeting_id, recorded=False)
+            result = await self._streams.append(str(pathway_id), record.version, events, context)
+            if result.replayed:
+                meeting_id = await self._meeting_id_at(result.stream_id, result.first_version)
+                return Requested(meeting_id, recorded=False, replayed=True)
+            return Requested(meeting_id, recorded=True)
+
+        return await once_more_on_conflict(attempt)
 
     async def schedule(
         self,
@@ -67,3 +113,9 @@ class GuidanceHandlers:
         events = decide(record, meeting_id, at)
         if events:
             await self._streams.append(str(pathway_id), record.version, events, context)
+
+    async def _meeting_id_at(self, stream_id: str, version: int) -> UUID:
+        stream = await self._streams.load(stream_id)
+        event = stream.events[version - 1]
+        assert isinstance(event, GuidanceMeetingRequested)
+        return event.meeting_id
