@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,8 @@ class ServiceRuntime:
 
 EventHandler = Callable[[ServiceRuntime, str, EventEnvelope], Awaitable[None]]
 StartupHook = Callable[[ServiceRuntime], Awaitable[None]]
+# A job that runs beside the service until the event is set (a scheduler, say).
+BackgroundJob = Callable[[ServiceRuntime, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -81,6 +83,7 @@ class ServiceSpec:
     on_event: EventHandler | None = None
     upcaster: Upcaster | None = None
     on_startup: Sequence[StartupHook] = ()
+    background: Sequence[BackgroundJob] = ()
     # Files served as they are under /static (the pages' stylesheet and scripts).
     static: Path | None = None
 
@@ -118,10 +121,17 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         for hook in spec.on_startup:
             await hook(runtime)
         relay_task, stop_relay, producer = await _start_relay(spec, runtime)
+        stop_jobs = asyncio.Event()
+        jobs = [
+            asyncio.create_task(job(runtime, stop_jobs), name=f"{spec.name}-job-{n}")
+            for n, job in enumerate(spec.background)
+        ]
         log.info("service started")
         try:
             yield
         finally:
+            stop_jobs.set()
+            await asyncio.gather(*jobs, return_exceptions=True)
             stop_relay.set()
             if relay_task is not None:
                 await relay_task

@@ -121,6 +121,7 @@ def start_system(
             "DIGIPOLKU_KAFKA_BOOTSTRAP": infra.kafka.bootstrap_servers,
             "DIGIPOLKU_OIDC_ISSUER": system.issuer_url,
             "DIGIPOLKU_TASKS_URL": system.urls["tasks"],
+            "DIGIPOLKU_GUIDANCE_URL": system.urls["guidance"],
             **(extra_env or {}),
         }
         uvicorn = [

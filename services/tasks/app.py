@@ -12,6 +12,7 @@ from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
 from contracts.upcasting import upcast
 from services.tasks.adapters.consumer import on_event
 from services.tasks.adapters.http_api import router
+from services.tasks.application.week_scheduler import run_week_scheduler
 from services.tasks.web.pages import refusal
 from services.tasks.web.pages import router as pages
 
@@ -29,6 +30,7 @@ SPEC = ServiceSpec(
     published_topics=[TASKS_EVENTS],
     subscribes=[ENROLMENT_EVENTS, GUIDANCE_EVENTS],
     on_event=on_event,
+    background=[run_week_scheduler],
     upcaster=upcast,
 )
 

@@ -12,7 +12,7 @@ from uuid6 import uuid7
 
 from chassis.auth import Principal
 from chassis.clock import helsinki_today
-from chassis.commands import command_context
+from chassis.commands import command_context, expected_version
 from chassis.http_auth import require_role
 from chassis.pseudonym import client_ref_for
 from chassis.service import runtime_of
@@ -107,3 +107,46 @@ async def open_path(
 @router.get("/{pathway_id}", summary="A path as its counselor sees it")
 async def get_path(pathway_id: UUID, request: Request, principal: Staff) -> PathwayView:
     return view(await handlers(request).load_visible(pathway_id, principal))
+
+
+class PauseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    paused_on: date | None = Field(None, description="First day of the pause; today if left out.")
+    until: date | None = Field(None, description="Planned last day, if known.")
+
+
+class ResumeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resumed_on: date | None = Field(None, description="The day it goes on; today if left out.")
+
+
+@router.post("/{pathway_id}/pause", summary="Pause a path; its coming weeks wait")
+async def pause(
+    pathway_id: UUID, body: PauseRequest, request: Request, principal: Staff
+) -> PathwayView:
+    today = helsinki_today()
+    context = command_context(request, principal, scope=f"pause:{pathway_id}")
+    paused = await handlers(request).pause(
+        pathway_id,
+        body.paused_on or today,
+        body.until,
+        principal,
+        context,
+        today,
+        expected_version(request),
+    )
+    return view(paused)
+
+
+@router.post("/{pathway_id}/resume", summary="Resume a paused path")
+async def resume(
+    pathway_id: UUID, body: ResumeRequest, request: Request, principal: Staff
+) -> PathwayView:
+    today = helsinki_today()
+    context = command_context(request, principal, scope=f"resume:{pathway_id}")
+    resumed = await handlers(request).resume(
+        pathway_id, body.resumed_on or today, principal, context, today, expected_version(request)
+    )
+    return view(resumed)

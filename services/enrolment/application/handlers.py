@@ -8,8 +8,16 @@ from uuid import UUID
 
 from chassis.auth import Principal
 from chassis.errors import NotFound
-from chassis.streams import CommandContext, EventStreams
-from services.enrolment.domain.pathway import OpenPathway, Pathway, assign_counselor, open_pathway
+from chassis.streams import CommandContext, EventStreams, check_expected_version
+from contracts.events.base import EventModel
+from services.enrolment.domain.pathway import (
+    OpenPathway,
+    Pathway,
+    assign_counselor,
+    open_pathway,
+    pause_pathway,
+    resume_pathway,
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,52 @@ class EnrolmentHandlers:
             await self._streams.append(str(pathway_id), pathway.version, events, context)
             for event in events:
                 pathway.apply(event)
+        return pathway
+
+    async def pause(
+        self,
+        pathway_id: UUID,
+        paused_on: date,
+        until: date | None,
+        principal: Principal,
+        context: CommandContext,
+        today: date,
+        expected_version: int | None = None,
+    ) -> Pathway:
+        pathway = await self.load_visible(pathway_id, principal)
+        if await self._streams.previous_result(context) is not None:
+            return pathway  # a retry of a pause that went through
+        return await self._decide(
+            pathway, context, expected_version, pause_pathway(pathway, paused_on, until, today)
+        )
+
+    async def resume(
+        self,
+        pathway_id: UUID,
+        resumed_on: date,
+        principal: Principal,
+        context: CommandContext,
+        today: date,
+        expected_version: int | None = None,
+    ) -> Pathway:
+        pathway = await self.load_visible(pathway_id, principal)
+        if await self._streams.previous_result(context) is not None:
+            return pathway  # a retry of a resume that went through
+        return await self._decide(
+            pathway, context, expected_version, resume_pathway(pathway, resumed_on, today)
+        )
+
+    async def _decide(
+        self,
+        pathway: Pathway,
+        context: CommandContext,
+        expected_version: int | None,
+        events: list[EventModel],
+    ) -> Pathway:
+        check_expected_version(str(pathway.pathway_id), expected_version, pathway.version)
+        await self._streams.append(str(pathway.pathway_id), pathway.version, events, context)
+        for event in events:
+            pathway.apply(event)
         return pathway
 
 

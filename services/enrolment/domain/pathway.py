@@ -50,6 +50,7 @@ class Pathway:
     client_ref: str = ""
     start_date: date | None = None
     counselor_ids: list[str] = field(default_factory=list)
+    paused_on: date | None = None
 
     @classmethod
     def from_history(
@@ -75,8 +76,10 @@ class Pathway:
                     self.counselor_ids.append(event.counselor_id)
             case PathwayPaused():
                 self.status = "paused"
+                self.paused_on = event.paused_on
             case PathwayResumed():
                 self.status = "active"
+                self.paused_on = None
             case PathwayCompleted():
                 self.status = "completed"
             case PathwayDiscontinued():
@@ -138,3 +141,42 @@ def assign_counselor(pathway: Pathway, counselor_id: str, replaces: str | None) 
             pathway_id=pathway.pathway_id, counselor_id=counselor_id, replaces=replaces
         )
     ]
+
+
+# A pause or resume may be recorded a few days late, like a start date.
+MAX_BACKDATE = timedelta(days=7)
+
+
+def _check_recorded_day(day: date, today: date) -> None:
+    if day > today:
+        raise DomainError("enrolment.date_in_future")
+    if day < today - MAX_BACKDATE:
+        raise DomainError("enrolment.date_too_early", days=MAX_BACKDATE.days)
+
+
+def pause_pathway(
+    pathway: Pathway, paused_on: date, until: date | None, today: date
+) -> list[EventModel]:
+    """Pause an active path; the client's coming weeks wait until it resumes."""
+    pathway.require_exists()
+    if pathway.status == "paused":
+        raise Conflict("enrolment.already_paused")
+    if pathway.status != "active":
+        raise Conflict("enrolment.pathway_closed")
+    _check_recorded_day(paused_on, today)
+    if pathway.start_date is not None and paused_on < pathway.start_date:
+        raise DomainError("enrolment.pause_before_start")
+    if until is not None and until < paused_on:
+        raise DomainError("enrolment.pause_ends_before_it_begins")
+    return [PathwayPaused(pathway_id=pathway.pathway_id, paused_on=paused_on, until=until)]
+
+
+def resume_pathway(pathway: Pathway, resumed_on: date, today: date) -> list[EventModel]:
+    pathway.require_exists()
+    if pathway.status != "paused":
+        raise Conflict("enrolment.not_paused")
+    _check_recorded_day(resumed_on, today)
+    assert pathway.paused_on is not None
+    if resumed_on < pathway.paused_on:
+        raise DomainError("enrolment.pause_ends_before_it_begins")
+    return [PathwayResumed(pathway_id=pathway.pathway_id, resumed_on=resumed_on)]

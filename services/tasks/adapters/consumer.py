@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from chassis.clock import helsinki_today
 from chassis.service import ServiceRuntime
 from chassis.streams import CommandContext, EventStreams
 from contracts.envelope import Actor, EventEnvelope
-from contracts.events.enrolment import CounselorAssigned, PathwayOpened
+from contracts.events.enrolment import (
+    CounselorAssigned,
+    PathwayOpened,
+    PathwayPaused,
+    PathwayResumed,
+)
 from contracts.events.guidance import GuidanceMeetingHeld
 from contracts.registry import parse_payload
 from services.tasks.adapters.plan_access import find_access, set_counselors
@@ -26,7 +32,7 @@ async def on_event(runtime: ServiceRuntime, topic: str, envelope: EventEnvelope)
             idempotency_key=f"start-plan:{event.pathway_id}",
         )
         handlers = TasksHandlers(EventStreams(runtime.require_store()), pool)
-        await handlers.start_plan_for(event, context)
+        await handlers.start_plan_for(event, context, helsinki_today())
     elif isinstance(event, GuidanceMeetingHeld):
         context = CommandContext(
             actor=SERVICE_ACTOR,
@@ -37,6 +43,14 @@ async def on_event(runtime: ServiceRuntime, topic: str, envelope: EventEnvelope)
         )
         await TasksHandlers(EventStreams(runtime.require_store()), pool).meeting_held(
             event, context
+        )
+    elif isinstance(event, PathwayPaused):
+        await TasksHandlers(EventStreams(runtime.require_store()), pool).pause_changed(
+            event.pathway_id, paused_on=event.paused_on, resumed_on=None
+        )
+    elif isinstance(event, PathwayResumed):
+        await TasksHandlers(EventStreams(runtime.require_store()), pool).pause_changed(
+            event.pathway_id, paused_on=None, resumed_on=event.resumed_on
         )
     elif isinstance(event, CounselorAssigned):
         access = await find_access(pool, event.pathway_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -21,6 +21,7 @@ from services.tasks.adapters.plan_access import find_client_plan
 from services.tasks.application.handlers import TasksHandlers
 from services.tasks.domain.curriculum import WEEKS, Direction
 from services.tasks.domain.plan import MAX_ANSWER_LENGTH, Plan
+from services.tasks.domain.schedule import moved_opening_date
 
 router = APIRouter(tags=["plan"])
 Client = Annotated[Principal, Depends(require_role("client"))]
@@ -68,6 +69,11 @@ class PlanView(BaseModel):
     version: int
     curriculum_version: str
     current_week: int
+    weeks_recorded_open: int = Field(description="The latest week a WeekOpened recorded.")
+    paused: bool
+    next_week_opens_on: date | None = Field(
+        description="When the calendar opens the next week; null while paused or all are open."
+    )
     direction: Direction | None
     weeks: list[WeekView]
 
@@ -81,6 +87,12 @@ def plan_view(plan: Plan, lang: str) -> PlanView:
     today = helsinki_today()
     curriculum = load_curriculum(plan.curriculum_version)
     open_week = plan.open_week(today)
+    assert plan.start_date is not None
+    next_opens_on = (
+        moved_opening_date(plan.start_date, open_week + 1, plan.pauses)
+        if open_week < WEEKS
+        else None
+    )
     weeks = []
     for week in range(1, WEEKS + 1):
         tasks = [
@@ -102,6 +114,9 @@ def plan_view(plan: Plan, lang: str) -> PlanView:
         version=plan.version,
         curriculum_version=plan.curriculum_version,
         current_week=open_week,
+        weeks_recorded_open=plan.opened_week,
+        paused=plan.paused,
+        next_week_opens_on=next_opens_on,
         direction=plan.direction,
         weeks=weeks,
     )
@@ -193,3 +208,35 @@ async def open_next(pathway_id: UUID, request: Request, principal: Staff) -> dic
     context = command_context(request, principal, scope=f"open-week:{pathway_id}")
     week = await handlers(request).open_next(pathway_id, principal, context, helsinki_today())
     return {"open_week": week}
+
+
+class DirectionChangeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    direction: Direction = Field(description="The new direction, agreed with the client.")
+
+
+@router.post(
+    "/pathways/{pathway_id}/direction/change",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a change of direction agreed with the client (counselor)",
+)
+async def change_direction(
+    pathway_id: UUID,
+    body: DirectionChangeRequest,
+    request: Request,
+    response: Response,
+    principal: Staff,
+) -> dict[str, str]:
+    context = command_context(request, principal, scope=f"direction-change:{pathway_id}")
+    replayed = await handlers(request).change_direction(
+        pathway_id,
+        body.direction,
+        principal,
+        context,
+        datetime.now(HELSINKI),
+        expected_version(request),
+    )
+    if replayed:
+        response.status_code = status.HTTP_200_OK
+    return {"direction": body.direction}

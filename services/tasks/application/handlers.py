@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from uuid import UUID
 
@@ -11,20 +11,30 @@ from uuid6 import uuid7
 
 from chassis.auth import Principal
 from chassis.errors import NotFound
+from chassis.event_store import DbConnection
 from chassis.streams import CommandContext, EventStreams, check_expected_version
+from contracts.events.base import EventModel
 from contracts.events.enrolment import PathwayOpened
 from contracts.events.guidance import GuidanceMeetingHeld
-from contracts.events.tasks import TaskAnswered
+from contracts.events.tasks import TaskAnswered, WeekOpened
 from services.tasks.adapters.answer_texts import store_answer
 from services.tasks.adapters.curriculum_files import CURRENT_VERSION, load_curriculum
 from services.tasks.adapters.instrument_files import load_instruments
 from services.tasks.adapters.plan_access import find_access, record_access
+from services.tasks.adapters.schedule_tables import (
+    load_pauses,
+    record_pause,
+    record_resume,
+    save_next_opening,
+)
 from services.tasks.domain.curriculum import Direction
 from services.tasks.domain.plan import (
     Plan,
     answer_task,
+    change_direction,
     choose_direction,
     complete_after_meeting,
+    open_due_weeks,
     open_next_week,
     start_plan,
 )
@@ -42,15 +52,21 @@ class TasksHandlers:
         self._streams = streams
         self._pool = pool
 
-    async def start_plan_for(self, opened: PathwayOpened, context: CommandContext) -> None:
-        """Policy: a new path gets its plan, once, however often the event is delivered."""
+    async def start_plan_for(
+        self, opened: PathwayOpened, context: CommandContext, today: date
+    ) -> None:
+        """Policy: a new path gets its plan, once, however often the event is delivered.
+
+        Weeks the calendar has already opened (a start date in the past) open with it.
+        """
         plan = await self._load(opened.pathway_id)
         events = start_plan(plan, opened.client_ref, CURRENT_VERSION, opened.start_date)
+        if events:
+            started = Plan.from_history(plan.pathway_id, plan.version, events)
+            events += open_due_weeks(started, today)
         async with self._pool.acquire() as connection, connection.transaction():
             if events:
-                await self._streams.append(
-                    str(opened.pathway_id), plan.version, events, context, connection
-                )
+                await self._append_and_reschedule(plan, events, context, connection)
             await record_access(
                 connection,
                 opened.pathway_id,
@@ -146,8 +162,56 @@ class TasksHandlers:
         if not principal.is_staff:
             raise NotFound("error.not_found")
         events = open_next_week(plan, today)
-        await self._streams.append(str(pathway_id), plan.version, events, context)
-        return plan.open_week(today) + 1
+        async with self._pool.acquire() as connection, connection.transaction():
+            await self._append_and_reschedule(plan, events, context, connection)
+        return plan.open_week(today)
+
+    async def open_due(self, pathway_id: UUID, today: date, context: CommandContext) -> int:
+        """Policy of the calendar: record the weeks due to open; returns how many opened."""
+        plan = await self._load(pathway_id)
+        events = open_due_weeks(plan, today)
+        async with self._pool.acquire() as connection, connection.transaction():
+            if events:
+                # One key per opening: a second scheduler deciding the same weeks stores nothing.
+                last = events[-1]
+                assert isinstance(last, WeekOpened)
+                keyed = replace(context, idempotency_key=f"week-opened:{pathway_id}:{last.week}")
+                await self._append_and_reschedule(plan, events, keyed, connection)
+            else:
+                await save_next_opening(connection, plan)
+        return len(events)
+
+    async def pause_changed(
+        self, pathway_id: UUID, paused_on: date | None, resumed_on: date | None
+    ) -> None:
+        """Policy: a pause or resume from enrolment moves the path's coming openings."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            if paused_on is not None:
+                await record_pause(connection, pathway_id, paused_on)
+            if resumed_on is not None:
+                await record_resume(connection, pathway_id, resumed_on)
+            plan = await self._load(pathway_id, connection)
+            await save_next_opening(connection, plan)
+
+    async def change_direction(
+        self,
+        pathway_id: UUID,
+        direction: Direction,
+        principal: Principal,
+        context: CommandContext,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> bool:
+        """The counselor records a change of direction agreed with the client."""
+        plan = await self.load_visible(pathway_id, principal)
+        if not principal.is_staff:
+            raise NotFound("error.not_found")
+        if await self._streams.previous_result(context) is not None:
+            return True
+        check_expected_version(str(pathway_id), expected_version, plan.version)
+        events = change_direction(plan, direction, principal.subject, now)
+        result = await self._streams.append(str(pathway_id), plan.version, events, context)
+        return result.replayed
 
     async def self_assess(
         self,
@@ -193,9 +257,24 @@ class TasksHandlers:
         if events:
             await self._streams.append(str(held.pathway_id), plan.version, events, context)
 
-    async def _load(self, pathway_id: UUID) -> Plan:
+    async def _load(self, pathway_id: UUID, connection: DbConnection | None = None) -> Plan:
         stream = await self._streams.load(str(pathway_id))
-        return Plan.from_history(pathway_id, stream.version, stream.events)
+        plan = Plan.from_history(pathway_id, stream.version, stream.events)
+        plan.pauses = await load_pauses(connection or self._pool, pathway_id)
+        return plan
+
+    async def _append_and_reschedule(
+        self,
+        plan: Plan,
+        events: list[EventModel],
+        context: CommandContext,
+        connection: DbConnection,
+    ) -> None:
+        """Append and, in the same transaction, move the path's next calendar opening."""
+        await self._streams.append(str(plan.pathway_id), plan.version, events, context, connection)
+        for event in events:
+            plan.apply(event)
+        await save_next_opening(connection, plan)
 
     async def _answer_id_at(self, stream_id: str, version: int) -> UUID:
         stream = await self._streams.load(stream_id)

@@ -14,6 +14,7 @@ from uuid import UUID
 from chassis.errors import Conflict, DomainError, NotFound
 from contracts.events.base import EventModel
 from contracts.events.tasks import (
+    DirectionChanged,
     DirectionChosen,
     PlanStarted,
     SelfAssessmentSubmitted,
@@ -22,7 +23,12 @@ from contracts.events.tasks import (
     WeekOpened,
 )
 from services.tasks.domain.curriculum import DIRECTION_WEEK, WEEKS, Curriculum, Direction
-from services.tasks.domain.schedule import scheduled_week, week_opening_date
+from services.tasks.domain.schedule import (
+    Pause,
+    moved_opening_date,
+    ongoing_pause,
+    scheduled_week,
+)
 
 MAX_ANSWER_LENGTH = 4000
 
@@ -34,7 +40,10 @@ class Plan:
     client_ref: str = ""
     curriculum_version: str = ""
     start_date: date | None = None
-    early_opened_week: int = 0
+    # The latest week a WeekOpened event recorded (by the calendar or early).
+    opened_week: int = 0
+    # Pauses of the path, from enrolment's events; the handler fills them in on loading.
+    pauses: list[Pause] = field(default_factory=list)
     answered: dict[str, UUID] = field(default_factory=dict)
     # Tasks where the client said "I couldn't do this / I need help": they may answer later.
     help_requested: dict[str, bool] = field(default_factory=dict)
@@ -58,7 +67,7 @@ class Plan:
                 self.curriculum_version = event.curriculum_version
                 self.start_date = event.start_date
             case WeekOpened():
-                self.early_opened_week = max(self.early_opened_week, event.week)
+                self.opened_week = max(self.opened_week, event.week)
             case TaskAnswered():
                 self.answered[event.task_id] = event.answer_id
                 self.help_requested[event.task_id] = event.kind == "needs_help"
@@ -66,6 +75,8 @@ class Plan:
                 self.completed.add(event.task_id)
             case DirectionChosen():
                 self.direction = event.direction
+            case DirectionChanged():
+                self.direction = event.to_direction
             case SelfAssessmentSubmitted():
                 self.assessments[(event.instrument_id, event.phase)] = dict(event.scores)
         self.version += 1
@@ -77,12 +88,31 @@ class Plan:
     def open_week(self, today: date) -> int:
         """The latest open week: by the calendar, or earlier if the counselor opened it."""
         assert self.start_date is not None
-        return max(scheduled_week(self.start_date, today), self.early_opened_week)
+        return max(scheduled_week(self.start_date, today, self.pauses), self.opened_week)
 
     def is_late(self, week: int, today: date) -> bool:
         """A task is late once the week after it has opened by the calendar."""
         assert self.start_date is not None
-        return week < WEEKS and today >= week_opening_date(self.start_date, week + 1)
+        if week >= WEEKS:
+            return False
+        next_opens = moved_opening_date(self.start_date, week + 1, self.pauses)
+        return next_opens is not None and today >= next_opens
+
+    @property
+    def paused(self) -> bool:
+        return ongoing_pause(self.pauses) is not None
+
+    def next_calendar_opening(self) -> tuple[int, date] | None:
+        """The next week still to be recorded as opened, and the day the calendar opens it.
+
+        None when all twelve are open or a pause goes on (the day is not known yet).
+        """
+        assert self.start_date is not None
+        week = self.opened_week + 1
+        if week > WEEKS:
+            return None
+        day = moved_opening_date(self.start_date, week, self.pauses)
+        return None if day is None else (week, day)
 
 
 def start_plan(
@@ -180,13 +210,59 @@ def open_next_week(plan: Plan, today: date) -> list[EventModel]:
     week = plan.open_week(today) + 1
     if week > WEEKS:
         raise DomainError("tasks.all_weeks_open")
+    # Weeks the calendar opened but the scheduler has not recorded yet get their event first,
+    # so that every week has exactly one WeekOpened (the county's reminders hang on them).
     return [
+        *open_due_weeks(plan, today),
         WeekOpened(
             pathway_id=plan.pathway_id,
             client_ref=plan.client_ref,
             week=week,
             opened_on=today,
             early=True,
+        ),
+    ]
+
+
+def open_due_weeks(plan: Plan, today: date) -> list[EventModel]:
+    """The calendar's openings that are due and not yet recorded, one WeekOpened each."""
+    if not plan.started:
+        return []
+    assert plan.start_date is not None
+    due = scheduled_week(plan.start_date, today, plan.pauses)
+    events: list[EventModel] = []
+    for week in range(plan.opened_week + 1, due + 1):
+        opened_on = moved_opening_date(plan.start_date, week, plan.pauses) or today
+        events.append(
+            WeekOpened(
+                pathway_id=plan.pathway_id,
+                client_ref=plan.client_ref,
+                week=week,
+                opened_on=opened_on,
+                early=False,
+            )
+        )
+    return events
+
+
+def change_direction(
+    plan: Plan, direction: Direction, counselor_id: str, now: datetime
+) -> list[EventModel]:
+    """A later change of direction, agreed with the counselor (who records it)."""
+    if not plan.started:
+        raise NotFound("error.not_found")
+    if plan.direction is None:
+        raise DomainError("tasks.direction_not_chosen")
+    if plan.direction == direction:
+        raise Conflict("tasks.direction_unchanged")
+    return [
+        DirectionChanged(
+            pathway_id=plan.pathway_id,
+            client_ref=plan.client_ref,
+            from_direction=plan.direction,
+            to_direction=direction,
+            changed_at=now,
+            agreed_with_counselor_id=counselor_id,
         )
     ]
 
