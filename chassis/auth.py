@@ -91,7 +91,15 @@ class TokenVerifier:
     async def verify(self, token: str) -> Principal:
         return self._principal(await self.verified_claims(token))
 
-    async def verified_claims(self, token: str) -> dict[str, Any]:
+    async def verify_lately_expired(self, token: str, grace_seconds: float) -> Principal:
+        """Who held a token that expired at most `grace_seconds` ago (signature still checked).
+
+        Only for rescuing what a client had written when their session ran out; never for
+        granting access.
+        """
+        return self._principal(await self.verified_claims(token, leeway=grace_seconds))
+
+    async def verified_claims(self, token: str, leeway: float = 0.0) -> dict[str, Any]:
         """The token's claims once its signature, issuer, audience and times check out."""
         try:
             header = jwt.get_unverified_header(token)
@@ -103,6 +111,7 @@ class TokenVerifier:
                 audience=self._audience,
                 issuer=self._issuer,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+                leeway=leeway,
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("error.token_expired") from exc

@@ -13,8 +13,9 @@ from contracts.upcasting import upcast
 from services.tasks.adapters.consumer import on_event
 from services.tasks.adapters.http_api import router
 from services.tasks.application.week_scheduler import run_week_scheduler
-from services.tasks.web.pages import refusal
+from services.tasks.web.meeting_pages import router as meeting_pages
 from services.tasks.web.pages import router as pages
+from services.tasks.web.session import refusal
 
 HERE = Path(__file__).parent
 
@@ -22,7 +23,7 @@ SPEC = ServiceSpec(
     name="tasks",
     title="Digipolku tasks",
     description="The client's 12-week plan: weekly tasks, answers and the direction choice.",
-    routers=[router, pages, login_router("digipolku-tasks", refusal)],
+    routers=[router, pages, meeting_pages, login_router("digipolku-tasks", refusal)],
     static=HERE / "web" / "static",
     migrations=HERE / "migrations",
     translations=HERE / "translations",

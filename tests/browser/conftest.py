@@ -55,6 +55,8 @@ class PageChecks:
         self.axe = Axe()
         self.pages: list[str] = []
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for old in SCREENSHOTS.glob(f"{name}-*.png"):  # an earlier run's pages would mislead
+            old.unlink()
 
     def check(self, page: Page, label: str) -> None:
         page.screenshot(

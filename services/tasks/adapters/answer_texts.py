@@ -51,3 +51,11 @@ async def store_answer(
 async def load_answer(pool: asyncpg.Pool, answer_id: UUID) -> str | None:
     value = await pool.fetchval("SELECT body FROM answer_texts WHERE answer_id = $1", answer_id)
     return value if isinstance(value, str) else None
+
+
+async def load_answers_of(pool: asyncpg.Pool, pathway_id: UUID) -> dict[UUID, str]:
+    """Every sent answer text of a path, by answer id."""
+    rows = await pool.fetch(
+        "SELECT answer_id, body FROM answer_texts WHERE pathway_id = $1", pathway_id
+    )
+    return {row["answer_id"]: row["body"] for row in rows}

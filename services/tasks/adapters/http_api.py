@@ -16,6 +16,7 @@ from chassis.errors import NotFound
 from chassis.http_auth import current_principal, require_role
 from chassis.service import runtime_of
 from chassis.streams import EventStreams
+from services.tasks.adapters.answer_texts import load_answers_of
 from services.tasks.adapters.curriculum_files import load_curriculum
 from services.tasks.adapters.plan_access import find_client_plan
 from services.tasks.application.handlers import TasksHandlers
@@ -240,3 +241,42 @@ async def change_direction(
     if replayed:
         response.status_code = status.HTTP_200_OK
     return {"direction": body.direction}
+
+
+class AnswerView(BaseModel):
+    answer_id: UUID
+    task_id: str
+    week: int
+    kind: Literal["answer", "needs_help"]
+    late: bool
+    answered_at: datetime
+    text: str | None = Field(description="The client's words; null once erased.")
+
+
+class AnswersView(BaseModel):
+    items: list[AnswerView]
+
+
+@router.get(
+    "/pathways/{pathway_id}/answers",
+    summary="A path's answers in order, with their texts (its client and counselors)",
+)
+async def list_answers(pathway_id: UUID, request: Request, principal: Anyone) -> AnswersView:
+    tasks = handlers(request)
+    await tasks.load_visible(pathway_id, principal)
+    answered = await tasks.answers_of(pathway_id)
+    texts = await load_answers_of(runtime_of(request).require_pool(), pathway_id)
+    return AnswersView(
+        items=[
+            AnswerView(
+                answer_id=event.answer_id,
+                task_id=event.task_id,
+                week=event.week,
+                kind=event.kind,
+                late=event.late,
+                answered_at=event.answered_at,
+                text=texts.get(event.answer_id),
+            )
+            for event in answered
+        ]
+    )

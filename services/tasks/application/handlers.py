@@ -257,6 +257,11 @@ class TasksHandlers:
         if events:
             await self._streams.append(str(held.pathway_id), plan.version, events, context)
 
+    async def answers_of(self, pathway_id: UUID) -> list[TaskAnswered]:
+        """The path's TaskAnswered events in the order they were recorded."""
+        stream = await self._streams.load(str(pathway_id))
+        return [event for event in stream.events if isinstance(event, TaskAnswered)]
+
     async def _load(self, pathway_id: UUID, connection: DbConnection | None = None) -> Plan:
         stream = await self._streams.load(str(pathway_id))
         plan = Plan.from_history(pathway_id, stream.version, stream.events)

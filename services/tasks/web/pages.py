@@ -16,16 +16,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from chassis.auth import Principal
 from chassis.clock import HELSINKI, helsinki_today
 from chassis.commands import command_context
-from chassis.errors import DomainError, Forbidden, Unauthorized
+from chassis.errors import DomainError
 from chassis.http import request_language
-from chassis.http_auth import current_principal
 from chassis.i18n import LANGUAGES
-from chassis.oidc_login import LOGIN_PATH
 from chassis.service import runtime_of
-from chassis.streams import EventStreams
 from services.tasks.adapters.answer_texts import (
     MAX_DRAFT_LENGTH,
     load_answer,
@@ -34,11 +30,16 @@ from services.tasks.adapters.answer_texts import (
 )
 from services.tasks.adapters.curriculum_files import load_curriculum
 from services.tasks.adapters.instrument_files import PRIMARY_INSTRUMENT, load_instruments
-from services.tasks.adapters.plan_access import find_client_plan
-from services.tasks.application.handlers import TasksHandlers
 from services.tasks.domain.curriculum import DIRECTION_WEEK, WEEKS, Curriculum, Direction, Task
 from services.tasks.domain.plan import MAX_ANSWER_LENGTH, Plan
 from services.tasks.domain.self_assessment import change_by_area, phase_open
+from services.tasks.web.guidance_view import guidance_view
+from services.tasks.web.session import (
+    SignedIn,
+    keep_text_of_expired_session,
+    refusal,
+    signed_in_client,
+)
 from services.tasks.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -61,38 +62,7 @@ class HomeView:
     earlier: list[TaskItem] = field(default_factory=list)
     baseline_due: bool = False
     final_due: bool = False
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    principal: Principal
-    plan: Plan
-    handlers: TasksHandlers
-
-
-def refusal(request: Request, status: int, reason: str) -> Response:
-    return render(request, "refusal.html", status=status, reason=reason)
-
-
-async def signed_in_client(request: Request) -> SignedIn | Response:
-    """The signed-in client and their plan, or the page to show instead."""
-    try:
-        principal = await current_principal(request)
-    except Unauthorized:
-        if request.url.path == "/":
-            return render(request, "landing.html")
-        return RedirectResponse(f"{LOGIN_PATH}?next={request.url.path}", status_code=303)
-    except Forbidden as refused:
-        return refusal(request, 403, refused.code)
-    if principal.role != "client" or principal.client_ref is None:
-        return refusal(request, 403, "error.forbidden")
-    runtime = runtime_of(request)
-    pool = runtime.require_pool()
-    pathway_id = await find_client_plan(pool, principal.tenant, principal.client_ref)
-    if pathway_id is None:
-        return render(request, "no_plan.html")
-    handlers = TasksHandlers(EventStreams(runtime.require_store()), pool)
-    return SignedIn(principal, await handlers.load_visible(pathway_id, principal), handlers)
+    paused: bool = False
 
 
 def task_status(plan: Plan, task: Task, today: datetime) -> str:
@@ -122,6 +92,7 @@ def home_view(plan: Plan, curriculum: Curriculum) -> HomeView:
         baseline_due=(PRIMARY_INSTRUMENT, "baseline") not in plan.assessments,
         final_due=phase_open(plan, "final", now.date())
         and (PRIMARY_INSTRUMENT, "final") not in plan.assessments,
+        paused=plan.paused,
     )
     for week in range(1, current + 1):
         for task in curriculum.tasks_of_week(week, plan.direction):
@@ -171,9 +142,14 @@ async def task_page(
         state = "answered"
     draft = await load_draft(pool, plan.pathway_id, task.task_id) if state == "open" else None
     answer_id = plan.answered.get(task.task_id)
-    notice = {"luonnos": "task.draft_saved", "vastaus": "task.answer_sent"}.get(
-        request.query_params.get("tallennettu", "")
-    )
+    notice = {
+        "luonnos": "task.draft_saved",
+        "vastaus": "task.answer_sent",
+        "tapaaminen": "meeting.requested",
+    }.get(request.query_params.get("tallennettu", ""))
+    if request.query_params.get("istunto") == "vanhentunut":
+        notice = "task.session_expired_draft_kept"
+    guidance = await guidance_view(request, client)
     return render(
         request,
         "task.html",
@@ -189,7 +165,9 @@ async def task_page(
         answer_text=await load_answer(pool, answer_id) if answer_id else None,
         help_requested=bool(plan.help_requested.get(task.task_id)),
         waiting_for_meeting=task.requires_meeting and task.task_id not in plan.completed,
-        feedback=None,
+        guidance=guidance,
+        feedback=guidance.feedback_on(answer_id) if answer_id else [],
+        meetings=guidance.meetings_about(task.task_id),
     )
 
 
@@ -221,6 +199,8 @@ async def post_task(
 ) -> Response:
     client = await signed_in_client(request)
     if not isinstance(client, SignedIn):
+        # A session that ran out while they wrote: keep the text as their draft first.
+        await keep_text_of_expired_session(request, task_id, text)
         return client
     task = find_task(client, task_id)
     if task is None:

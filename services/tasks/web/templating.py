@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from chassis.clock import HELSINKI
 from chassis.http import request_language
 from chassis.i18n import LANGUAGES
 from chassis.service import runtime_of
@@ -20,6 +22,14 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def local_time(moment: datetime) -> str:
+    """A moment as read in Finland, in Finnish and Swedish alike: 10.12.2026 13.00."""
+    return moment.astimezone(HELSINKI).strftime("%-d.%-m.%Y %H.%M")
+
+
+_environment.filters["local_time"] = local_time
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -1,0 +1,68 @@
+"""The client's guidance meetings: what is asked for or agreed, and asking for one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import uuid4
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from services.tasks.adapters.curriculum_files import load_curriculum
+from services.tasks.adapters.guidance_client import GuidanceUnavailable
+from services.tasks.web.guidance_view import guidance_for, guidance_view
+from services.tasks.web.session import SignedIn, signed_in_client
+from services.tasks.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+MEETINGS_PATH = "/tapaamiset"
+
+
+async def meetings_page(
+    request: Request, client: SignedIn, status: int = 200, error: str | None = None
+) -> Response:
+    """`error` is a catalogue key."""
+    guidance = await guidance_view(request, client, feedback=False)
+    curriculum = load_curriculum(client.plan.curriculum_version)
+    titles = {task.task_id: task.title for task in curriculum.tasks}
+    notice = "meeting.requested" if request.query_params.get("tallennettu") else None
+    return render(
+        request,
+        "meetings.html",
+        status=status,
+        guidance=guidance,
+        titles=titles,
+        notice=notice,
+        error=error,
+        submission_id=uuid4(),
+    )
+
+
+@router.get(MEETINGS_PATH)
+async def show_meetings(request: Request) -> Response:
+    client = await signed_in_client(request)
+    if not isinstance(client, SignedIn):
+        return client
+    return await meetings_page(request, client)
+
+
+@router.post(MEETINGS_PATH)
+async def request_meeting(
+    request: Request,
+    task_id: Annotated[str, Form(max_length=64)] = "",
+    submission_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    client = await signed_in_client(request)
+    if not isinstance(client, SignedIn):
+        return client
+    curriculum = load_curriculum(client.plan.curriculum_version)
+    about = task_id if curriculum.task(task_id) is not None else None
+    try:
+        # The form's submission id makes a double-clicked request one request.
+        await guidance_for(request).request_meeting(
+            client.plan.pathway_id, about, submission_id or str(uuid4())
+        )
+    except GuidanceUnavailable:
+        return await meetings_page(request, client, 503, "meeting.request_failed")
+    back = f"/tehtavat/{about}" if about else MEETINGS_PATH
+    return RedirectResponse(f"{back}?tallennettu=tapaaminen", status_code=303)

@@ -1,0 +1,86 @@
+"""Who is signed in on the client's pages, and what to show instead when nobody (rightly) is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+from uuid import UUID
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+
+from chassis.auth import Principal
+from chassis.errors import DomainError, Forbidden, Unauthorized
+from chassis.http_auth import bearer_token, current_principal
+from chassis.oidc_login import LOGIN_PATH
+from chassis.service import runtime_of
+from chassis.streams import EventStreams
+from services.tasks.adapters.answer_texts import save_draft
+from services.tasks.adapters.plan_access import find_client_plan
+from services.tasks.application.handlers import TasksHandlers
+from services.tasks.domain.plan import Plan
+from services.tasks.web.templating import render
+
+# What the page shows after a new sign-in when the old session had run out.
+EXPIRED_QUERY = "istunto=vanhentunut"
+# How long after expiry a session's token still identifies whose unsent text to keep.
+RESCUE_GRACE_SECONDS = 12 * 3600
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    principal: Principal
+    plan: Plan
+    handlers: TasksHandlers
+
+
+def refusal(request: Request, status: int, reason: str) -> Response:
+    return render(request, "refusal.html", status=status, reason=reason)
+
+
+async def signed_in_client(request: Request) -> SignedIn | Response:
+    """The signed-in client and their plan, or the page to show instead."""
+    try:
+        principal = await current_principal(request)
+    except Unauthorized as unsigned:
+        if request.url.path == "/" and unsigned.code != "error.token_expired":
+            return render(request, "landing.html")
+        # Back to the same page after signing in; an expired session says so there.
+        target = request.url.path
+        if unsigned.code == "error.token_expired":
+            target += f"?{EXPIRED_QUERY}"
+        return RedirectResponse(f"{LOGIN_PATH}?{urlencode({'next': target})}", status_code=303)
+    except Forbidden as refused:
+        return refusal(request, 403, refused.code)
+    if principal.role != "client" or principal.client_ref is None:
+        return refusal(request, 403, "error.forbidden")
+    runtime = runtime_of(request)
+    pool = runtime.require_pool()
+    pathway_id = await find_client_plan(pool, principal.tenant, principal.client_ref)
+    if pathway_id is None:
+        return render(request, "no_plan.html")
+    handlers = TasksHandlers(EventStreams(runtime.require_store()), pool)
+    return SignedIn(principal, await handlers.load_visible(pathway_id, principal), handlers)
+
+
+async def keep_text_of_expired_session(request: Request, task_id: str, text: str) -> UUID | None:
+    """Save what the client sent as their draft when their session had just run out.
+
+    The token's signature still proves whose text it is; it grants nothing else. Returns the
+    path the draft was saved on, or None when there was nothing to keep or nobody to keep it for.
+    """
+    token = bearer_token(request)
+    if not token or not text.strip():
+        return None
+    runtime = runtime_of(request)
+    try:
+        principal = await runtime.verifier.verify_lately_expired(token, RESCUE_GRACE_SECONDS)
+    except DomainError:
+        return None
+    if principal.role != "client" or principal.client_ref is None:
+        return None
+    pool = runtime.require_pool()
+    pathway_id = await find_client_plan(pool, principal.tenant, principal.client_ref)
+    if pathway_id is not None:
+        await save_draft(pool, pathway_id, task_id, text)
+    return pathway_id
