@@ -69,4 +69,55 @@ class PageChecks:
         assert not serious, f"{label}: " + "; ".join(
             f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)" for v in serious
         )
+        check_keyboard(page, label)
         self.pages.append(label)
+
+
+# Marks every control a keyboard user must reach; a group of radio buttons is one stop (the
+# arrow keys move inside it). Returns the marks.
+MARK_CONTROLS = """() => {
+  const controls = [...document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), textarea, select')]
+    .filter((e) => e.getClientRects().length > 0 && !e.disabled);
+  const marks = new Set();
+  controls.forEach((e, n) => {
+    const mark = e.type === 'radio' ? 'radio:' + e.name : 'control:' + n;
+    e.dataset.keyboardMark = mark;
+    marks.add(mark);
+  });
+  return [...marks];
+}"""
+FOCUSED = """() => {
+  const e = document.activeElement;
+  if (!e || !e.dataset || !e.dataset.keyboardMark) return null;
+  const style = getComputedStyle(e);
+  const visible = style.outlineStyle !== 'none' && style.outlineWidth !== '0px'
+    || style.boxShadow !== 'none';
+  return {mark: e.dataset.keyboardMark, visible: visible};
+}"""
+
+
+# Focus the page itself, so that the next Tab goes to its first control.
+FOCUS_TOP = """() => {
+  document.body.tabIndex = -1;
+  document.body.focus();
+  document.body.removeAttribute('tabindex');
+}"""
+
+
+def check_keyboard(page: Page, label: str) -> None:
+    """Tab from the top reaches every control, each with a visible focus indicator."""
+    marks = set(page.evaluate(MARK_CONTROLS))
+    page.evaluate(FOCUS_TOP)
+    reached: set[str] = set()
+    unseen_focus: set[str] = set()
+    for _ in range(len(marks) + 2):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused:
+            reached.add(focused["mark"])
+            if not focused["visible"]:
+                unseen_focus.add(focused["mark"])
+    page.evaluate(FOCUS_TOP)  # leave the page as a newly loaded one
+    assert marks <= reached, f"{label}: Tab never reaches {sorted(marks - reached)}"
+    assert not unseen_focus, f"{label}: focus not visible on {sorted(unseen_focus)}"

@@ -346,3 +346,13 @@ def test_an_expired_session_keeps_what_the_client_wrote(
     checks.check(page, "draft-rescued")
     plan = httpx.get(f"{system.urls['tasks']}/me/plan", headers=client.headers).json()
     assert not any(t["answered"] for w in plan["weeks"] for t in w["tasks"])
+
+
+def test_a_client_without_a_path_is_told_so(
+    page: Page, system: RunningSystem, identities: IdentityFactory
+) -> None:
+    checks = PageChecks("no-path")
+    sign_in(page, system, identities.client(), checks)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Oma polkuni")
+    expect(page.locator(".message")).to_contain_text("ole vielä avattu polkua")
+    checks.check(page, "no-path")

@@ -89,7 +89,7 @@ async def _week_opened(
 ) -> None:
     await _ensure_row(connection, event.pathway_id, envelope.tenant)
     await connection.execute(
-        "UPDATE caseload SET early_open_week = greatest(early_open_week, $2) WHERE pathway_id = $1",
+        "UPDATE caseload SET opened_week = greatest(opened_week, $2) WHERE pathway_id = $1",
         event.pathway_id,
         event.week,
     )

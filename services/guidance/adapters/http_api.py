@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from chassis.auth import Principal
-from chassis.clock import helsinki_today
 from chassis.http_auth import require_role
 from chassis.service import runtime_of
 from services.guidance.domain.caseload import current_week
@@ -43,7 +42,6 @@ async def caseload(request: Request, principal: Staff) -> list[CaseloadRow]:
         principal.role == "admin",
         principal.subject,
     )
-    today = helsinki_today()
     return [
         CaseloadRow(
             pathway_id=row["pathway_id"],
@@ -51,7 +49,7 @@ async def caseload(request: Request, principal: Staff) -> list[CaseloadRow]:
             municipality=row["municipality"],
             cohort=row["cohort"],
             start_date=row["start_date"],
-            current_week=current_week(row["start_date"], row["early_open_week"], today),
+            current_week=current_week(row["opened_week"]),
             answers=row["answers"],
             help_requests=row["help_requests"],
             direction=row["direction"],

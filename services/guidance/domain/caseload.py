@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 WEEKS = 12
 
 
-def current_week(start_date: date | None, early_open_week: int, today: date) -> int:
-    """The week the client is in: by the path's calendar (week N opens on day 7·(N−1)),
-    or later if the counselor opened weeks early. 0 before the start."""
-    if start_date is None or today < start_date:
-        by_calendar = 0
-    else:
-        by_calendar = min(WEEKS, (today - start_date).days // 7 + 1)
-    return max(by_calendar, early_open_week)
+def current_week(latest_opened_week: int) -> int:
+    """The week the client is in: the latest WeekOpened that tasks recorded.
+
+    Every week's opening is an event (by the calendar, or early by the counselor), and tasks
+    moves the calendar for pauses, so guidance does not keep a calendar of its own.
+    """
+    return max(0, min(WEEKS, latest_opened_week))
