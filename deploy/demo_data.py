@@ -20,7 +20,8 @@ CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 MUNICIPALITIES = ("Forssa", "Jokioinen", "Tammela")
 
 
-def _identity_code(number: int) -> str:
+def demo_identity_code(number: int) -> str:
+    """The identity code of demo client `number` (valid check character)."""
     base, individual = f"{(number % 28) + 1:02d}0{(number % 9) + 1}85", f"{200 + number:03d}"
     return f"{base}-{individual}{CHECK_CHARACTERS[int(base + individual) % 31]}"
 
@@ -37,7 +38,7 @@ def seed(system: RunningSystem, paths: int = 6) -> int:
     with httpx.Client(timeout=30) as client:
         counselor = _token(client, system.issuer_url, subject=COUNSELOR, role="counselor")
         for number in range(paths):
-            code = _identity_code(number)
+            code = demo_identity_code(number)
             opened = client.post(
                 f"{system.urls['enrolment']}/pathways",
                 headers={**counselor, "Idempotency-Key": f"demo-{number}"},

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from deploy.demo_data import COUNSELOR, seed
+from deploy.demo_data import COUNSELOR, demo_identity_code, seed
 from deploy.local_stack import StackError
 from deploy.system import REPO_ROOT, SERVICES, start_system
 
@@ -44,6 +44,10 @@ def main() -> int:
             url = system.urls[name]
             print(f"  {name:<10} {url}   API docs {url}/docs   AsyncAPI {url}/asyncapi")
         print(f"  {'issuer':<10} {system.issuer_url}   (development sign-in; never in production)")
+        print(
+            f"  Client's pages: {system.urls['tasks']}/  (sign in as a demo client with the"
+            f" identity code {demo_identity_code(0)})"
+        )
         print(f"  PostgreSQL {system.infrastructure.postgres.dsn}")
         print(f"  Kafka      {system.infrastructure.kafka.bootstrap_servers}")
         print(f"  Logs       {_relative(log_dir)}/<service>.log")
