@@ -165,6 +165,11 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     app.include_router(_health_router(kafka))
     for router in spec.routers:
         app.include_router(router)
+    if spec.migrations is not None:  # every service with a database keeps its access log
+        # Imported here: the log's router uses chassis.http_auth, which imports this module.
+        from chassis.access_log import access_log_router
+
+        app.include_router(access_log_router())
     if spec.static is not None:
         app.mount("/static", StaticFiles(directory=spec.static), name="static")
     return app

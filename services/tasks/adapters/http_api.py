@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from chassis.access_log import record_read
 from chassis.auth import Principal
 from chassis.clock import HELSINKI, helsinki_today
 from chassis.commands import command_context, expected_version
@@ -132,6 +133,13 @@ async def my_plan(request: Request, response: Response, principal: Client) -> Pl
     if pathway_id is None:
         raise NotFound("tasks.no_plan")
     plan = await handlers(request).load_visible(pathway_id, principal)
+    await record_read(
+        runtime_of(request).require_pool(),
+        principal,
+        plan.client_ref,
+        "plan",
+        pathway_id,
+    )
     response.headers["ETag"] = f'"{plan.version}"'
     return plan_view(plan, request.query_params.get("lang", "fi"))
 
@@ -141,6 +149,13 @@ async def get_plan(
     pathway_id: UUID, request: Request, response: Response, principal: Anyone
 ) -> PlanView:
     plan = await handlers(request).load_visible(pathway_id, principal)
+    await record_read(
+        runtime_of(request).require_pool(),
+        principal,
+        plan.client_ref,
+        "plan",
+        pathway_id,
+    )
     response.headers["ETag"] = f'"{plan.version}"'
     return plan_view(plan, request.query_params.get("lang", "fi"))
 
@@ -263,9 +278,11 @@ class AnswersView(BaseModel):
 )
 async def list_answers(pathway_id: UUID, request: Request, principal: Anyone) -> AnswersView:
     tasks = handlers(request)
-    await tasks.load_visible(pathway_id, principal)
+    plan = await tasks.load_visible(pathway_id, principal)
+    pool = runtime_of(request).require_pool()
+    await record_read(pool, principal, plan.client_ref, "answers", pathway_id)
     answered = await tasks.answers_of(pathway_id)
-    texts = await load_answers_of(runtime_of(request).require_pool(), pathway_id)
+    texts = await load_answers_of(pool, pathway_id)
     return AnswersView(
         items=[
             AnswerView(
