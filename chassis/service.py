@@ -32,6 +32,7 @@ from chassis.migrate import upgrade_async
 from chassis.projector import Projection, Projector
 from chassis.relay import Relay, TopicChooser
 from chassis.settings import ServiceSettings
+from chassis.web.pages import COMMON_STATIC
 from contracts.envelope import EventEnvelope
 
 log = get_logger(__name__)
@@ -171,6 +172,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
 
         app.include_router(access_log_router())
     if spec.static is not None:
+        # The shared stylesheet first: a mount at /static would otherwise take its path.
+        app.mount("/static/common", StaticFiles(directory=COMMON_STATIC), name="common-static")
         app.mount("/static", StaticFiles(directory=spec.static), name="static")
     return app
 

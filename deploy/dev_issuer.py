@@ -31,6 +31,22 @@ WEAK = "http://ftn.ficora.fi/2017/loa1"
 LEVELS = {"substantial": TEST_SUBSTANTIAL, "high": TEST_HIGH, "weak": WEAK}
 PAGES = Path(__file__).parent / "dev_issuer_pages"
 CODE_LIFETIME = 120.0
+# The counselor's workspace signs staff in under this client id; its sign-in page differs.
+STAFF_CLIENT_ID = "digipolku-staff"
+
+
+class StaffAccount(BaseModel):
+    role: Literal["counselor", "manager", "admin"]
+    name: str
+
+
+# Demo staff of the demo tenant. `ohjaaja-demo` is the counselor of `make run`'s demo paths.
+STAFF_ACCOUNTS: dict[str, StaffAccount] = {
+    "ohjaaja-demo": StaffAccount(role="counselor", name="Outi Ohjaaja"),
+    "ohjaaja-2": StaffAccount(role="counselor", name="Pekka Paananen"),
+    "esihenkilo-demo": StaffAccount(role="manager", name="Maija Mäkelä"),
+    "paakayttaja-demo": StaffAccount(role="admin", name="Antti Aalto"),
+}
 
 
 class TokenRequest(BaseModel):
@@ -67,15 +83,30 @@ def create_app() -> FastAPI:
     def signin_page(
         lang: str, hidden: dict[str, str], error_key: str | None = None
     ) -> HTMLResponse:
+        # Staff sign in to the counselor's workspace; everyone else as a client.
+        staff = hidden.get("client_id") == STAFF_CLIENT_ID
         lang = lang if lang in texts else "fi"
 
         def t(key: str) -> str:
             return str(texts[lang].get(key, key))
 
-        html = templates.get_template("signin.html").render(
-            lang=lang, t=t, hidden=hidden, error=t(error_key) if error_key else None
+        html = templates.get_template("staff_signin.html" if staff else "signin.html").render(
+            lang=lang,
+            t=t,
+            hidden=hidden,
+            accounts=STAFF_ACCOUNTS,
+            error=t(error_key) if error_key else None,
         )
         return HTMLResponse(html, status_code=400 if error_key else 200)
+
+    def redirect_with_code(
+        claims: dict[str, Any], redirect_uri: str, state: str
+    ) -> RedirectResponse:
+        code = secrets.token_urlsafe(24)
+        pending[code] = (time.monotonic(), {**claims, "redirect_uri": redirect_uri})
+        return RedirectResponse(
+            f"{redirect_uri}?{urlencode({'code': code, 'state': state})}", status_code=303
+        )
 
     @app.get("/.well-known/openid-configuration")
     async def discovery() -> dict[str, Any]:
@@ -165,29 +196,56 @@ def create_app() -> FastAPI:
             return signin_page(ui_locales, hidden, "issuer.invalid_request")
         if not hetu.is_valid(identity_code.strip()):
             return signin_page(ui_locales, hidden, "issuer.invalid_code")
-        code = secrets.token_urlsafe(24)
         now = int(time.time())
-        pending[code] = (
-            time.monotonic(),
-            {
-                "iss": issuer,
-                "aud": "digipolku",
-                "azp": client_id,
-                "iat": now,
-                "exp": now + 3600,
-                # A pairwise pseudonymous subject, as brokers give; never the identity code.
-                "sub": "pw-" + uuid.uuid5(uuid.NAMESPACE_OID, identity_code.upper()).hex[:20],
-                "role": "client",
-                "tenant": tenant,
-                "acr": LEVELS[level],
-                "nonce": nonce,
-                "personal_identity_code": hetu.compact(identity_code.strip()),
-                "redirect_uri": redirect_uri,
-            },
-        )
-        return RedirectResponse(
-            f"{redirect_uri}?{urlencode({'code': code, 'state': state})}", status_code=303
-        )
+        claims = {
+            "iss": issuer,
+            "aud": "digipolku",
+            "azp": client_id,
+            "iat": now,
+            "exp": now + 3600,
+            # A pairwise pseudonymous subject, as brokers give; never the identity code.
+            "sub": "pw-" + uuid.uuid5(uuid.NAMESPACE_OID, identity_code.upper()).hex[:20],
+            "role": "client",
+            "tenant": tenant,
+            "acr": LEVELS[level],
+            "nonce": nonce,
+            "personal_identity_code": hetu.compact(identity_code.strip()),
+        }
+        return redirect_with_code(claims, redirect_uri, state)
+
+    @app.post("/authorize/staff", response_model=None)
+    async def staff_sign_in(
+        account: Annotated[str, Form()],
+        redirect_uri: Annotated[str, Form()],
+        state: Annotated[str, Form()],
+        nonce: Annotated[str, Form()],
+        client_id: Annotated[str, Form()] = STAFF_CLIENT_ID,
+        ui_locales: Annotated[str, Form()] = "fi",
+    ) -> HTMLResponse | RedirectResponse:
+        hidden = {
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "nonce": nonce,
+            "client_id": client_id,
+            "ui_locales": ui_locales,
+        }
+        chosen = STAFF_ACCOUNTS.get(account)
+        if not redirect_uri.startswith("http://127.0.0.1:") or chosen is None:
+            return signin_page(ui_locales, hidden, "issuer.invalid_request")
+        now = int(time.time())
+        claims = {
+            "iss": issuer,
+            "aud": "digipolku",
+            "azp": client_id,
+            "iat": now,
+            "exp": now + 3600,
+            "sub": account,
+            "role": chosen.role,
+            "tenant": tenant,
+            "name": chosen.name,
+            "nonce": nonce,
+        }
+        return redirect_with_code(claims, redirect_uri, state)
 
     @app.post("/token")
     async def exchange(request: Request) -> dict[str, Any]:

@@ -1,0 +1,66 @@
+"""Server-rendered pages: Jinja2 templates with texts from the service's translation catalogue.
+
+Shared by the client's pages (tasks) and the counselor's (guidance): the same helpers in every
+template (`t` translates a key, `pick` chooses from a text map, `local_time` shows a moment as
+read in Finland) and the same headers (language; never cached, since pages hold personal data).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from chassis.clock import HELSINKI
+from chassis.http import request_language
+from chassis.i18n import LANGUAGES
+
+# The shared stylesheet, served by every service with pages at /static/common/site.css.
+COMMON_STATIC = Path(__file__).parent / "static"
+
+
+def local_time(moment: datetime) -> str:
+    """A moment as read in Finland, in Finnish and Swedish alike: 10.12.2026 13.00."""
+    return moment.astimezone(HELSINKI).strftime("%-d.%-m.%Y %H.%M")
+
+
+class PageRenderer:
+    def __init__(self, templates: Path) -> None:
+        self._environment = Environment(
+            loader=FileSystemLoader(templates),
+            autoescape=select_autoescape(),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._environment.filters["local_time"] = local_time
+
+    def render(
+        self, request: Request, template: str, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        """A page in the reader's language."""
+        lang = request_language(request)
+        catalogue = request.app.state.runtime.catalogue
+
+        def t(key: str, **params: object) -> str:
+            return str(catalogue.text(key, lang, **params))
+
+        def pick(texts: dict[str, str]) -> str:
+            return texts.get(lang) or texts.get("fi", "")
+
+        html = self._environment.get_template(template).render(
+            lang=lang,
+            languages=LANGUAGES,
+            t=t,
+            pick=pick,
+            path=request.url.path,
+            signed_in=bool(getattr(request.state, "principal", None)),
+            **context,
+        )
+        response = HTMLResponse(html, status_code=status)
+        response.headers["Content-Language"] = lang
+        response.headers["Cache-Control"] = "no-store"  # personal data: never cached
+        return response
