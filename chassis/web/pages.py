@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from chassis.clock import HELSINKI
@@ -64,3 +64,18 @@ class PageRenderer:
         response.headers["Content-Language"] = lang
         response.headers["Cache-Control"] = "no-store"  # personal data: never cached
         return response
+
+
+def language_router() -> APIRouter:
+    """`/kieli/{lang}`: the reader's choice of language, kept in a cookie for a year."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/kieli/{lang}")
+    async def switch_language(lang: str, next: str = "/") -> RedirectResponse:
+        target = next if next.startswith("/") and not next.startswith("//") else "/"
+        response = RedirectResponse(target, status_code=303)
+        if lang in LANGUAGES:
+            response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
+        return response
+
+    return router

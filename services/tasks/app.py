@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from chassis.oidc_login import login_router
 from chassis.service import ServiceSpec, create_app
+from chassis.web.pages import language_router
 from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
 from contracts.upcasting import upcast
 from services.tasks.adapters.consumer import on_event
@@ -23,7 +24,13 @@ SPEC = ServiceSpec(
     name="tasks",
     title="Digipolku tasks",
     description="The client's 12-week plan: weekly tasks, answers and the direction choice.",
-    routers=[router, pages, meeting_pages, login_router("digipolku-tasks", refusal)],
+    routers=[
+        router,
+        pages,
+        meeting_pages,
+        language_router(),
+        login_router("digipolku-tasks", refusal),
+    ],
     static=HERE / "web" / "static",
     migrations=HERE / "migrations",
     translations=HERE / "translations",

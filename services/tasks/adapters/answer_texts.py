@@ -59,3 +59,12 @@ async def load_answers_of(pool: asyncpg.Pool, pathway_id: UUID) -> dict[UUID, st
         "SELECT answer_id, body FROM answer_texts WHERE pathway_id = $1", pathway_id
     )
     return {row["answer_id"]: row["body"] for row in rows}
+
+
+async def load_direction_reason(pool: asyncpg.Pool, pathway_id: UUID) -> str | None:
+    """The client's latest reason for their direction, in their words."""
+    value = await pool.fetchval(
+        "SELECT body FROM direction_reasons WHERE pathway_id = $1 ORDER BY created_at DESC LIMIT 1",
+        pathway_id,
+    )
+    return value if isinstance(value, str) else None

@@ -17,13 +17,15 @@ from chassis.errors import NotFound
 from chassis.http_auth import current_principal, require_role
 from chassis.service import runtime_of
 from chassis.streams import EventStreams
-from services.tasks.adapters.answer_texts import load_answers_of
+from services.tasks.adapters.answer_texts import load_answers_of, load_direction_reason
 from services.tasks.adapters.curriculum_files import load_curriculum
+from services.tasks.adapters.instrument_files import load_instruments
 from services.tasks.adapters.plan_access import find_client_plan
 from services.tasks.application.handlers import TasksHandlers
 from services.tasks.domain.curriculum import WEEKS, Direction
 from services.tasks.domain.plan import MAX_ANSWER_LENGTH, Plan
 from services.tasks.domain.schedule import moved_opening_date
+from services.tasks.domain.self_assessment import side_by_side
 
 router = APIRouter(tags=["plan"])
 Client = Annotated[Principal, Depends(require_role("client"))]
@@ -296,4 +298,52 @@ async def list_answers(pathway_id: UUID, request: Request, principal: Anyone) ->
             )
             for event in answered
         ]
+    )
+
+
+class AreaSummary(BaseModel):
+    instrument_id: str
+    area_id: str
+    title: dict[str, str]
+    baseline: float | None
+    final: float | None
+
+
+class PathSummary(BaseModel):
+    direction: Direction | None
+    direction_reason: str | None = Field(description="The client's words; null once erased.")
+    self_assessment: list[AreaSummary] = Field(
+        description="Mean per area at the start and the end (instruments shown individually)."
+    )
+
+
+@router.get(
+    "/pathways/{pathway_id}/summary",
+    summary="Direction with its reason, and the self-assessments side by side",
+)
+async def path_summary(pathway_id: UUID, request: Request, principal: Anyone) -> PathSummary:
+    plan = await handlers(request).load_visible(pathway_id, principal)
+    pool = runtime_of(request).require_pool()
+    await record_read(pool, principal, plan.client_ref, "summary", pathway_id)
+    areas = [
+        AreaSummary(
+            instrument_id=instrument.instrument_id,
+            area_id=row.area.area_id,
+            title=dict(row.area.title),
+            baseline=row.baseline,
+            final=row.final,
+        )
+        for instrument in load_instruments().values()
+        # A group-only instrument is never shown to anyone individually.
+        if instrument.visibility == "individual"
+        for row in side_by_side(
+            instrument,
+            plan.assessments.get((instrument.instrument_id, "baseline")),
+            plan.assessments.get((instrument.instrument_id, "final")),
+        )
+    ]
+    return PathSummary(
+        direction=plan.direction,
+        direction_reason=await load_direction_reason(pool, pathway_id),
+        self_assessment=areas,
     )

@@ -108,3 +108,27 @@ def change_by_area(
         )
         for area in instrument.areas
     ]
+
+
+@dataclass(frozen=True)
+class AreaSideBySide:
+    """An area's mean at the start and at the end, each None until given."""
+
+    area: Area
+    baseline: float | None
+    final: float | None
+
+
+def side_by_side(
+    instrument: Instrument, baseline: dict[str, int] | None, final: dict[str, int] | None
+) -> list[AreaSideBySide]:
+    """What the counselor sees: both phases per area, whichever have been given."""
+
+    def mean(scores: dict[str, int] | None, area: Area) -> float | None:
+        if scores is None:
+            return None
+        return fmean(scores[item.item_id] for item in area.items)
+
+    return [
+        AreaSideBySide(area, mean(baseline, area), mean(final, area)) for area in instrument.areas
+    ]

@@ -20,7 +20,6 @@ from chassis.clock import HELSINKI, helsinki_today
 from chassis.commands import command_context
 from chassis.errors import DomainError
 from chassis.http import request_language
-from chassis.i18n import LANGUAGES
 from chassis.service import runtime_of
 from services.tasks.adapters.answer_texts import (
     MAX_DRAFT_LENGTH,
@@ -318,15 +317,6 @@ async def choose_direction(
             error=catalogue.text(refused.code, request_language(request), **refused.params),
         )
     return RedirectResponse("/suunta", status_code=303)
-
-
-@router.get("/kieli/{lang}")
-async def switch_language(lang: str, next: str = "/") -> RedirectResponse:
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
-    response = RedirectResponse(target, status_code=303)
-    if lang in LANGUAGES:
-        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
-    return response
 
 
 @router.get("/itsearvio/muutos")
