@@ -18,6 +18,7 @@ TENANT = "kanta-hame"
 COUNSELOR = "ohjaaja-demo"
 CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 MUNICIPALITIES = ("Forssa", "Jokioinen", "Tammela")
+FIRST_NAMES = ("Aino", "Eero", "Helmi", "Onni", "Siiri", "Väinö")
 
 
 def demo_identity_code(number: int) -> str:
@@ -43,6 +44,8 @@ def seed(system: RunningSystem, paths: int = 6) -> int:
                 f"{system.urls['enrolment']}/pathways",
                 headers={**counselor, "Idempotency-Key": f"demo-{number}"},
                 json={
+                    "first_name": FIRST_NAMES[number % len(FIRST_NAMES)],
+                    "last_name": f"Demo-{number}",
                     "personal_identity_code": code,
                     "municipality": MUNICIPALITIES[number % len(MUNICIPALITIES)],
                     "unit": "Kuntouttava työtoiminta",

@@ -25,6 +25,9 @@ DiscontinuationReason = Literal[
     "other",
 ]
 
+# Why a path waits: a fixed list, never free text (events carry no free text).
+PauseReason = Literal["illness", "family", "other_service", "holiday", "other"]
+
 
 class SuitabilityConfirmation(BaseModel):
     """The four suitability criteria, each confirmed by the counselor on opening."""
@@ -103,7 +106,12 @@ class PathwayPaused(EventModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"pathway_id": PATHWAY_ID, "paused_on": "2026-12-07", "until": "2026-12-21"}
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "paused_on": "2026-12-07",
+                    "until": "2026-12-21",
+                    "reason": "illness",
+                }
             ]
         }
     )
@@ -111,6 +119,9 @@ class PathwayPaused(EventModel):
     pathway_id: UUID = Field(description="The path.")
     paused_on: date = Field(description="First day of the pause.")
     until: date | None = Field(None, description="Planned last day of the pause, if known.")
+    reason: PauseReason | None = Field(
+        None, description="Why the path waits (from a fixed list), if the counselor said."
+    )
 
 
 class PathwayResumed(EventModel):

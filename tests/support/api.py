@@ -22,6 +22,8 @@ ALL_CONFIRMED = {
 
 def open_path_body(client: Person, **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
+        "first_name": "Testi",
+        "last_name": f"Asiakas {client.subject}",
         "personal_identity_code": client.identity_code,
         "municipality": "Forssa",
         "unit": "Kuntouttava työtoiminta Forssa",

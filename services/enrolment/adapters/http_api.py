@@ -1,85 +1,79 @@
-"""Enrolment's HTTP API: counselors open and manage paths."""
+"""Enrolment's HTTP API: counselors open and manage paths.
+
+Every command takes an `Idempotency-Key` (a retry returns the first result with
+`Idempotent-Replayed: true`) and an optional `If-Match` with the version last seen (409 when
+the path has moved on). Only the path's counselors and the tenant's admins reach a path; to
+anyone else it does not exist (404). Managers and clients are refused (403).
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from uuid6 import uuid7
 
+from chassis.access_log import record_read
 from chassis.auth import Principal
 from chassis.clock import helsinki_today
 from chassis.commands import command_context, expected_version
 from chassis.http_auth import require_role
 from chassis.pseudonym import client_ref_for
 from chassis.service import runtime_of
-from chassis.streams import EventStreams
+from services.enrolment.adapters.dependencies import streams_of, vault_of
+from services.enrolment.adapters.http_models import (
+    AssignCounselorRequest,
+    CompleteRequest,
+    DiscontinueRequest,
+    OpenedView,
+    OpenPathwayRequest,
+    PathwayListView,
+    PathwayState,
+    PathwayView,
+    PauseRequest,
+    ResumeRequest,
+    listed_view,
+    read_view,
+    state_view,
+)
 from services.enrolment.application.handlers import EnrolmentHandlers
+from services.enrolment.application.queries import EnrolmentQueries
+from services.enrolment.domain.client_identity import ClientIdentity
+from services.enrolment.domain.commands import (
+    AssignCounselor,
+    Complete,
+    Discontinue,
+    PathCommand,
+    Pause,
+    Resume,
+)
 from services.enrolment.domain.identity_code import normalise_identity_code
-from services.enrolment.domain.pathway import OpenPathway, Pathway
+from services.enrolment.domain.pathway import OpenPathway
 
 router = APIRouter(prefix="/pathways", tags=["pathways"])
 Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
-
-
-class Suitability(BaseModel):
-    """The four suitability criteria; the counselor confirms each one."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    life_management: bool = Field(False, description="Riittävät elämänhallintataidot.")
-    digital_skills: bool = Field(False, description="Auttavat digitaidot.")
-    self_assessment_ability: bool = Field(False, description="Kykenee arvioimaan tilannettaan.")
-    strong_identification: bool = Field(
-        False, description="Mahdollisuus vahvaan tunnistautumiseen."
-    )
-
-
-class OpenPathwayRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    personal_identity_code: str = Field(min_length=11, max_length=11)
-    municipality: str = Field(min_length=1, max_length=100)
-    unit: str = Field(min_length=1, max_length=100)
-    cohort: str = Field(min_length=1, max_length=100)
-    start_date: date
-    counselor_ids: list[str] | None = Field(
-        None, description="Counselors of the path; the caller when left out."
-    )
-    suitability: Suitability
-
-
-class PathwayView(BaseModel):
-    pathway_id: UUID
-    client_ref: str
-    status: str
-    start_date: date | None
-    counselor_ids: list[str]
-    version: int
+ListedStatus = Literal["active", "paused", "completed", "discontinued"]
+AfterPathway = Annotated[UUID | None, Query(description="The last pathway_id of the page before.")]
 
 
 def handlers(request: Request) -> EnrolmentHandlers:
-    return EnrolmentHandlers(EventStreams(runtime_of(request).require_store()))
+    return EnrolmentHandlers(streams_of(request), vault_of(request))
 
 
-def view(pathway: Pathway) -> PathwayView:
-    return PathwayView(
-        pathway_id=pathway.pathway_id,
-        client_ref=pathway.client_ref,
-        status=pathway.status,
-        start_date=pathway.start_date,
-        counselor_ids=pathway.counselor_ids,
-        version=pathway.version,
-    )
+def queries(request: Request) -> EnrolmentQueries:
+    return EnrolmentQueries(streams_of(request), vault_of(request))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Open a path for a client")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Open a path for a client",
+    responses={409: {"description": "The client already has a path running or paused."}},
+)
 async def open_path(
     body: OpenPathwayRequest, request: Request, response: Response, principal: Staff
-) -> dict[str, str]:
+) -> OpenedView:
     runtime = runtime_of(request)
     identity_code = normalise_identity_code(body.personal_identity_code)
     client_ref = client_ref_for(
@@ -95,58 +89,122 @@ async def open_path(
         counselor_ids=body.counselor_ids or [principal.subject],
         suitability=body.suitability.model_dump(),
     )
+    identity = ClientIdentity(body.first_name, body.last_name, identity_code)
     context = command_context(request, principal, scope="open-pathway")
-    opened = await handlers(request).open(command, context, helsinki_today())
+    opened = await handlers(request).open(command, identity, context, helsinki_today())
     if opened.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/pathways/{opened.pathway_id}"
-    return {"pathway_id": str(opened.pathway_id), "client_ref": client_ref}
+    return OpenedView(pathway_id=opened.pathway_id, client_ref=client_ref)
 
 
-@router.get("/{pathway_id}", summary="A path as its counselor sees it")
-async def get_path(pathway_id: UUID, request: Request, principal: Staff) -> PathwayView:
-    return view(await handlers(request).load_visible(pathway_id, principal))
+@router.get("", summary="The caller's paths (an admin's: the whole tenant's), with names")
+async def list_paths(
+    request: Request,
+    principal: Staff,
+    status_: Annotated[ListedStatus | None, Query(alias="status")] = None,
+    after: AfterPathway = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> PathwayListView:
+    listed = await queries(request).paths_of(principal, status_, after, limit)
+    pool = runtime_of(request).require_pool()
+    for path in listed:
+        await record_read(
+            pool,
+            principal,
+            path.row.client_ref,
+            "pathway_list",
+            path.row.pathway_id,
+        )
+    return PathwayListView(
+        items=[listed_view(path) for path in listed],
+        next_after=listed[-1].row.pathway_id if len(listed) == limit else None,
+    )
 
 
-class PauseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@router.get("/{pathway_id}", summary="A path and its client, as the path's counselor sees it")
+async def get_path(
+    pathway_id: UUID, request: Request, response: Response, principal: Staff
+) -> PathwayView:
+    read = await queries(request).pathway(pathway_id, principal)
+    await record_read(
+        runtime_of(request).require_pool(),
+        principal,
+        read.pathway.client_ref,
+        "pathway",
+        pathway_id,
+    )
+    response.headers["ETag"] = f'"{read.pathway.version}"'
+    return read_view(read)
 
-    paused_on: date | None = Field(None, description="First day of the pause; today if left out.")
-    until: date | None = Field(None, description="Planned last day, if known.")
 
-
-class ResumeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    resumed_on: date | None = Field(None, description="The day it goes on; today if left out.")
+async def _command(
+    pathway_id: UUID,
+    command: PathCommand,
+    scope: str,
+    request: Request,
+    response: Response,
+    principal: Principal,
+) -> PathwayState:
+    context = command_context(request, principal, scope=f"{scope}:{pathway_id}")
+    decided = await handlers(request).handle(
+        pathway_id, command, principal, context, helsinki_today(), expected_version(request)
+    )
+    if decided.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["ETag"] = f'"{decided.pathway.version}"'
+    return state_view(decided.pathway)
 
 
 @router.post("/{pathway_id}/pause", summary="Pause a path; its coming weeks wait")
 async def pause(
-    pathway_id: UUID, body: PauseRequest, request: Request, principal: Staff
-) -> PathwayView:
-    today = helsinki_today()
-    context = command_context(request, principal, scope=f"pause:{pathway_id}")
-    paused = await handlers(request).pause(
-        pathway_id,
-        body.paused_on or today,
-        body.until,
-        principal,
-        context,
-        today,
-        expected_version(request),
-    )
-    return view(paused)
+    pathway_id: UUID, body: PauseRequest, request: Request, response: Response, principal: Staff
+) -> PathwayState:
+    command = Pause(body.paused_on or helsinki_today(), body.until, body.reason)
+    return await _command(pathway_id, command, "pause", request, response, principal)
 
 
 @router.post("/{pathway_id}/resume", summary="Resume a paused path")
 async def resume(
-    pathway_id: UUID, body: ResumeRequest, request: Request, principal: Staff
-) -> PathwayView:
-    today = helsinki_today()
-    context = command_context(request, principal, scope=f"resume:{pathway_id}")
-    resumed = await handlers(request).resume(
-        pathway_id, body.resumed_on or today, principal, context, today, expected_version(request)
-    )
-    return view(resumed)
+    pathway_id: UUID, body: ResumeRequest, request: Request, response: Response, principal: Staff
+) -> PathwayState:
+    command = Resume(body.resumed_on or helsinki_today())
+    return await _command(pathway_id, command, "resume", request, response, principal)
+
+
+@router.post("/{pathway_id}/complete", summary="Mark a running path completed")
+async def complete(
+    pathway_id: UUID,
+    request: Request,
+    response: Response,
+    principal: Staff,
+    body: CompleteRequest | None = None,
+) -> PathwayState:
+    completed_on = body.completed_on if body else None
+    command = Complete(completed_on or helsinki_today())
+    return await _command(pathway_id, command, "complete", request, response, principal)
+
+
+@router.post("/{pathway_id}/discontinue", summary="End a path early, for a reason from the list")
+async def discontinue(
+    pathway_id: UUID,
+    body: DiscontinueRequest,
+    request: Request,
+    response: Response,
+    principal: Staff,
+) -> PathwayState:
+    command = Discontinue(body.reason, body.discontinued_on or helsinki_today())
+    return await _command(pathway_id, command, "discontinue", request, response, principal)
+
+
+@router.post("/{pathway_id}/counselors", summary="Add a counselor, or put one in another's place")
+async def assign_counselor(
+    pathway_id: UUID,
+    body: AssignCounselorRequest,
+    request: Request,
+    response: Response,
+    principal: Staff,
+) -> PathwayState:
+    command = AssignCounselor(body.counselor_id, body.replaces)
+    return await _command(pathway_id, command, "assign-counselor", request, response, principal)

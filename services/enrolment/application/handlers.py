@@ -1,4 +1,5 @@
-"""Enrolment's command handlers: load, decide, append; nothing else."""
+"""Enrolment's command handlers: load, decide, append; and, in the append's transaction,
+the enrolment tables that must never disagree with the events (vault, open paths, list)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,16 @@ from datetime import date
 from uuid import UUID
 
 from chassis.auth import Principal
-from chassis.errors import NotFound
+from chassis.errors import Conflict, NotFound
+from chassis.event_store import DbConnection
 from chassis.streams import CommandContext, EventStreams, check_expected_version
 from contracts.events.base import EventModel
-from services.enrolment.domain.pathway import (
-    OpenPathway,
-    Pathway,
-    assign_counselor,
-    open_pathway,
-    pause_pathway,
-    resume_pathway,
-)
+from services.enrolment.adapters.identity_vault import IdentityVault
+from services.enrolment.adapters.open_paths import claim_open_path, lock_client, release_open_path
+from services.enrolment.adapters.pathway_list import save_row
+from services.enrolment.domain.client_identity import ClientIdentity
+from services.enrolment.domain.commands import PathCommand, decide
+from services.enrolment.domain.pathway import OpenPathway, Pathway, open_pathway
 
 
 @dataclass(frozen=True)
@@ -26,92 +26,95 @@ class Opened:
     replayed: bool
 
 
-class EnrolmentHandlers:
-    def __init__(self, streams: EventStreams) -> None:
-        self._streams = streams
+@dataclass(frozen=True)
+class Decided:
+    pathway: Pathway
+    # True when this was a retry (same idempotency key) of a command that went through.
+    replayed: bool
 
-    async def open(self, command: OpenPathway, context: CommandContext, today: date) -> Opened:
+
+class EnrolmentHandlers:
+    def __init__(self, streams: EventStreams, vault: IdentityVault) -> None:
+        self._streams = streams
+        self._pool = streams.store.pool
+        self._vault = vault
+
+    async def open(
+        self, command: OpenPathway, identity: ClientIdentity, context: CommandContext, today: date
+    ) -> Opened:
         previous = await self._streams.previous_result(context)
         if previous is not None:
             return Opened(UUID(previous.stream_id), True)
         events = open_pathway(command, today)
-        result = await self._streams.append(str(command.pathway_id), 0, events, context)
-        # A retried command (same idempotency key) gets the path the first attempt opened.
-        return Opened(UUID(result.stream_id), result.replayed)
+        pathway = Pathway(command.pathway_id, tenant=context.tenant)
+        async with self._pool.acquire() as connection, connection.transaction():
+            # The append goes first: a retry racing its own first attempt (same idempotency
+            # key) waits on the key there and gets the first result, not a 409 from below.
+            result = await self._streams.append(
+                str(command.pathway_id), 0, events, context, connection
+            )
+            if result.replayed:
+                return Opened(UUID(result.stream_id), True)
+            await lock_client(connection, command.client_ref)
+            if not await claim_open_path(connection, command.client_ref, command.pathway_id):
+                raise Conflict("enrolment.client_has_open_path")  # rolls the append back
+            await self._vault.store(connection, context.tenant, command.client_ref, identity)
+            await record_in_tables(connection, pathway, events)
+        return Opened(command.pathway_id, False)
 
     async def load_visible(self, pathway_id: UUID, principal: Principal) -> Pathway:
         """The path, if this member of staff may see it; otherwise as if it did not exist."""
-        stream = await self._streams.load(str(pathway_id))
-        pathway = Pathway.from_history(pathway_id, stream.version, stream.tenant, stream.events)
+        pathway = await load_pathway(self._streams, pathway_id)
         pathway.require_exists()
-        if not _may_see(pathway, principal):
+        if not may_see(pathway, principal):
             raise NotFound("error.not_found")
         return pathway
 
-    async def assign(
+    async def handle(
         self,
         pathway_id: UUID,
-        counselor_id: str,
-        replaces: str | None,
-        principal: Principal,
-        context: CommandContext,
-    ) -> Pathway:
-        pathway = await self.load_visible(pathway_id, principal)
-        events = assign_counselor(pathway, counselor_id, replaces)
-        if events:
-            await self._streams.append(str(pathway_id), pathway.version, events, context)
-            for event in events:
-                pathway.apply(event)
-        return pathway
-
-    async def pause(
-        self,
-        pathway_id: UUID,
-        paused_on: date,
-        until: date | None,
+        command: PathCommand,
         principal: Principal,
         context: CommandContext,
         today: date,
         expected_version: int | None = None,
-    ) -> Pathway:
+    ) -> Decided:
+        """Decide a command on one path and record what it decided."""
         pathway = await self.load_visible(pathway_id, principal)
         if await self._streams.previous_result(context) is not None:
-            return pathway  # a retry of a pause that went through
-        return await self._decide(
-            pathway, context, expected_version, pause_pathway(pathway, paused_on, until, today)
-        )
-
-    async def resume(
-        self,
-        pathway_id: UUID,
-        resumed_on: date,
-        principal: Principal,
-        context: CommandContext,
-        today: date,
-        expected_version: int | None = None,
-    ) -> Pathway:
-        pathway = await self.load_visible(pathway_id, principal)
-        if await self._streams.previous_result(context) is not None:
-            return pathway  # a retry of a resume that went through
-        return await self._decide(
-            pathway, context, expected_version, resume_pathway(pathway, resumed_on, today)
-        )
-
-    async def _decide(
-        self,
-        pathway: Pathway,
-        context: CommandContext,
-        expected_version: int | None,
-        events: list[EventModel],
-    ) -> Pathway:
-        check_expected_version(str(pathway.pathway_id), expected_version, pathway.version)
-        await self._streams.append(str(pathway.pathway_id), pathway.version, events, context)
-        for event in events:
-            pathway.apply(event)
-        return pathway
+            return Decided(pathway, True)
+        check_expected_version(str(pathway_id), expected_version, pathway.version)
+        events = decide(pathway, command, today)
+        if not events:
+            return Decided(pathway, False)
+        async with self._pool.acquire() as connection, connection.transaction():
+            result = await self._streams.append(
+                str(pathway_id), pathway.version, events, context, connection
+            )
+            if not result.replayed:
+                await record_in_tables(connection, pathway, events)
+        if result.replayed:  # the first attempt committed while this one was deciding
+            return Decided(await load_pathway(self._streams, pathway_id), True)
+        return Decided(pathway, False)
 
 
-def _may_see(pathway: Pathway, principal: Principal) -> bool:
+async def load_pathway(streams: EventStreams, pathway_id: UUID) -> Pathway:
+    stream = await streams.load(str(pathway_id))
+    return Pathway.from_history(pathway_id, stream.version, stream.tenant, stream.events)
+
+
+async def record_in_tables(
+    connection: DbConnection, pathway: Pathway, events: list[EventModel]
+) -> None:
+    """Fold the appended events in and bring enrolment's tables to the new state."""
+    for event in events:
+        pathway.apply(event)
+    await save_row(connection, pathway)
+    if not pathway.is_open:
+        await release_open_path(connection, pathway.pathway_id)
+
+
+def may_see(pathway: Pathway, principal: Principal) -> bool:
     if principal.tenant != pathway.tenant:
         return False
     if principal.role == "admin":

@@ -8,23 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
 from chassis.errors import Conflict, DomainError, NotFound
 from contracts.events.base import EventModel
 from contracts.events.enrolment import (
+    ClientDataErased,
     CounselorAssigned,
+    DiscontinuationReason,
     PathwayCompleted,
     PathwayDiscontinued,
     PathwayOpened,
     PathwayPaused,
     PathwayResumed,
+    PauseReason,
     SuitabilityConfirmation,
 )
 
 Status = Literal["not_opened", "active", "paused", "completed", "discontinued"]
+OPEN_STATUSES: tuple[Status, ...] = ("active", "paused")
+# An open path erased on the client's behalf ends as discontinued for this reason, so every
+# consumer closes it the way it closes any other discontinued path.
+ERASURE_DISCONTINUATION: DiscontinuationReason = "other"
 SUITABILITY_CRITERIA = (
     "life_management",
     "digital_skills",
@@ -49,8 +56,13 @@ class Pathway:
     tenant: str = ""
     client_ref: str = ""
     start_date: date | None = None
+    municipality: str = ""
+    unit: str = ""
+    cohort: str = ""
     counselor_ids: list[str] = field(default_factory=list)
     paused_on: date | None = None
+    # Set by ClientDataErased: the client's identity is gone for good from this path.
+    erased: bool = False
 
     @classmethod
     def from_history(
@@ -68,6 +80,9 @@ class Pathway:
                 self.status = "active"
                 self.client_ref = event.client_ref
                 self.start_date = event.start_date
+                self.municipality = event.municipality
+                self.unit = event.unit
+                self.cohort = event.cohort
                 self.counselor_ids = list(event.counselor_ids)
             case CounselorAssigned():
                 if event.replaces in self.counselor_ids:
@@ -84,11 +99,24 @@ class Pathway:
                 self.status = "completed"
             case PathwayDiscontinued():
                 self.status = "discontinued"
+                self.paused_on = None
+            case ClientDataErased():
+                self.erased = True
         self.version += 1
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
 
     def require_exists(self) -> None:
         if self.status == "not_opened":
             raise NotFound("error.not_found")
+
+    def require_open(self) -> None:
+        """A path that has ended is a record: nothing about it changes any more."""
+        self.require_exists()
+        if not self.is_open:
+            raise Conflict("enrolment.pathway_closed")
 
 
 @dataclass(frozen=True)
@@ -131,11 +159,12 @@ def open_pathway(command: OpenPathway, today: date) -> list[EventModel]:
 
 
 def assign_counselor(pathway: Pathway, counselor_id: str, replaces: str | None) -> list[EventModel]:
-    pathway.require_exists()
-    if pathway.status in ("completed", "discontinued"):
-        raise Conflict("enrolment.pathway_closed")
-    if counselor_id in pathway.counselor_ids and replaces is None:
-        return []
+    """Add a counselor to an open path, or put them in another's place."""
+    pathway.require_open()
+    if replaces is not None and replaces not in pathway.counselor_ids:
+        raise Conflict("enrolment.replaced_counselor_not_assigned")
+    if counselor_id in pathway.counselor_ids and replaces in (None, counselor_id):
+        return []  # already there: nothing happened
     return [
         CounselorAssigned(
             pathway_id=pathway.pathway_id, counselor_id=counselor_id, replaces=replaces
@@ -155,24 +184,30 @@ def _check_recorded_day(day: date, today: date) -> None:
 
 
 def pause_pathway(
-    pathway: Pathway, paused_on: date, until: date | None, today: date
+    pathway: Pathway,
+    paused_on: date,
+    until: date | None,
+    today: date,
+    reason: PauseReason | None = None,
 ) -> list[EventModel]:
     """Pause an active path; the client's coming weeks wait until it resumes."""
-    pathway.require_exists()
+    pathway.require_open()
     if pathway.status == "paused":
         raise Conflict("enrolment.already_paused")
-    if pathway.status != "active":
-        raise Conflict("enrolment.pathway_closed")
     _check_recorded_day(paused_on, today)
     if pathway.start_date is not None and paused_on < pathway.start_date:
         raise DomainError("enrolment.pause_before_start")
     if until is not None and until < paused_on:
         raise DomainError("enrolment.pause_ends_before_it_begins")
-    return [PathwayPaused(pathway_id=pathway.pathway_id, paused_on=paused_on, until=until)]
+    return [
+        PathwayPaused(
+            pathway_id=pathway.pathway_id, paused_on=paused_on, until=until, reason=reason
+        )
+    ]
 
 
 def resume_pathway(pathway: Pathway, resumed_on: date, today: date) -> list[EventModel]:
-    pathway.require_exists()
+    pathway.require_open()
     if pathway.status != "paused":
         raise Conflict("enrolment.not_paused")
     _check_recorded_day(resumed_on, today)
@@ -180,3 +215,61 @@ def resume_pathway(pathway: Pathway, resumed_on: date, today: date) -> list[Even
     if resumed_on < pathway.paused_on:
         raise DomainError("enrolment.pause_ends_before_it_begins")
     return [PathwayResumed(pathway_id=pathway.pathway_id, resumed_on=resumed_on)]
+
+
+def complete_pathway(pathway: Pathway, completed_on: date, today: date) -> list[EventModel]:
+    """The client went through the path. Only a running path completes; a paused one
+    resumes first, so that the pause has an end on record."""
+    pathway.require_open()
+    if pathway.status != "active":
+        raise Conflict("enrolment.complete_needs_active")
+    _check_recorded_day(completed_on, today)
+    if pathway.start_date is not None and completed_on < pathway.start_date:
+        raise DomainError("enrolment.end_before_start")
+    return [PathwayCompleted(pathway_id=pathway.pathway_id, completed_on=completed_on)]
+
+
+def discontinue_pathway(
+    pathway: Pathway, reason: DiscontinuationReason, discontinued_on: date, today: date
+) -> list[EventModel]:
+    """The path ends early, running or paused, for a reason from the fixed list."""
+    pathway.require_open()
+    _check_recorded_day(discontinued_on, today)
+    start = pathway.start_date
+    # A path that has not started yet may end before its start (the client found work
+    # first); one that has started cannot end before it began.
+    if start is not None and start <= today and discontinued_on < start:
+        raise DomainError("enrolment.end_before_start")
+    if pathway.paused_on is not None and discontinued_on < pathway.paused_on:
+        raise DomainError("enrolment.end_before_pause")
+    return [
+        PathwayDiscontinued(
+            pathway_id=pathway.pathway_id, discontinued_on=discontinued_on, reason=reason
+        )
+    ]
+
+
+def erase_client_data(pathway: Pathway, erased_at: datetime, today: date) -> list[EventModel]:
+    """Record that the client's identity and free text are erased from this path.
+
+    An open path ends first (discontinued), since nobody can guide a client the system no
+    longer knows. A path already erased needs nothing more.
+    """
+    pathway.require_exists()
+    if pathway.erased:
+        return []
+    events: list[EventModel] = []
+    if pathway.is_open:
+        events.append(
+            PathwayDiscontinued(
+                pathway_id=pathway.pathway_id,
+                discontinued_on=today,
+                reason=ERASURE_DISCONTINUATION,
+            )
+        )
+    events.append(
+        ClientDataErased(
+            pathway_id=pathway.pathway_id, client_ref=pathway.client_ref, erased_at=erased_at
+        )
+    )
+    return events

@@ -1,0 +1,41 @@
+"""Erasing a client's data: an admin of the tenant orders it, by the client's pseudonym."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from chassis.auth import Principal
+from chassis.clock import helsinki_today
+from chassis.commands import command_context
+from chassis.http_auth import require_role
+from services.enrolment.adapters.dependencies import streams_of, vault_of
+from services.enrolment.adapters.http_models import ErasureRequest, ErasureView
+from services.enrolment.application.erasure import ErasureHandler
+
+router = APIRouter(prefix="/clients", tags=["erasure"])
+Admin = Annotated[Principal, Depends(require_role("admin"))]
+
+
+@router.post(
+    "/{client_ref}/erasure",
+    summary="Erase a client's identity and free text; their open path ends",
+    responses={409: {"description": "The client's data was erased already."}},
+)
+async def erase_client(
+    client_ref: Annotated[str, Path(min_length=1, max_length=200)],
+    body: ErasureRequest,
+    request: Request,
+    response: Response,
+    principal: Admin,
+) -> ErasureView:
+    context = command_context(request, principal, scope=f"erase-client:{client_ref}")
+    handler = ErasureHandler(streams_of(request), vault_of(request))
+    erased = await handler.erase(client_ref, body.reason, principal, context, helsinki_today())
+    if erased.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    record = erased.record
+    return ErasureView(
+        client_ref=record.client_ref, erased_at=record.erased_at, pathway_ids=record.pathway_ids
+    )

@@ -1,0 +1,35 @@
+"""Every text a person can meet in enrolment exists in Finnish and in Swedish."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from chassis.i18n import Catalogue
+
+ENROLMENT = Path(__file__).resolve().parent.parent
+CATALOGUE = Catalogue.load(ENROLMENT / "translations")
+
+
+def test_finnish_and_swedish_have_the_same_keys() -> None:
+    assert CATALOGUE.keys("fi") == CATALOGUE.keys("sv")
+
+
+def test_every_key_raised_in_code_exists() -> None:
+    used: set[str] = set()
+    for path in ENROLMENT.rglob("*.py"):
+        used |= set(
+            re.findall(
+                r"""(?:DomainError|NotFound|Conflict|Forbidden)\(\s*["']([a-z_]+\.[a-z_.]+)["']""",
+                path.read_text("utf-8"),
+            )
+        )
+    assert "enrolment.client_has_open_path" in used, "the pattern is wrong"
+    assert sorted(used - CATALOGUE.keys("fi")) == []
+
+
+def test_placeholders_match_between_languages() -> None:
+    for key in CATALOGUE.keys("fi"):
+        fi = set(re.findall(r"{(\w+)}", CATALOGUE.text(key, "fi")))
+        sv = set(re.findall(r"{(\w+)}", CATALOGUE.text(key, "sv")))
+        assert fi == sv, key
