@@ -7,6 +7,7 @@ from chassis.service import ServiceRuntime
 from chassis.streams import CommandContext, EventStreams
 from contracts.envelope import Actor, EventEnvelope
 from contracts.events.enrolment import (
+    ClientDataErased,
     CounselorAssigned,
     PathwayOpened,
     PathwayPaused,
@@ -14,6 +15,7 @@ from contracts.events.enrolment import (
 )
 from contracts.events.guidance import GuidanceMeetingHeld
 from contracts.registry import parse_payload
+from services.tasks.adapters.erasure import erase_client_text
 from services.tasks.adapters.plan_access import find_access, set_counselors
 from services.tasks.application.handlers import TasksHandlers
 
@@ -52,6 +54,9 @@ async def on_event(runtime: ServiceRuntime, topic: str, envelope: EventEnvelope)
         await TasksHandlers(EventStreams(runtime.require_store()), pool).pause_changed(
             event.pathway_id, paused_on=None, resumed_on=event.resumed_on
         )
+    elif isinstance(event, ClientDataErased):
+        async with pool.acquire() as connection, connection.transaction():
+            await erase_client_text(connection, event.pathway_id)
     elif isinstance(event, CounselorAssigned):
         access = await find_access(pool, event.pathway_id)
         if access is None:
