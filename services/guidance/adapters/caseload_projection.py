@@ -1,38 +1,44 @@
-"""The caseload projection: one row per path, from enrolment's and tasks' events.
+"""The caseload projection: one row per path, from enrolment's, tasks' and guidance's own events.
 
-Every handler is an upsert that commutes with the others (counts add, times take the
-greatest), so the row ends the same whatever order the two topics interleave in, live or in
-a rebuild.
+Every handler is an upsert that commutes with the other topics' handlers (counts add, times
+take the greatest, sets gain members, and a column set outright is set by one stream only,
+whose events arrive in order), so the row ends the same whatever order the topics interleave
+in, live or in a rebuild. `updated_at` is moved by a trigger on every real change.
 """
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from chassis.event_store import DbConnection
 from chassis.projector import Projection, typed
 from contracts.envelope import EventEnvelope
-from contracts.events.enrolment import CounselorAssigned, PathwayOpened
-from contracts.events.tasks import DirectionChosen, TaskAnswered, WeekOpened
-
-
-async def _ensure_row(connection: DbConnection, pathway_id: UUID, tenant: str) -> None:
-    await connection.execute(
-        "INSERT INTO caseload (pathway_id, tenant) VALUES ($1, $2)"
-        " ON CONFLICT (pathway_id) DO NOTHING",
-        pathway_id,
-        tenant,
-    )
+from contracts.events.enrolment import (
+    ClientDataErased,
+    CounselorAssigned,
+    PathwayCompleted,
+    PathwayDiscontinued,
+    PathwayOpened,
+    PathwayPaused,
+    PathwayResumed,
+)
+from contracts.events.tasks import (
+    DirectionChanged,
+    DirectionChosen,
+    SelfAssessmentSubmitted,
+    TaskAnswered,
+    WeekOpened,
+)
+from services.guidance.adapters.caseload_guidance_events import GUIDANCE_HANDLERS
+from services.guidance.adapters.caseload_rows import update_row
+from services.guidance.adapters.erasure import erase_client_text
 
 
 async def _opened(connection: DbConnection, envelope: EventEnvelope, event: PathwayOpened) -> None:
-    await _ensure_row(connection, event.pathway_id, envelope.tenant)
-    await connection.execute(
-        "UPDATE caseload SET client_ref = $2, counselor_ids = $3, municipality = $4, unit = $5,"
-        " cohort = $6, start_date = $7,"
-        " last_activity_at = greatest(last_activity_at, $8)"
-        " WHERE pathway_id = $1",
+    await update_row(
+        connection,
+        envelope,
         event.pathway_id,
+        "client_ref = $2, counselor_ids = $3, municipality = $4, unit = $5, cohort = $6,"
+        " start_date = $7, last_activity_at = greatest(last_activity_at, $8)",
         event.client_ref,
         list(event.counselor_ids),
         event.municipality,
@@ -46,51 +52,138 @@ async def _opened(connection: DbConnection, envelope: EventEnvelope, event: Path
 async def _counselor(
     connection: DbConnection, envelope: EventEnvelope, event: CounselorAssigned
 ) -> None:
-    await _ensure_row(connection, event.pathway_id, envelope.tenant)
-    await connection.execute(
-        "UPDATE caseload SET counselor_ids ="
-        " array_append(array_remove(array_remove(counselor_ids, $3), $2), $2)"
-        " WHERE pathway_id = $1",
+    await update_row(
+        connection,
+        envelope,
         event.pathway_id,
+        "counselor_ids = array_append(array_remove(array_remove(counselor_ids, $3), $2), $2)",
         event.counselor_id,
         event.replaces,
     )
 
 
-async def _answered(connection: DbConnection, envelope: EventEnvelope, event: TaskAnswered) -> None:
-    await _ensure_row(connection, event.pathway_id, envelope.tenant)
-    await connection.execute(
-        "UPDATE caseload SET answers = answers + $2, help_requests = help_requests + $3,"
-        " client_ref = coalesce(client_ref, $4),"
-        " last_activity_at = greatest(last_activity_at, $5) WHERE pathway_id = $1",
+async def _paused(connection: DbConnection, envelope: EventEnvelope, event: PathwayPaused) -> None:
+    await update_row(connection, envelope, event.pathway_id, "status = 'paused'")
+
+
+async def _resumed(
+    connection: DbConnection, envelope: EventEnvelope, event: PathwayResumed
+) -> None:
+    # The day it went on restarts the week of quiet after which a client counts as inactive.
+    await update_row(
+        connection,
+        envelope,
         event.pathway_id,
-        int(event.kind == "answer"),
-        int(event.kind == "needs_help"),
+        "status = 'active', resumed_on = $2",
+        event.resumed_on,
+    )
+
+
+async def _completed(
+    connection: DbConnection, envelope: EventEnvelope, event: PathwayCompleted
+) -> None:
+    await update_row(
+        connection,
+        envelope,
+        event.pathway_id,
+        "status = 'completed', ended_on = $2",
+        event.completed_on,
+    )
+
+
+async def _discontinued(
+    connection: DbConnection, envelope: EventEnvelope, event: PathwayDiscontinued
+) -> None:
+    await update_row(
+        connection,
+        envelope,
+        event.pathway_id,
+        "status = 'discontinued', ended_on = $2",
+        event.discontinued_on,
+    )
+
+
+async def _erased(
+    connection: DbConnection, envelope: EventEnvelope, event: ClientDataErased
+) -> None:
+    # The row first: its lock makes a note or feedback being written right now either land
+    # before the texts are deleted below, or see the mark and be refused.
+    await update_row(connection, envelope, event.pathway_id, "erased_at = $2", event.erased_at)
+    await erase_client_text(connection, event.pathway_id)
+
+
+async def _answered(connection: DbConnection, envelope: EventEnvelope, event: TaskAnswered) -> None:
+    written = event.kind == "answer"
+    await update_row(
+        connection,
+        envelope,
+        event.pathway_id,
+        "answers = answers + $2, help_requests = help_requests + $3,"
+        " client_ref = coalesce(client_ref, $4),"
+        " last_activity_at = greatest(last_activity_at, $5),"
+        " last_client_activity_at = greatest(last_client_activity_at, $5),"
+        " answered_weeks = CASE WHEN $6 THEN ARRAY(SELECT DISTINCT w"
+        "   FROM unnest(array_append(answered_weeks, $7)) AS w ORDER BY w)"
+        "   ELSE answered_weeks END,"
+        " last_help_at = CASE WHEN $6 THEN last_help_at ELSE greatest(last_help_at, $5) END",
+        int(written),
+        int(not written),
         event.client_ref,
         event.answered_at,
+        written,
+        event.week,
     )
 
 
 async def _direction(
     connection: DbConnection, envelope: EventEnvelope, event: DirectionChosen
 ) -> None:
-    await _ensure_row(connection, event.pathway_id, envelope.tenant)
-    await connection.execute(
-        "UPDATE caseload SET direction = $2, last_activity_at = greatest(last_activity_at, $3)"
-        " WHERE pathway_id = $1",
+    await update_row(
+        connection,
+        envelope,
         event.pathway_id,
+        "direction = $2, last_activity_at = greatest(last_activity_at, $3),"
+        " last_client_activity_at = greatest(last_client_activity_at, $3)",
         event.direction,
         event.chosen_at,
+    )
+
+
+async def _direction_changed(
+    connection: DbConnection, envelope: EventEnvelope, event: DirectionChanged
+) -> None:
+    # Agreed with the counselor, so it is activity on the path but not the client's own deed.
+    await update_row(
+        connection,
+        envelope,
+        event.pathway_id,
+        "direction = $2, last_activity_at = greatest(last_activity_at, $3)",
+        event.to_direction,
+        event.changed_at,
+    )
+
+
+async def _self_assessed(
+    connection: DbConnection, envelope: EventEnvelope, event: SelfAssessmentSubmitted
+) -> None:
+    await update_row(
+        connection,
+        envelope,
+        event.pathway_id,
+        "last_activity_at = greatest(last_activity_at, $2),"
+        " last_client_activity_at = greatest(last_client_activity_at, $2)",
+        event.submitted_at,
     )
 
 
 async def _week_opened(
     connection: DbConnection, envelope: EventEnvelope, event: WeekOpened
 ) -> None:
-    await _ensure_row(connection, event.pathway_id, envelope.tenant)
-    await connection.execute(
-        "UPDATE caseload SET opened_week = greatest(opened_week, $2) WHERE pathway_id = $1",
+    await update_row(
+        connection,
+        envelope,
         event.pathway_id,
+        "opened_week = greatest(opened_week, $2)",
         event.week,
     )
 
@@ -102,9 +195,17 @@ CASELOAD = Projection(
         [
             typed(PathwayOpened, _opened),
             typed(CounselorAssigned, _counselor),
+            typed(PathwayPaused, _paused),
+            typed(PathwayResumed, _resumed),
+            typed(PathwayCompleted, _completed),
+            typed(PathwayDiscontinued, _discontinued),
+            typed(ClientDataErased, _erased),
             typed(TaskAnswered, _answered),
             typed(DirectionChosen, _direction),
+            typed(DirectionChanged, _direction_changed),
+            typed(SelfAssessmentSubmitted, _self_assessed),
             typed(WeekOpened, _week_opened),
+            *GUIDANCE_HANDLERS,
         ]
     ),
 )

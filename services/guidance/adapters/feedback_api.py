@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.auth import Principal
 from chassis.clock import HELSINKI
-from chassis.commands import command_context
+from chassis.commands import command_context, expected_version
 from chassis.http_auth import current_principal, require_role
 from chassis.service import runtime_of
 from chassis.streams import EventStreams
@@ -70,7 +70,13 @@ async def give(
 ) -> FeedbackCreated:
     context = command_context(request, principal, scope=f"feedback:{pathway_id}:{answer_id}")
     given = await handlers(request).give(
-        pathway_id, answer_id, body.text, principal, context, datetime.now(HELSINKI)
+        pathway_id,
+        answer_id,
+        body.text,
+        principal,
+        context,
+        datetime.now(HELSINKI),
+        expected_version(request),
     )
     if given.replayed:
         response.status_code = status.HTTP_200_OK

@@ -1,5 +1,6 @@
 """Guidance's meeting API: the client or the counselor asks for a meeting, the counselor
-schedules it and marks it held or missed, and both see how the path's meetings stand."""
+schedules it, marks it held or missed and writes notes of it, and both see how the path's
+meetings stand (the notes only the counselors)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from chassis.auth import Principal
 from chassis.clock import HELSINKI
-from chassis.commands import command_context
+from chassis.commands import command_context, expected_version
 from chassis.http_auth import current_principal, require_role
 from chassis.service import runtime_of
 from chassis.streams import EventStreams
 from services.guidance.application.handlers import GuidanceHandlers
+from services.guidance.application.note_handlers import NoteHandlers
 from services.guidance.domain.guidance_record import MeetingMode, MeetingState
+from services.guidance.domain.meeting_notes import MAX_NOTE_LENGTH
 
 router = APIRouter(prefix="/pathways/{pathway_id}", tags=["meetings"])
 Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
@@ -59,8 +62,32 @@ class MeetingView(BaseModel):
     mode: MeetingMode | None
 
 
+class NoteView(BaseModel):
+    note_id: UUID
+    meeting_id: UUID
+    counselor_id: str
+    text: str
+    written_at: datetime
+
+
 class MeetingList(BaseModel):
     items: list[MeetingView]
+    notes: list[NoteView] | None = Field(
+        None, description="The counselors' notes, oldest first; left out for the client."
+    )
+
+
+class NoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Twice the limit gets through, so that a little too long is told in words with the limit.
+    text: str = Field(
+        max_length=MAX_NOTE_LENGTH * 2, description=f"The note, 1–{MAX_NOTE_LENGTH} characters."
+    )
+
+
+class NoteCreated(BaseModel):
+    note_id: UUID
 
 
 def handlers(request: Request) -> GuidanceHandlers:
@@ -68,21 +95,66 @@ def handlers(request: Request) -> GuidanceHandlers:
     return GuidanceHandlers(EventStreams(runtime.require_store()), runtime.require_pool())
 
 
-@router.get("/meetings", summary="The path's meetings, for its client and counselors")
-async def meetings(pathway_id: UUID, request: Request, principal: Anyone) -> MeetingList:
-    found = await handlers(request).meetings(pathway_id, principal)
+@router.get(
+    "/meetings",
+    summary="The path's meetings, for its client and counselors",
+    response_model_exclude_unset=True,
+)
+async def meetings(
+    pathway_id: UUID, request: Request, response: Response, principal: Anyone
+) -> MeetingList:
+    found = await handlers(request).meetings_read(pathway_id, principal)
+    response.headers["ETag"] = f'"{found.version}"'
+    items = [
+        MeetingView(
+            meeting_id=meeting.meeting_id,
+            state=meeting.state,
+            task_ids=meeting.task_ids,
+            starts_at=meeting.starts_at,
+            mode=meeting.mode,
+        )
+        for meeting in found.meetings
+    ]
+    if found.notes is None:
+        return MeetingList(items=items)  # `notes` unset: not in the client's response at all
     return MeetingList(
-        items=[
-            MeetingView(
-                meeting_id=meeting.meeting_id,
-                state=meeting.state,
-                task_ids=meeting.task_ids,
-                starts_at=meeting.starts_at,
-                mode=meeting.mode,
+        items=items,
+        notes=[
+            NoteView(
+                note_id=note.note_id,
+                meeting_id=note.meeting_id,
+                counselor_id=note.counselor_id,
+                text=note.body,
+                written_at=note.written_at,
             )
-            for meeting in found
-        ]
+            for note in found.notes
+        ],
     )
+
+
+@router.post(
+    "/meetings/{meeting_id}/notes",
+    status_code=status.HTTP_201_CREATED,
+    summary="Write a note of a guidance meeting (its counselors read it, never the client)",
+    responses={200: {"description": "A retry of a note already written."}},
+)
+async def write_note(
+    pathway_id: UUID,
+    meeting_id: UUID,
+    body: NoteRequest,
+    request: Request,
+    response: Response,
+    principal: Staff,
+) -> NoteCreated:
+    runtime = runtime_of(request)
+    context = command_context(request, principal, scope=f"meeting-note:{pathway_id}:{meeting_id}")
+    stored = await NoteHandlers(
+        EventStreams(runtime.require_store()), runtime.require_pool()
+    ).write(pathway_id, meeting_id, body.text, principal, context, datetime.now(HELSINKI))
+    if stored.replayed:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    return NoteCreated(note_id=stored.note_id)
 
 
 @router.post(
@@ -119,7 +191,14 @@ async def schedule(
 ) -> None:
     context = command_context(request, principal, scope=f"meeting:{meeting_id}")
     await handlers(request).schedule(
-        pathway_id, meeting_id, body.starts_at, body.mode, body.task_ids, principal, context
+        pathway_id,
+        meeting_id,
+        body.starts_at,
+        body.mode,
+        body.task_ids,
+        principal,
+        context,
+        expected_version(request),
     )
 
 
@@ -133,5 +212,11 @@ async def outcome(
 ) -> None:
     context = command_context(request, principal, scope=f"meeting-outcome:{meeting_id}")
     await handlers(request).held(
-        pathway_id, meeting_id, body.held, datetime.now(HELSINKI), principal, context
+        pathway_id,
+        meeting_id,
+        body.held,
+        datetime.now(HELSINKI),
+        principal,
+        context,
+        expected_version(request),
     )

@@ -1,5 +1,5 @@
 """Guidance's command handlers: meetings of a path, asked for by its client or counselor and
-arranged by the counselor."""
+arranged by the counselor; the counselors also read the meetings' notes."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from uuid import UUID
 import asyncpg
 from uuid6 import uuid7
 
+from chassis.access_log import record_read
 from chassis.auth import Principal
-from chassis.streams import CommandContext, EventStreams
+from chassis.streams import CommandContext, EventStreams, check_expected_version
 from contracts.events.guidance import GuidanceMeetingRequested
+from services.guidance.adapters.meeting_notes import MeetingNote, notes_of
 from services.guidance.adapters.path_access import require_access
 from services.guidance.application.retry import once_more_on_conflict
 from services.guidance.domain.guidance_record import (
@@ -36,6 +38,15 @@ class Requested:
     replayed: bool = False
 
 
+@dataclass(frozen=True)
+class MeetingsRead:
+    meetings: list[Meeting]
+    # The record's version, for If-Match on the next command.
+    version: int
+    # The counselors' notes; None for the client, who does not see them.
+    notes: list[MeetingNote] | None
+
+
 class GuidanceHandlers:
     def __init__(self, streams: EventStreams, pool: asyncpg.Pool) -> None:
         self._streams = streams
@@ -54,8 +65,18 @@ class GuidanceHandlers:
 
     async def meetings(self, pathway_id: UUID, principal: Principal) -> list[Meeting]:
         """The path's meetings in the order they were first asked for or arranged."""
-        record = await self._load_for(pathway_id, principal, staff_only=False)
-        return list(record.meetings.values())
+        return (await self.meetings_read(pathway_id, principal)).meetings
+
+    async def meetings_read(self, pathway_id: UUID, principal: Principal) -> MeetingsRead:
+        """The meetings, the record's version and, for the counselors, the notes."""
+        access = await require_access(self._pool, pathway_id, principal, staff_only=False)
+        record = await self._load(pathway_id)
+        notes = None
+        if principal.is_staff:
+            notes = await notes_of(self._pool, pathway_id)
+            if access.client_ref is not None:
+                await record_read(self._pool, principal, access.client_ref, "meetings", pathway_id)
+        return MeetingsRead(list(record.meetings.values()), record.version, notes)
 
     async def request(
         self,
@@ -94,8 +115,12 @@ class GuidanceHandlers:
         task_ids: list[str],
         principal: Principal,
         context: CommandContext,
+        expected_version: int | None = None,
     ) -> None:
         record = await self._load_for(pathway_id, principal)
+        if await self._streams.previous_result(context) is not None:
+            return  # a retry of a command that went through
+        check_expected_version(str(pathway_id), expected_version, record.version)
         events = schedule_meeting(record, meeting_id, starts_at, mode, task_ids)
         await self._streams.append(str(pathway_id), record.version, events, context)
 
@@ -107,8 +132,12 @@ class GuidanceHandlers:
         at: datetime,
         principal: Principal,
         context: CommandContext,
+        expected_version: int | None = None,
     ) -> None:
         record = await self._load_for(pathway_id, principal)
+        if await self._streams.previous_result(context) is not None:
+            return  # a retry of a command that went through
+        check_expected_version(str(pathway_id), expected_version, record.version)
         decide = hold_meeting if held else mark_missed
         events = decide(record, meeting_id, at)
         if events:

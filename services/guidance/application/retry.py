@@ -15,7 +15,8 @@ async def once_more_on_conflict(command: Callable[[], Awaitable[T]]) -> T:
     the race (a double click, or the client and the counselor at the same moment).
 
     Guidance's commands do not depend on what the client last saw, so deciding again is what
-    the caller wants; a second lost race is reported as the conflict it is.
+    the caller wants; a second lost race is reported as the conflict it is. A caller that
+    did say what it saw (If-Match) is refused on the second run, by that check.
     """
     try:
         return await command()

@@ -1,4 +1,4 @@
-"""A path's guidance record: its meetings and the feedback on its answers (outcomes join later).
+"""A path's guidance record: its meetings, the feedback on its answers and its outcomes.
 
 One record per path, its stream keyed by the pathway id. Decisions are plain functions that
 return events; `GuidanceRecord.apply` folds them. No I/O here.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
@@ -20,6 +20,7 @@ from contracts.events.guidance import (
     GuidanceMeetingMissed,
     GuidanceMeetingRequested,
     GuidanceMeetingScheduled,
+    OutcomeRecorded,
 )
 
 MeetingMode = Literal["in_person", "phone", "video"]
@@ -37,11 +38,21 @@ class Meeting:
     mode: MeetingMode | None = None
 
 
+@dataclass(frozen=True)
+class RecordedOutcome:
+    follow_up: str
+    outcome: str
+    outcome_date: date
+    recorded_at: datetime
+
+
 @dataclass
 class GuidanceRecord:
     pathway_id: UUID
     version: int = 0
     meetings: dict[UUID, Meeting] = field(default_factory=dict)
+    # By follow-up ("end", "3m", "6m"): at most one each.
+    outcomes: dict[str, RecordedOutcome] = field(default_factory=dict)
 
     @classmethod
     def from_history(
@@ -71,6 +82,10 @@ class GuidanceRecord:
                 self.meetings[event.meeting_id].state = "held"
             case GuidanceMeetingMissed():
                 self.meetings[event.meeting_id].state = "missed"
+            case OutcomeRecorded():
+                self.outcomes[event.follow_up] = RecordedOutcome(
+                    event.follow_up, event.outcome, event.outcome_date, event.recorded_at
+                )
         self.version += 1
 
     def pending_request(self, task_id: str | None) -> Meeting | None:
@@ -171,6 +186,7 @@ def give_feedback(
     given_at: datetime,
     *,
     answer_known: bool,
+    answer_erased: bool = False,
 ) -> list[EventModel]:
     """Feedback on one of the path's answers. The text is checked here but never enters the
     event: it is kept apart so that it can be erased."""
@@ -178,6 +194,8 @@ def give_feedback(
     # so without it no answer of this path has arrived yet.
     if not answer_known or client_ref is None:
         raise NotFound("guidance.unknown_answer")
+    if answer_erased:
+        raise Conflict("guidance.answer_erased")
     stripped = text.strip()
     if not stripped:
         raise DomainError("guidance.feedback_empty")

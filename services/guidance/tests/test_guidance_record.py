@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from chassis.errors import DomainError, NotFound
+from chassis.errors import Conflict, DomainError, NotFound
 from contracts.events.base import EventModel
 from contracts.events.guidance import FeedbackGiven, GuidanceMeetingRequested
 from services.guidance.domain.guidance_record import (
@@ -131,3 +131,19 @@ def test_feedback_is_at_most_the_limit_after_stripping() -> None:
         "limit": MAX_FEEDBACK_LENGTH,
         "length": MAX_FEEDBACK_LENGTH + 1,
     }
+
+
+def test_feedback_on_an_erased_answer_is_refused_as_erased() -> None:
+    with pytest.raises(Conflict) as refused:
+        give_feedback(
+            GuidanceRecord(uuid4()),
+            uuid4(),
+            uuid4(),
+            "c",
+            "s",
+            "Hyvä",
+            NOW,
+            answer_known=True,
+            answer_erased=True,
+        )
+    assert refused.value.code == "guidance.answer_erased"

@@ -1,0 +1,92 @@
+"""The caseload's handlers for guidance's own events, read back from its own topic.
+
+The counselor's deeds (a meeting asked for, given a time or held, feedback given, an outcome
+recorded) change what the caseload flags; reading them from the topic, like any other
+context's events, keeps the row a projection that a rebuild can make again.
+"""
+
+from __future__ import annotations
+
+from chassis.event_store import DbConnection
+from chassis.projector import Handler, typed
+from contracts.envelope import EventEnvelope
+from contracts.events.guidance import (
+    FeedbackGiven,
+    GuidanceMeetingHeld,
+    GuidanceMeetingRequested,
+    GuidanceMeetingScheduled,
+    OutcomeRecorded,
+)
+from services.guidance.adapters.caseload_rows import update_row
+
+
+async def _requested(
+    connection: DbConnection, envelope: EventEnvelope, event: GuidanceMeetingRequested
+) -> None:
+    await update_row(
+        connection,
+        envelope,
+        event.pathway_id,
+        "meetings_waiting = array_append(array_remove(meetings_waiting, $2), $2)",
+        event.meeting_id,
+    )
+
+
+async def _scheduled(
+    connection: DbConnection, envelope: EventEnvelope, event: GuidanceMeetingScheduled
+) -> None:
+    await update_row(
+        connection,
+        envelope,
+        event.pathway_id,
+        "meetings_waiting = array_remove(meetings_waiting, $2)",
+        event.meeting_id,
+    )
+
+
+async def _held(
+    connection: DbConnection, envelope: EventEnvelope, event: GuidanceMeetingHeld
+) -> None:
+    await update_row(
+        connection,
+        envelope,
+        event.pathway_id,
+        "last_meeting_held_at = greatest(last_meeting_held_at, $2)",
+        event.held_at,
+    )
+
+
+async def _feedback(
+    connection: DbConnection, envelope: EventEnvelope, event: FeedbackGiven
+) -> None:
+    # Which answers still wait is counted from the answers and feedback tables when the
+    # caseload is read; this keeps the row's updated_at moving so the pages hear of it.
+    await update_row(
+        connection,
+        envelope,
+        event.pathway_id,
+        "last_feedback_at = greatest(last_feedback_at, $2)",
+        event.given_at,
+    )
+
+
+async def _outcome(
+    connection: DbConnection, envelope: EventEnvelope, event: OutcomeRecorded
+) -> None:
+    await update_row(
+        connection,
+        envelope,
+        event.pathway_id,
+        "follow_ups_recorded = ARRAY(SELECT DISTINCT f"
+        " FROM unnest(array_append(follow_ups_recorded, $2)) AS f ORDER BY f)",
+        event.follow_up,
+    )
+
+
+GUIDANCE_HANDLERS: list[tuple[str, Handler]] = [
+    typed(GuidanceMeetingRequested, _requested),
+    typed(GuidanceMeetingScheduled, _scheduled),
+    typed(GuidanceMeetingHeld, _held),
+    typed(FeedbackGiven, _feedback),
+    typed(OutcomeRecorded, _outcome),
+]
