@@ -25,6 +25,7 @@ class ServiceSettings(BaseSettings):
     # Base URLs of the other services, for the few reads that cross a context over HTTP.
     tasks_url: str = "http://127.0.0.1:8002"
     guidance_url: str = "http://127.0.0.1:8003"
+    enrolment_url: str = "http://127.0.0.1:8001"
     # How often the tasks service's calendar looks for weeks due to open.
     week_scheduler_seconds: float = 60.0
     # Key of the pseudonymous client_ref (HMAC); production sets its own secret.

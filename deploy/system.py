@@ -122,6 +122,7 @@ def start_system(
             "DIGIPOLKU_OIDC_ISSUER": system.issuer_url,
             "DIGIPOLKU_TASKS_URL": system.urls["tasks"],
             "DIGIPOLKU_GUIDANCE_URL": system.urls["guidance"],
+            "DIGIPOLKU_ENROLMENT_URL": system.urls["enrolment"],
             **(extra_env or {}),
         }
         uvicorn = [

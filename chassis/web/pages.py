@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from chassis.clock import HELSINKI
 from chassis.http import request_language
@@ -21,6 +21,8 @@ from chassis.i18n import LANGUAGES
 
 # The shared stylesheet, served by every service with pages at /static/common/site.css.
 COMMON_STATIC = Path(__file__).parent / "static"
+# Parts every service's pages include (after the service's own templates).
+COMMON_TEMPLATES = Path(__file__).parent / "templates"
 
 
 def local_time(moment: datetime) -> str:
@@ -31,7 +33,9 @@ def local_time(moment: datetime) -> str:
 class PageRenderer:
     def __init__(self, templates: Path) -> None:
         self._environment = Environment(
-            loader=FileSystemLoader(templates),
+            loader=ChoiceLoader(
+                [FileSystemLoader(templates), FileSystemLoader(COMMON_TEMPLATES)]
+            ),
             autoescape=select_autoescape(),
             trim_blocks=True,
             lstrip_blocks=True,

@@ -1,0 +1,65 @@
+"""The counselor's caseload page: who is on track, who needs what, sortable and filterable.
+
+The rows are the caseload API's own (the same query, flags and access-log entries); the names
+come from enrolment. A small script listens to /caseload/stream and swaps in fresh rows from
+`?osa=rivit` when something changes, so the list updates without reloading the page.
+"""
+
+from __future__ import annotations
+
+from typing import get_args
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from chassis.auth import Principal
+from services.guidance.adapters.http_api import caseload
+from services.guidance.domain.caseload import Flag, PathStatus, SortKey
+from services.guidance.web.peer_services import PeerServices, PeerUnavailable
+from services.guidance.web.session import signed_in_staff
+from services.guidance.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+SORTS: tuple[SortKey, ...] = get_args(SortKey)
+STATUSES: tuple[PathStatus, ...] = get_args(PathStatus)
+FLAGS: tuple[Flag, ...] = get_args(Flag)
+
+
+def _chosen(value: str | None, allowed: tuple[str, ...]) -> str | None:
+    # A hand-edited address with an unknown value shows everything rather than an error.
+    return value if value in allowed else None
+
+
+@router.get("/")
+async def caseload_page(request: Request) -> Response:
+    principal = await signed_in_staff(request)
+    if not isinstance(principal, Principal):
+        return principal
+    query = request.query_params
+    sort = _chosen(query.get("jarjestys"), SORTS) or "attention"
+    status = _chosen(query.get("tila"), STATUSES)
+    flag = _chosen(query.get("huomio"), FLAGS)
+    rows = await caseload(
+        request,
+        principal,
+        sort=sort,  # type: ignore[arg-type]
+        status=status,  # type: ignore[arg-type]
+        flag=flag,  # type: ignore[arg-type]
+        municipality=query.get("kunta") or None,
+        cohort=None,
+    )
+    try:
+        names = await PeerServices.for_request(request).names()
+    except PeerUnavailable:
+        names = {}  # the rows still show; the names come back with enrolment
+    return render(
+        request,
+        "caseload_rows.html" if query.get("osa") == "rivit" else "caseload.html",
+        rows=rows,
+        names=names,
+        sorts=SORTS,
+        statuses=STATUSES,
+        flags=FLAGS,
+        chosen={"sort": sort, "status": status, "flag": flag, "municipality": query.get("kunta")},
+        opened=query.get("avattu") == "1",
+    )

@@ -1,0 +1,145 @@
+"""Opening a client's path, and the path's lifecycle, from the counselor's pages.
+
+The path is enrolment's: these pages send its commands to enrolment's API with the
+counselor's own token, and show enrolment's own explanation when it refuses (a wrong identity
+code, a second open path, a start date too far back), with what the counselor typed kept.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from chassis.auth import Principal
+from chassis.clock import helsinki_today
+from chassis.http import request_language
+from services.guidance.web.peer_services import PeerServices, PeerUnavailable
+from services.guidance.web.session import refusal, signed_in_staff
+from services.guidance.web.templating import render
+from services.guidance.web.timeline_pages import timeline_page
+
+router = APIRouter(include_in_schema=False)
+NEW_PATH = "/polut/uusi"
+CRITERIA = ("life_management", "digital_skills", "self_assessment_ability", "strong_identification")
+# The page's Finnish path segment → enrolment's command.
+PATH_COMMANDS = {
+    "tauko": "pause",
+    "jatko": "resume",
+    "valmis": "complete",
+    "keskeytys": "discontinue",
+}
+
+
+def open_path_form(
+    request: Request, status: int = 200, error: str | None = None, **values: object
+) -> Response:
+    return render(
+        request,
+        "open_path.html",
+        status=status,
+        error=error,
+        criteria=CRITERIA,
+        values={"start_date": helsinki_today().isoformat(), **values},
+        submission_id=values.get("submission_id") or uuid4(),
+    )
+
+
+@router.get(NEW_PATH)
+async def new_path(request: Request) -> Response:
+    principal = await signed_in_staff(request)
+    if not isinstance(principal, Principal):
+        return principal
+    return open_path_form(request)
+
+
+@router.post(NEW_PATH)
+async def open_path(
+    request: Request,
+    first_name: Annotated[str, Form(max_length=100)] = "",
+    last_name: Annotated[str, Form(max_length=100)] = "",
+    personal_identity_code: Annotated[str, Form(max_length=20)] = "",
+    municipality: Annotated[str, Form(max_length=100)] = "",
+    unit: Annotated[str, Form(max_length=100)] = "",
+    cohort: Annotated[str, Form(max_length=100)] = "",
+    start_date: Annotated[str, Form(max_length=10)] = "",
+    confirmed: Annotated[list[str] | None, Form()] = None,
+    submission_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    principal = await signed_in_staff(request)
+    if not isinstance(principal, Principal):
+        return principal
+    typed = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "personal_identity_code": personal_identity_code,
+        "municipality": municipality,
+        "unit": unit,
+        "cohort": cohort,
+        "start_date": start_date,
+        "confirmed": confirmed or [],
+        "submission_id": submission_id,
+    }
+    try:
+        starts = date.fromisoformat(start_date)
+    except ValueError:
+        return open_path_form(request, 422, "workspace.start_date_invalid", **typed)
+    body = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "personal_identity_code": personal_identity_code.strip().upper(),
+        "municipality": municipality,
+        "unit": unit,
+        "cohort": cohort,
+        "start_date": starts.isoformat(),
+        "suitability": {name: name in (confirmed or []) for name in CRITERIA},
+    }
+    try:
+        result = await PeerServices.for_request(request).open_path(
+            body, submission_id or str(uuid4()), request_language(request)
+        )
+    except PeerUnavailable:
+        return open_path_form(request, 503, "workspace.peer_unavailable", **typed)
+    if not result.accepted:
+        return open_path_form(request, result.status, None, detail=result.detail, **typed)
+    # The caseload row appears once guidance has the event; the list updates by itself.
+    return RedirectResponse("/?avattu=1", status_code=303)
+
+
+@router.post("/asiakkaat/{pathway_id}/polku/{action}")
+async def path_command(
+    pathway_id: UUID,
+    action: str,
+    request: Request,
+    reason: Annotated[str, Form(max_length=32)] = "",
+    submission_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Pause, resume, complete or discontinue the path (enrolment decides)."""
+    principal = await signed_in_staff(request)
+    if not isinstance(principal, Principal):
+        return principal
+    commands = {
+        "tauko": "pause",
+        "jatko": "resume",
+        "valmis": "complete",
+        "keskeytys": "discontinue",
+    }
+    if action not in commands:
+        return refusal(request, 404, "error.not_found")
+    body = {"reason": reason} if action in ("tauko", "keskeytys") and reason else {}
+    try:
+        result = await PeerServices.for_request(request).path_command(
+            pathway_id,
+            PATH_COMMANDS[action],
+            body,
+            submission_id or str(uuid4()),
+            request_language(request),
+        )
+    except PeerUnavailable:
+        return refusal(request, 503, "workspace.peer_unavailable")
+    if not result.accepted:
+        return await timeline_page(request, principal, pathway_id, result.status, result.detail)
+    return RedirectResponse(f"/asiakkaat/{pathway_id}?tallennettu=polku", status_code=303)

@@ -1,0 +1,126 @@
+"""Reads from the services that own a client's other data, with the counselor's identity.
+
+The counselor's own token is passed on, so tasks and enrolment decide for themselves what this
+counselor may see, and log the read in their own access logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import httpx
+from fastapi import Request
+
+from chassis.http_auth import bearer_token
+from chassis.logs import CORRELATION_HEADER, current_correlation_id, get_logger
+
+log = get_logger(__name__)
+TIMEOUT = httpx.Timeout(5.0)
+
+
+class PeerUnavailable(Exception):
+    """The other service did not answer, or refused."""
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command sent to another service came back with; `detail` is its Finnish or
+    Swedish explanation when it refused (problem details)."""
+
+    status: int
+    body: dict[str, Any]
+
+    @property
+    def accepted(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def detail(self) -> str:
+        return str(self.body.get("detail", ""))
+
+
+@dataclass(frozen=True)
+class PeerServices:
+    tasks_url: str
+    enrolment_url: str
+    token: str
+
+    @classmethod
+    def for_request(cls, request: Request) -> PeerServices:
+        settings = request.app.state.runtime.settings
+        return cls(settings.tasks_url, settings.enrolment_url, bearer_token(request) or "")
+
+    def _headers(self, **extra: str) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.token}",
+            CORRELATION_HEADER: str(current_correlation_id()),
+            **extra,
+        }
+
+    async def _get(self, url: str) -> Any:
+        try:
+            async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+                response = await http.get(url, headers=self._headers())
+        except httpx.HTTPError as exc:
+            log.warning("peer unreachable", url=url, error=str(exc))
+            raise PeerUnavailable(url) from exc
+        if response.status_code != 200:
+            log.warning("peer refused", url=url, status=response.status_code)
+            raise PeerUnavailable(f"{url}: {response.status_code}")
+        return response.json()
+
+    async def names(self) -> dict[str, str]:
+        """The counselor's clients' names by path, from enrolment's vault (one page suffices
+        for a caseload; a very large one shows the rest without names)."""
+        body = await self._get(f"{self.enrolment_url}/pathways?limit=500")
+        return {
+            str(item["pathway_id"]): f"{item['first_name']} {item['last_name']}"
+            for item in body["items"]
+            if item.get("first_name")
+        }
+
+    async def path(self, pathway_id: UUID) -> dict[str, Any]:
+        body: dict[str, Any] = await self._get(f"{self.enrolment_url}/pathways/{pathway_id}")
+        return body
+
+    async def answers(self, pathway_id: UUID) -> list[dict[str, Any]]:
+        body = await self._get(f"{self.tasks_url}/pathways/{pathway_id}/answers")
+        items: list[dict[str, Any]] = body["items"]
+        return items
+
+    async def plan(self, pathway_id: UUID, lang: str) -> dict[str, Any]:
+        url = f"{self.tasks_url}/pathways/{pathway_id}/plan?lang={lang}"
+        body: dict[str, Any] = await self._get(url)
+        return body
+
+    async def summary(self, pathway_id: UUID) -> dict[str, Any]:
+        body: dict[str, Any] = await self._get(f"{self.tasks_url}/pathways/{pathway_id}/summary")
+        return body
+
+    async def command(
+        self, url: str, body: dict[str, Any], idempotency_key: str, language: str
+    ) -> CommandResult:
+        """POST a command to enrolment; refusals come back as results, not exceptions."""
+        headers = self._headers(**{"Idempotency-Key": idempotency_key, "Accept-Language": language})
+        try:
+            async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+                response = await http.post(url, json=body, headers=headers)
+        except httpx.HTTPError as exc:
+            log.warning("peer unreachable", url=url, error=str(exc))
+            raise PeerUnavailable(url) from exc
+        try:
+            parsed = response.json()
+        except ValueError:
+            parsed = {}
+        return CommandResult(response.status_code, parsed if isinstance(parsed, dict) else {})
+
+    async def open_path(self, body: dict[str, Any], key: str, language: str) -> CommandResult:
+        return await self.command(f"{self.enrolment_url}/pathways", body, key, language)
+
+    async def path_command(
+        self, pathway_id: UUID, action: str, body: dict[str, Any], key: str, language: str
+    ) -> CommandResult:
+        url = f"{self.enrolment_url}/pathways/{pathway_id}/{action}"
+        return await self.command(url, body, key, language)

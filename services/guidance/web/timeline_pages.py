@@ -1,0 +1,255 @@
+"""A client's timeline for their counselor: answers with feedback, direction, self-assessments,
+meetings. Answers, direction and self-assessments are read from tasks, the path from
+enrolment, both with the counselor's own token; feedback and meetings are guidance's own.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, get_args
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from uuid6 import uuid7
+
+from chassis.auth import Principal
+from chassis.clock import HELSINKI, helsinki_today
+from chassis.commands import command_context
+from chassis.errors import DomainError
+from chassis.http import request_language
+from chassis.service import runtime_of
+from chassis.streams import EventStreams
+from contracts.events.enrolment import DiscontinuationReason, PauseReason
+from services.guidance.application.feedback_handlers import FeedbackHandlers
+from services.guidance.application.handlers import GuidanceHandlers
+from services.guidance.application.outcome_handlers import OutcomeHandlers
+from services.guidance.domain.guidance_record import MeetingMode
+from services.guidance.domain.outcomes import FOLLOW_UPS, FollowUp, OutcomeKind
+from services.guidance.web.peer_services import PeerServices, PeerUnavailable
+from services.guidance.web.session import refusal, signed_in_staff
+from services.guidance.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+MODES: tuple[MeetingMode, ...] = ("in_person", "phone", "video")
+# The lists the events allow, in the contracts' order.
+PAUSE_REASONS: tuple[str, ...] = get_args(PauseReason)
+DISCONTINUATION_REASONS: tuple[str, ...] = get_args(DiscontinuationReason)
+SAVED_NOTICES = ("palaute", "tapaaminen", "polku", "tulos")
+OUTCOME_KINDS: tuple[OutcomeKind, ...] = get_args(OutcomeKind)
+
+
+def _handlers(request: Request) -> tuple[GuidanceHandlers, FeedbackHandlers]:
+    runtime = runtime_of(request)
+    streams = EventStreams(runtime.require_store())
+    return (
+        GuidanceHandlers(streams, runtime.require_pool()),
+        FeedbackHandlers(streams, runtime.require_pool()),
+    )
+
+
+def _outcome_handlers(request: Request) -> OutcomeHandlers:
+    runtime = runtime_of(request)
+    return OutcomeHandlers(EventStreams(runtime.require_store()), runtime.require_pool())
+
+
+def _task_titles(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {task["task_id"]: task for week in plan["weeks"] for task in week["tasks"]}
+
+
+async def timeline_page(
+    request: Request,
+    principal: Principal,
+    pathway_id: UUID,
+    status: int = 200,
+    error: str | None = None,
+) -> Response:
+    meetings_of, feedback_of = _handlers(request)
+    try:
+        meetings = await meetings_of.meetings(pathway_id, principal)
+        feedback = await feedback_of.feedback(pathway_id, principal)
+        outcomes = (await _outcome_handlers(request).outcomes(pathway_id, principal)).outcomes
+    except DomainError as refused:
+        return refusal(request, refused.status, refused.code)
+    peers = PeerServices.for_request(request)
+    try:
+        path = await peers.path(pathway_id)
+        plan = await peers.plan(pathway_id, request_language(request))
+        answers = await peers.answers(pathway_id)
+        summary = await peers.summary(pathway_id)
+    except PeerUnavailable:
+        return refusal(request, 503, "workspace.peer_unavailable")
+    tasks = _task_titles(plan)
+    for answer in answers:
+        answer["answered_at"] = datetime.fromisoformat(answer["answered_at"])
+    feedback_by_answer: dict[str, list[Any]] = {}
+    for item in feedback:
+        feedback_by_answer.setdefault(str(item.answer_id), []).append(item)
+    meeting_tasks = [task for task in tasks.values() if task["requires_meeting"]]
+    notice = request.query_params.get("tallennettu")
+    return render(
+        request,
+        "timeline.html",
+        status=status,
+        pathway_id=pathway_id,
+        pathway=path,
+        plan=plan,
+        answers=answers,
+        tasks=tasks,
+        feedback=feedback_by_answer,
+        summary=summary,
+        meetings=meetings,
+        meeting_tasks=meeting_tasks,
+        modes=MODES,
+        outcomes=outcomes,
+        follow_ups=FOLLOW_UPS,
+        outcome_kinds=OUTCOME_KINDS,
+        today=helsinki_today(),
+        pause_reasons=PAUSE_REASONS,
+        discontinuation_reasons=DISCONTINUATION_REASONS,
+        notice=f"workspace.saved_{notice}" if notice in SAVED_NOTICES else None,
+        error=error,
+        submission_id=uuid4(),
+    )
+
+
+@router.get("/asiakkaat/{pathway_id}")
+async def show_timeline(pathway_id: UUID, request: Request) -> Response:
+    principal = await signed_in_staff(request)
+    if not isinstance(principal, Principal):
+        return principal
+    return await timeline_page(request, principal, pathway_id)
+
+
+def _back(pathway_id: UUID, saved: str, anchor: str) -> RedirectResponse:
+    return RedirectResponse(
+        f"/asiakkaat/{pathway_id}?tallennettu={saved}#{anchor}", status_code=303
+    )
+
+
+async def _refused(
+    request: Request, principal: Principal, pathway_id: UUID, refused: DomainError
+) -> Response:
+    catalogue = runtime_of(request).catalogue
+    message = catalogue.text(refused.code, request_language(request), **refused.params)
+    return await timeline_page(request, principal, pathway_id, refused.status, message)
+
+
+@router.post("/asiakkaat/{pathway_id}/vastaukset/{answer_id}/palaute")
+async def give_feedback(
+    pathway_id: UUID,
+    answer_id: UUID,
+    request: Request,
+    text: Annotated[str, Form(max_length=4000)] = "",
+    submission_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    principal = await signed_in_staff(request)
+    if not isinstance(principal, Principal):
+        return principal
+    _, feedback = _handlers(request)
+    context = command_context(
+        request, principal, scope=f"feedback:{answer_id}", key=submission_id or None
+    )
+    try:
+        await feedback.give(pathway_id, answer_id, text, principal, context, datetime.now(HELSINKI))
+    except DomainError as refused:
+        return await _refused(request, principal, pathway_id, refused)
+    return _back(pathway_id, "palaute", f"vastaus-{answer_id}")
+
+
+@router.post("/asiakkaat/{pathway_id}/tapaamiset")
+async def schedule_meeting(
+    pathway_id: UUID,
+    request: Request,
+    starts_at: Annotated[str, Form(max_length=32)] = "",
+    mode: Annotated[str, Form(max_length=16)] = "",
+    task_id: Annotated[str, Form(max_length=64)] = "",
+    meeting_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Schedule a requested meeting, or a new one (a new id comes with the form)."""
+    principal = await signed_in_staff(request)
+    if not isinstance(principal, Principal):
+        return principal
+    meetings, _ = _handlers(request)
+    try:
+        when = datetime.fromisoformat(starts_at).replace(tzinfo=HELSINKI)
+        chosen_mode = next(m for m in MODES if m == mode)
+        target = UUID(meeting_id) if meeting_id else uuid7()
+    except (ValueError, StopIteration):
+        return await _refused(
+            request, principal, pathway_id, DomainError("workspace.meeting_form_invalid")
+        )
+    context = command_context(request, principal, scope=f"meeting:{target}")
+    try:
+        await meetings.schedule(
+            pathway_id,
+            target,
+            when,
+            chosen_mode,
+            [task_id] if task_id else [],
+            principal,
+            context,
+        )
+    except DomainError as refused:
+        return await _refused(request, principal, pathway_id, refused)
+    return _back(pathway_id, "tapaaminen", "tapaamiset")
+
+
+@router.post("/asiakkaat/{pathway_id}/tapaamiset/{meeting_id}/tulos")
+async def meeting_outcome(
+    pathway_id: UUID,
+    meeting_id: UUID,
+    request: Request,
+    held: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    principal = await signed_in_staff(request)
+    if not isinstance(principal, Principal):
+        return principal
+    meetings, _ = _handlers(request)
+    context = command_context(request, principal, scope=f"meeting-outcome:{meeting_id}")
+    try:
+        await meetings.held(
+            pathway_id, meeting_id, held == "yes", datetime.now(HELSINKI), principal, context
+        )
+    except DomainError as refused:
+        return await _refused(request, principal, pathway_id, refused)
+    return _back(pathway_id, "tapaaminen", "tapaamiset")
+
+
+@router.post("/asiakkaat/{pathway_id}/tulokset")
+async def record_outcome(
+    pathway_id: UUID,
+    request: Request,
+    follow_up: Annotated[str, Form(max_length=8)] = "",
+    outcome: Annotated[str, Form(max_length=32)] = "",
+    outcome_date: Annotated[str, Form(max_length=10)] = "",
+    submission_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    principal = await signed_in_staff(request)
+    if not isinstance(principal, Principal):
+        return principal
+    try:
+        chosen_follow_up: FollowUp = next(f for f in FOLLOW_UPS if f == follow_up)
+        chosen_outcome: OutcomeKind = next(o for o in OUTCOME_KINDS if o == outcome)
+        day = date.fromisoformat(outcome_date)
+    except (StopIteration, ValueError):
+        return await _refused(
+            request, principal, pathway_id, DomainError("workspace.outcome_form_invalid")
+        )
+    context = command_context(
+        request, principal, scope=f"outcome:{pathway_id}", key=submission_id or None
+    )
+    try:
+        await _outcome_handlers(request).record(
+            pathway_id,
+            chosen_follow_up,
+            chosen_outcome,
+            day,
+            principal,
+            context,
+            datetime.now(HELSINKI),
+            helsinki_today(),
+        )
+    except DomainError as refused:
+        return await _refused(request, principal, pathway_id, refused)
+    return _back(pathway_id, "tulos", "tulokset")
