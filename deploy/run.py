@@ -48,6 +48,10 @@ def main() -> int:
             f"  Client's pages: {system.urls['tasks']}/  (sign in as a demo client with the"
             f" identity code {demo_identity_code(0)})"
         )
+        print(
+            f"  Counselor's pages: {system.urls['guidance']}/  (sign in as Outi Ohjaaja,"
+            f" the demo counselor {COUNSELOR})"
+        )
         print(f"  PostgreSQL {system.infrastructure.postgres.dsn}")
         print(f"  Kafka      {system.infrastructure.kafka.bootstrap_servers}")
         print(f"  Logs       {_relative(log_dir)}/<service>.log")

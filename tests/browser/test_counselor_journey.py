@@ -38,6 +38,10 @@ def test_counselor_opens_follows_gives_feedback_holds_a_meeting_and_records_an_o
     page.get_by_role("button", name="Kirjaudu").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Asiakkaat")
     checks.check(page, "caseload")
+    page.get_by_role("link", name="På svenska").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Klienter")
+    checks.check(page, "caseload-swedish")
+    page.get_by_role("link", name="Suomeksi").click()
 
     # Opening a path: a missing criterion is refused in Finnish, and nothing typed is lost.
     page.get_by_role("link", name="Avaa polku").click()
