@@ -26,6 +26,7 @@ class ServiceSettings(BaseSettings):
     tasks_url: str = "http://127.0.0.1:8002"
     guidance_url: str = "http://127.0.0.1:8003"
     enrolment_url: str = "http://127.0.0.1:8001"
+    reporting_url: str = "http://127.0.0.1:8004"
     # How often the tasks service's calendar looks for weeks due to open.
     week_scheduler_seconds: float = 60.0
     # Key of the pseudonymous client_ref (HMAC); production sets its own secret.

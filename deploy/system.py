@@ -123,6 +123,7 @@ def start_system(
             "DIGIPOLKU_TASKS_URL": system.urls["tasks"],
             "DIGIPOLKU_GUIDANCE_URL": system.urls["guidance"],
             "DIGIPOLKU_ENROLMENT_URL": system.urls["enrolment"],
+            "DIGIPOLKU_REPORTING_URL": system.urls["reporting"],
             **(extra_env or {}),
         }
         uvicorn = [

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from chassis.clock import HELSINKI
 from deploy.system import RunningSystem
 from tests.browser.conftest import PageChecks
-from tests.support.api import wait_for_plan
+from tests.support.api import open_path_body, wait_for_plan
 from tests.support.identities import IdentityFactory
 from tests.support.waiting import eventually
 
@@ -128,3 +128,49 @@ def test_a_manager_is_shown_the_reports_instead_of_clients(
     page.get_by_role("button", name="Kirjaudu").click()
     expect(page.get_by_role("alert")).to_contain_text("Esihenkilönä näet koosteet")
     checks.check(page, "refused")
+
+
+def test_an_admin_sees_who_read_a_client_and_erases_the_client(
+    page: Page, system: RunningSystem, identities: IdentityFactory
+) -> None:
+    checks = PageChecks("admin")
+    counselor = identities.staff("counselor")
+    client = identities.client()
+    opened = httpx.post(
+        f"{system.urls['enrolment']}/pathways",
+        json=open_path_body(client, first_name="Eero", last_name="Esimerkki"),
+        headers={**counselor.headers, "Idempotency-Key": str(uuid4())},
+    )
+    assert opened.status_code == 201, opened.text
+    pathway_id = opened.json()["pathway_id"]
+    wait_for_plan(system, client)
+    # The counselor reads the client's answers: that read is what the admin will see.
+    answers = f"{system.urls['tasks']}/pathways/{pathway_id}/answers"
+    assert httpx.get(answers, headers=counselor.headers).status_code == 200
+    admin = identities.staff("admin", subject="paakayttaja-demo")
+    eventually(
+        lambda: (
+            httpx.get(
+                f"{system.urls['guidance']}/pathways/{pathway_id}/meetings", headers=admin.headers
+            ).status_code
+            == 200
+        ),
+        what="guidance knows the path",
+    )
+
+    page.goto(system.urls["guidance"] + "/kirjaudu")
+    page.get_by_label("Antti Aalto – pääkäyttäjä").check()
+    page.get_by_role("button", name="Kirjaudu").click()
+    page.goto(f"{system.urls['guidance']}/asiakkaat/{pathway_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Eero Esimerkki")
+    log = page.get_by_role("table", name="Kuka on katsonut asiakkaan tietoja")
+    expect(log).to_contain_text(f"{counselor.subject} (counselor)")
+    expect(log).to_contain_text("answers")
+    checks.check(page, "timeline-with-access-log")
+
+    page.get_by_label("Poiston peruste").fill("Asiakkaan pyyntö 2026/123")
+    page.get_by_role("button", name="Poista asiakkaan tiedot").click()
+    expect(page.get_by_role("status")).to_contain_text("poistettu kaikista palveluista")
+    checks.check(page, "erased")
+    path = httpx.get(f"{system.urls['enrolment']}/pathways/{pathway_id}", headers=admin.headers)
+    assert path.json()["erased"] is True and path.json()["first_name"] is None

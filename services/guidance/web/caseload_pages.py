@@ -62,4 +62,5 @@ async def caseload_page(request: Request) -> Response:
         flags=FLAGS,
         chosen={"sort": sort, "status": status, "flag": flag, "municipality": query.get("kunta")},
         opened=query.get("avattu") == "1",
+        erased=query.get("poistettu") == "1",
     )

@@ -8,7 +8,7 @@ code, a second open path, a start date too far back), with what the counselor ty
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Form, Request
@@ -130,16 +130,63 @@ async def path_command(
     if action not in commands:
         return refusal(request, 404, "error.not_found")
     body = {"reason": reason} if action in ("tauko", "keskeytys") and reason else {}
+    return await _send(request, principal, pathway_id, PATH_COMMANDS[action], body, submission_id)
+
+
+async def _send(
+    request: Request,
+    principal: Principal,
+    pathway_id: UUID,
+    command: str,
+    body: dict[str, Any],
+    submission_id: str,
+) -> Response:
+    """Send one of the path's commands to enrolment; its refusal shows on the timeline."""
     try:
         result = await PeerServices.for_request(request).path_command(
-            pathway_id,
-            PATH_COMMANDS[action],
-            body,
-            submission_id or str(uuid4()),
-            request_language(request),
+            pathway_id, command, body, submission_id or str(uuid4()), request_language(request)
         )
     except PeerUnavailable:
         return refusal(request, 503, "workspace.peer_unavailable")
     if not result.accepted:
         return await timeline_page(request, principal, pathway_id, result.status, result.detail)
     return RedirectResponse(f"/asiakkaat/{pathway_id}?tallennettu=polku", status_code=303)
+
+
+@router.post("/asiakkaat/{pathway_id}/ohjaajat")
+async def assign_counselor(
+    pathway_id: UUID,
+    request: Request,
+    counselor_id: Annotated[str, Form(max_length=100)] = "",
+    replaces: Annotated[str, Form(max_length=100)] = "",
+    submission_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Add a counselor to the path, or put one in another's place (enrolment decides)."""
+    principal = await signed_in_staff(request)
+    if not isinstance(principal, Principal):
+        return principal
+    body = {"counselor_id": counselor_id.strip(), "replaces": replaces.strip() or None}
+    return await _send(request, principal, pathway_id, "counselors", body, submission_id)
+
+
+@router.post("/asiakkaat/{pathway_id}/poisto")
+async def erase_client(
+    pathway_id: UUID,
+    request: Request,
+    client_ref: Annotated[str, Form(max_length=200)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+    submission_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """An admin erases the client's identity and words from every service (enrolment orders)."""
+    principal = await signed_in_staff(request)
+    if not isinstance(principal, Principal):
+        return principal
+    try:
+        result = await PeerServices.for_request(request).erase_client(
+            client_ref, reason, submission_id or str(uuid4()), request_language(request)
+        )
+    except PeerUnavailable:
+        return refusal(request, 503, "workspace.peer_unavailable")
+    if not result.accepted:
+        return await timeline_page(request, principal, pathway_id, result.status, result.detail)
+    return RedirectResponse("/?poistettu=1", status_code=303)

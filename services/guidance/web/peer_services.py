@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 import httpx
@@ -46,11 +47,27 @@ class PeerServices:
     tasks_url: str
     enrolment_url: str
     token: str
+    # Every service with a database, this one included: each keeps its own access log.
+    all_urls: tuple[str, ...] = ()
 
     @classmethod
     def for_request(cls, request: Request) -> PeerServices:
         settings = request.app.state.runtime.settings
-        return cls(settings.tasks_url, settings.enrolment_url, bearer_token(request) or "")
+        urls = (
+            settings.enrolment_url,
+            settings.tasks_url,
+            settings.guidance_url,
+            settings.reporting_url,
+        )
+        return cls(settings.tasks_url, settings.enrolment_url, bearer_token(request) or "", urls)
+
+    async def access_log(self, client_ref: str) -> list[dict[str, Any]]:
+        """Who read this client's data, in every service, oldest first (admins only)."""
+        entries: list[dict[str, Any]] = []
+        for base in self.all_urls:
+            body = await self._get(f"{base}/access-log?client_ref={quote(client_ref)}")
+            entries += body["items"]
+        return sorted(entries, key=lambda entry: str(entry["read_at"]))
 
     def _headers(self, **extra: str) -> dict[str, str]:
         return {
@@ -124,3 +141,9 @@ class PeerServices:
     ) -> CommandResult:
         url = f"{self.enrolment_url}/pathways/{pathway_id}/{action}"
         return await self.command(url, body, key, language)
+
+    async def erase_client(
+        self, client_ref: str, reason: str, key: str, language: str
+    ) -> CommandResult:
+        url = f"{self.enrolment_url}/clients/{quote(client_ref)}/erasure"
+        return await self.command(url, {"reason": reason}, key, language)

@@ -79,6 +79,14 @@ async def timeline_page(
         summary = await peers.summary(pathway_id)
     except PeerUnavailable:
         return refusal(request, 503, "workspace.peer_unavailable")
+    access_log: list[dict[str, Any]] = []
+    if principal.role == "admin" and path.get("client_ref"):
+        try:
+            access_log = await peers.access_log(str(path["client_ref"]))
+            for entry in access_log:
+                entry["read_at"] = datetime.fromisoformat(entry["read_at"])
+        except PeerUnavailable:
+            access_log = []
     tasks = _task_titles(plan)
     for answer in answers:
         answer["answered_at"] = datetime.fromisoformat(answer["answered_at"])
@@ -102,6 +110,8 @@ async def timeline_page(
         meeting_tasks=meeting_tasks,
         modes=MODES,
         outcomes=outcomes,
+        is_admin=principal.role == "admin",
+        access_log=access_log,
         follow_ups=FOLLOW_UPS,
         outcome_kinds=OUTCOME_KINDS,
         today=helsinki_today(),
