@@ -33,9 +33,7 @@ def local_time(moment: datetime) -> str:
 class PageRenderer:
     def __init__(self, templates: Path) -> None:
         self._environment = Environment(
-            loader=ChoiceLoader(
-                [FileSystemLoader(templates), FileSystemLoader(COMMON_TEMPLATES)]
-            ),
+            loader=ChoiceLoader([FileSystemLoader(templates), FileSystemLoader(COMMON_TEMPLATES)]),
             autoescape=select_autoescape(),
             trim_blocks=True,
             lstrip_blocks=True,
