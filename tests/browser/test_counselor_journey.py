@@ -98,6 +98,10 @@ def test_counselor_opens_follows_gives_feedback_holds_a_meeting_and_records_an_o
     expect(page.get_by_role("status")).to_contain_text("Tapaaminen tallennettu")
     page.get_by_role("button", name="Merkitse pidetyksi").click()
     expect(page.locator("#tapaamiset + .card")).to_contain_text("Pidetty")
+    page.get_by_label("Lyhyt muistiinpano tapaamisesta").fill("Sovittiin CV:n päivityksestä.")
+    page.get_by_role("button", name="Tallenna muistiinpano").click()
+    expect(page.get_by_role("status")).to_contain_text("Muistiinpano tallennettu")
+    expect(page.locator("#tapaamiset + .card")).to_contain_text("Sovittiin CV:n päivityksestä.")
     checks.check(page, "meeting-held")
 
     # The path ends, and its outcome is recorded once guidance knows it ended.

@@ -23,6 +23,7 @@ from chassis.streams import EventStreams
 from contracts.events.enrolment import DiscontinuationReason, PauseReason
 from services.guidance.application.feedback_handlers import FeedbackHandlers
 from services.guidance.application.handlers import GuidanceHandlers
+from services.guidance.application.note_handlers import NoteHandlers
 from services.guidance.application.outcome_handlers import OutcomeHandlers
 from services.guidance.domain.guidance_record import MeetingMode
 from services.guidance.domain.outcomes import FOLLOW_UPS, FollowUp, OutcomeKind
@@ -35,7 +36,7 @@ MODES: tuple[MeetingMode, ...] = ("in_person", "phone", "video")
 # The lists the events allow, in the contracts' order.
 PAUSE_REASONS: tuple[str, ...] = get_args(PauseReason)
 DISCONTINUATION_REASONS: tuple[str, ...] = get_args(DiscontinuationReason)
-SAVED_NOTICES = ("palaute", "tapaaminen", "polku", "tulos")
+SAVED_NOTICES = ("palaute", "tapaaminen", "polku", "tulos", "muistiinpano")
 OUTCOME_KINDS: tuple[OutcomeKind, ...] = get_args(OutcomeKind)
 
 
@@ -66,7 +67,8 @@ async def timeline_page(
 ) -> Response:
     meetings_of, feedback_of = _handlers(request)
     try:
-        meetings = await meetings_of.meetings(pathway_id, principal)
+        meetings_read = await meetings_of.meetings_read(pathway_id, principal)
+        meetings = meetings_read.meetings
         feedback = await feedback_of.feedback(pathway_id, principal)
         outcomes = (await _outcome_handlers(request).outcomes(pathway_id, principal)).outcomes
     except DomainError as refused:
@@ -94,6 +96,9 @@ async def timeline_page(
     for item in feedback:
         feedback_by_answer.setdefault(str(item.answer_id), []).append(item)
     meeting_tasks = [task for task in tasks.values() if task["requires_meeting"]]
+    notes_by_meeting: dict[UUID, list[Any]] = {}
+    for note in meetings_read.notes or []:
+        notes_by_meeting.setdefault(note.meeting_id, []).append(note)
     notice = request.query_params.get("tallennettu")
     return render(
         request,
@@ -107,6 +112,7 @@ async def timeline_page(
         feedback=feedback_by_answer,
         summary=summary,
         meetings=meetings,
+        notes=notes_by_meeting,
         meeting_tasks=meeting_tasks,
         modes=MODES,
         outcomes=outcomes,
@@ -263,3 +269,26 @@ async def record_outcome(
     except DomainError as refused:
         return await _refused(request, principal, pathway_id, refused)
     return _back(pathway_id, "tulos", "tulokset")
+
+
+@router.post("/asiakkaat/{pathway_id}/tapaamiset/{meeting_id}/muistiinpanot")
+async def write_note(
+    pathway_id: UUID,
+    meeting_id: UUID,
+    request: Request,
+    text: Annotated[str, Form(max_length=4000)] = "",
+    submission_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    principal = await signed_in_staff(request)
+    if not isinstance(principal, Principal):
+        return principal
+    runtime = runtime_of(request)
+    notes = NoteHandlers(EventStreams(runtime.require_store()), runtime.require_pool())
+    context = command_context(
+        request, principal, scope=f"note:{meeting_id}", key=submission_id or None
+    )
+    try:
+        await notes.write(pathway_id, meeting_id, text, principal, context, datetime.now(HELSINKI))
+    except DomainError as refused:
+        return await _refused(request, principal, pathway_id, refused)
+    return _back(pathway_id, "muistiinpano", "tapaamiset")
