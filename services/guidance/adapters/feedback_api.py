@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chassis.auth import Principal
 from chassis.clock import HELSINKI
 from chassis.commands import command_context, expected_version
-from chassis.http_auth import current_principal, require_role
+from chassis.http_auth import require_role
 from chassis.service import runtime_of
 from chassis.streams import EventStreams
 from services.guidance.application.feedback_handlers import FeedbackHandlers
@@ -21,7 +21,8 @@ from services.guidance.domain.guidance_record import MAX_FEEDBACK_LENGTH
 
 router = APIRouter(prefix="/pathways/{pathway_id}", tags=["feedback"])
 Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
-Anyone = Annotated[Principal, Depends(current_principal)]
+# The path's client and its counselors; a manager sees only aggregates (403 here).
+ClientOrStaff = Annotated[Principal, Depends(require_role("client", "counselor", "admin"))]
 
 
 class FeedbackRequest(BaseModel):
@@ -85,7 +86,7 @@ async def give(
 
 
 @router.get("/feedback", summary="The feedback on the path's answers, oldest first")
-async def feedback(pathway_id: UUID, request: Request, principal: Anyone) -> FeedbackList:
+async def feedback(pathway_id: UUID, request: Request, principal: ClientOrStaff) -> FeedbackList:
     found = await handlers(request).feedback(pathway_id, principal)
     return FeedbackList(
         items=[

@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from chassis.auth import Principal
 from chassis.clock import HELSINKI
 from chassis.commands import command_context, expected_version
-from chassis.http_auth import current_principal, require_role
+from chassis.http_auth import require_role
 from chassis.service import runtime_of
 from chassis.streams import EventStreams
 from services.guidance.application.handlers import GuidanceHandlers
@@ -25,7 +25,8 @@ from services.guidance.domain.meeting_notes import MAX_NOTE_LENGTH
 router = APIRouter(prefix="/pathways/{pathway_id}", tags=["meetings"])
 Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
 # The path's own client too; whoever else gets a 404 from the path's access rule.
-Anyone = Annotated[Principal, Depends(current_principal)]
+# The path's client and its counselors; a manager sees only aggregates (403 here).
+ClientOrStaff = Annotated[Principal, Depends(require_role("client", "counselor", "admin"))]
 
 
 class MeetingRequest(BaseModel):
@@ -101,7 +102,7 @@ def handlers(request: Request) -> GuidanceHandlers:
     response_model_exclude_unset=True,
 )
 async def meetings(
-    pathway_id: UUID, request: Request, response: Response, principal: Anyone
+    pathway_id: UUID, request: Request, response: Response, principal: ClientOrStaff
 ) -> MeetingList:
     found = await handlers(request).meetings_read(pathway_id, principal)
     response.headers["ETag"] = f'"{found.version}"'
@@ -168,7 +169,7 @@ async def request_meeting(
     body: MeetingRequest,
     request: Request,
     response: Response,
-    principal: Anyone,
+    principal: ClientOrStaff,
 ) -> MeetingRequested:
     context = command_context(request, principal, scope=f"meeting-request:{pathway_id}")
     requested = await handlers(request).request(

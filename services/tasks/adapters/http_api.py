@@ -14,7 +14,7 @@ from chassis.auth import Principal
 from chassis.clock import HELSINKI, helsinki_today
 from chassis.commands import command_context, expected_version
 from chassis.errors import NotFound
-from chassis.http_auth import current_principal, require_role
+from chassis.http_auth import require_role
 from chassis.service import runtime_of
 from chassis.streams import EventStreams
 from services.tasks.adapters.answer_texts import load_answers_of, load_direction_reason
@@ -30,7 +30,8 @@ from services.tasks.domain.self_assessment import side_by_side
 router = APIRouter(tags=["plan"])
 Client = Annotated[Principal, Depends(require_role("client"))]
 Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
-Anyone = Annotated[Principal, Depends(current_principal)]
+# The path's client and its counselors; a manager sees only aggregates (403 here).
+ClientOrStaff = Annotated[Principal, Depends(require_role("client", "counselor", "admin"))]
 
 
 class AnswerRequest(BaseModel):
@@ -148,7 +149,7 @@ async def my_plan(request: Request, response: Response, principal: Client) -> Pl
 
 @router.get("/pathways/{pathway_id}/plan", summary="A plan, for its client or counselors")
 async def get_plan(
-    pathway_id: UUID, request: Request, response: Response, principal: Anyone
+    pathway_id: UUID, request: Request, response: Response, principal: ClientOrStaff
 ) -> PlanView:
     plan = await handlers(request).load_visible(pathway_id, principal)
     await record_read(
@@ -278,7 +279,7 @@ class AnswersView(BaseModel):
     "/pathways/{pathway_id}/answers",
     summary="A path's answers in order, with their texts (its client and counselors)",
 )
-async def list_answers(pathway_id: UUID, request: Request, principal: Anyone) -> AnswersView:
+async def list_answers(pathway_id: UUID, request: Request, principal: ClientOrStaff) -> AnswersView:
     tasks = handlers(request)
     plan = await tasks.load_visible(pathway_id, principal)
     pool = runtime_of(request).require_pool()
@@ -321,7 +322,7 @@ class PathSummary(BaseModel):
     "/pathways/{pathway_id}/summary",
     summary="Direction with its reason, and the self-assessments side by side",
 )
-async def path_summary(pathway_id: UUID, request: Request, principal: Anyone) -> PathSummary:
+async def path_summary(pathway_id: UUID, request: Request, principal: ClientOrStaff) -> PathSummary:
     plan = await handlers(request).load_visible(pathway_id, principal)
     pool = runtime_of(request).require_pool()
     await record_read(pool, principal, plan.client_ref, "summary", pathway_id)
