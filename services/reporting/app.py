@@ -6,12 +6,19 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from chassis.service import ServiceSpec, create_app
-from contracts.topics import ENROLMENT_EVENTS, TASKS_EVENTS
-from services.reporting.adapters.counts_projection import COUNTS
-from services.reporting.adapters.http_api import router
+from chassis.service import ServiceRuntime, ServiceSpec, create_app
+from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
+from services.reporting.adapters.figures_projection import FIGURES
+from services.reporting.adapters.http_api import INSTRUMENTS, router
+from services.reporting.adapters.instrument_files import load_instruments
+from services.reporting.settings import ReportingSettings
 
 HERE = Path(__file__).parent
+
+
+async def _load_instruments(runtime: ServiceRuntime) -> None:
+    """The instruments' item → area mapping, read once at start (a bad file stops the start)."""
+    runtime.extras[INSTRUMENTS] = load_instruments(ReportingSettings().instruments_dir)
 
 
 SPEC = ServiceSpec(
@@ -21,8 +28,9 @@ SPEC = ServiceSpec(
     routers=[router],
     migrations=HERE / "migrations",
     translations=HERE / "translations",
-    subscribes=[ENROLMENT_EVENTS, TASKS_EVENTS],
-    projections=[COUNTS],
+    subscribes=[ENROLMENT_EVENTS, TASKS_EVENTS, GUIDANCE_EVENTS],
+    projections=[FIGURES],
+    on_startup=[_load_instruments],
 )
 
 

@@ -355,6 +355,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     # the tenant; a counselor's work is one client at a time, so counselors are refused (403).
     # Each caller gets their own tenant's figures (small groups hidden).
     Endpoint("reporting", "GET", "/figures", AGGREGATES, lambda t: Call("/figures")),
+    Endpoint(
+        "reporting", "GET", "/figures/compare", AGGREGATES, lambda t: Call("/figures/compare")
+    ),
     # Reporting records no reads of client data, so its log is empty: no `shows` check.
     Endpoint(
         "reporting",

@@ -1,57 +1,99 @@
-"""Reporting's HTTP API: headline figures for managers, small groups hidden."""
+"""Reporting's HTTP API: the figures of the caller's wellbeing area, small groups hidden.
+
+Managers and admins of a tenant read its figures; counselors and clients are refused (403).
+Every response says how fresh it is (`as_of`). One endpoint gives every figure of a group, so
+that figures hidden together (secondary suppression) are always decided together.
+"""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.auth import Principal
 from chassis.http_auth import require_role
 from chassis.service import runtime_of
-from services.reporting.domain.suppression import Figure, shown
+from services.reporting.adapters.figures_query import Filters, Reading, read_figures
+from services.reporting.adapters.filter_params import filter_params
+from services.reporting.domain.facts import Instrument
+from services.reporting.domain.figure_set import FigureSet
 
 router = APIRouter(tags=["figures"])
 Manager = Annotated[Principal, Depends(require_role("manager", "admin"))]
+INSTRUMENTS = "instruments"
+AS_OF = (
+    "When the latest event included in the figures happened (null: none yet); events after it"
+    " are still on their way to reporting."
+)
 
 
-class Figures(BaseModel):
-    paths_opened: Figure
-    clients_answered: Figure
-    answers: Figure
-    direction_work: Figure
-    direction_education: Figure
+class FilterEcho(BaseModel):
+    """The group the figures are about (always within the caller's tenant)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    municipality: str | None
+    unit: str | None
+    cohort: str | None
+    opened_from: date | None = Field(alias="from")
+    opened_to: date | None = Field(alias="to")
 
 
-@router.get("/figures", summary="Headline figures of the caller's wellbeing area")
+class GroupFigures(FigureSet):
+    filters: FilterEcho
+
+
+class Figures(GroupFigures):
+    as_of: datetime | None = Field(description=AS_OF)
+
+
+class Comparison(BaseModel):
+    as_of: datetime | None = Field(description=AS_OF)
+    a: GroupFigures
+    b: GroupFigures
+
+
+async def _read(request: Request, tenant: str, groups: list[Filters]) -> Reading:
+    runtime = runtime_of(request)
+    instruments: dict[tuple[str, str], Instrument] = runtime.extras[INSTRUMENTS]
+    return await read_figures(runtime.require_pool(), tenant, groups, instruments)
+
+
+def _group(figures: FigureSet, filters: Filters) -> GroupFigures:
+    echo = FilterEcho(
+        municipality=filters.municipality,
+        unit=filters.unit,
+        cohort=filters.cohort,
+        opened_from=filters.opened_from,
+        opened_to=filters.opened_to,
+    )
+    return GroupFigures(**dict(figures), filters=echo)
+
+
+@router.get("/figures", summary="Every figure of a group of the caller's paths")
 async def figures(
     request: Request,
     principal: Manager,
-    municipality: Annotated[str | None, Query(max_length=100)] = None,
+    filters: Annotated[Filters, Depends(filter_params())],
 ) -> Figures:
-    row = (
-        await runtime_of(request)
-        .require_pool()
-        .fetchrow(
-            """
-        SELECT count(*) FILTER (WHERE opened_on IS NOT NULL) AS opened,
-               count(*) FILTER (WHERE answers > 0) AS answered_clients,
-               coalesce(sum(answers), 0) AS answers,
-               count(*) FILTER (WHERE direction = 'work') AS work,
-               count(*) FILTER (WHERE direction = 'education') AS education
-        FROM report_paths
-        WHERE tenant = $1 AND ($2::text IS NULL OR municipality = $2)
-        """,
-            principal.tenant,
-            municipality,
-        )
-    )
-    assert row is not None
-    return Figures(
-        paths_opened=shown(row["opened"]),
-        clients_answered=shown(row["answered_clients"]),
-        answers=shown(row["answers"], people=row["answered_clients"]),
-        direction_work=shown(row["work"]),
-        direction_education=shown(row["education"]),
+    reading = await _read(request, principal.tenant, [filters])
+    return Figures(**dict(_group(reading.groups[0], filters)), as_of=reading.as_of)
+
+
+@router.get(
+    "/figures/compare",
+    summary="Two groups side by side, e.g. ?a.cohort=2026-kevat&b.cohort=2026-syksy",
+)
+async def compare(
+    request: Request,
+    principal: Manager,
+    a: Annotated[Filters, Depends(filter_params("a"))],
+    b: Annotated[Filters, Depends(filter_params("b"))],
+) -> Comparison:
+    reading = await _read(request, principal.tenant, [a, b])
+    return Comparison(
+        as_of=reading.as_of, a=_group(reading.groups[0], a), b=_group(reading.groups[1], b)
     )

@@ -1,0 +1,133 @@
+"""Reading a group of paths' facts from the read model, and the figures computed from them.
+
+One repeatable-read, read-only transaction per request, so every table and `as_of` are read
+from the same moment.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from chassis.event_store import DbConnection
+from services.reporting.domain.facts import Instrument, PathFacts, Scores, WeekFacts
+from services.reporting.domain.figure_set import FigureSet
+from services.reporting.domain.figures import compute_figures
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which paths of the tenant: all of these that are given must hold."""
+
+    municipality: str | None = None
+    unit: str | None = None
+    cohort: str | None = None
+    opened_from: date | None = None  # the day the path was opened, Europe/Helsinki
+    opened_to: date | None = None
+
+
+_CHOSEN = """
+    WITH chosen AS (
+        SELECT * FROM report_paths
+        WHERE tenant = $1 AND opened_on IS NOT NULL
+          AND ($2::text IS NULL OR municipality = $2)
+          AND ($3::text IS NULL OR unit = $3)
+          AND ($4::text IS NULL OR cohort = $4)
+          AND ($5::date IS NULL OR opened_on >= $5)
+          AND ($6::date IS NULL OR opened_on <= $6)
+    )
+"""
+_PATHS = (
+    _CHOSEN
+    + """
+    SELECT c.pathway_id, c.start_date, c.answers, c.direction, c.direction_chosen_on,
+           c.direction_changes, e.ending, e.ended_on, e.reason,
+           coalesce(m.requested, 0) AS requested, coalesce(m.held, 0) AS held,
+           coalesce(m.missed, 0) AS missed
+    FROM chosen c
+    LEFT JOIN report_path_ends e USING (pathway_id)
+    LEFT JOIN report_meetings m USING (pathway_id)
+    """
+)
+_WEEKS = _CHOSEN + "SELECT w.* FROM report_weeks w JOIN chosen USING (pathway_id)"
+_OUTCOMES = _CHOSEN + "SELECT o.* FROM report_outcomes o JOIN chosen USING (pathway_id)"
+_ASSESSMENTS = _CHOSEN + "SELECT a.* FROM report_assessments a JOIN chosen USING (pathway_id)"
+
+
+async def path_facts(connection: DbConnection, tenant: str, filters: Filters) -> list[PathFacts]:
+    args = (
+        tenant,
+        filters.municipality,
+        filters.unit,
+        filters.cohort,
+        filters.opened_from,
+        filters.opened_to,
+    )
+    weeks: dict[UUID, dict[int, WeekFacts]] = defaultdict(dict)
+    for row in await connection.fetch(_WEEKS, *args):
+        weeks[row["pathway_id"]][row["week"]] = WeekFacts(
+            row["opened_on"], row["answers_on_time"], row["answers_late"]
+        )
+    outcomes: dict[UUID, dict[str, str]] = defaultdict(dict)
+    for row in await connection.fetch(_OUTCOMES, *args):
+        outcomes[row["pathway_id"]][row["follow_up"]] = row["outcome"]
+    assessments: dict[UUID, dict[tuple[str, str], Scores]] = defaultdict(dict)
+    for row in await connection.fetch(_ASSESSMENTS, *args):
+        key = (row["instrument_id"], row["phase"])
+        assessments[row["pathway_id"]][key] = Scores(row["instrument_version"], row["scores"])
+    return [
+        PathFacts(
+            pathway_id=row["pathway_id"],
+            start_date=row["start_date"],
+            answers=row["answers"],
+            direction=row["direction"],
+            direction_chosen_on=row["direction_chosen_on"],
+            direction_changes=row["direction_changes"],
+            ending=row["ending"],
+            ended_on=row["ended_on"],
+            discontinuation_reason=row["reason"],
+            meetings_requested=row["requested"],
+            meetings_held=row["held"],
+            meetings_missed=row["missed"],
+            weeks=weeks.get(row["pathway_id"], {}),
+            outcomes=outcomes.get(row["pathway_id"], {}),
+            assessments=assessments.get(row["pathway_id"], {}),
+        )
+        for row in await connection.fetch(_PATHS, *args)
+    ]
+
+
+async def latest_event_at(connection: DbConnection, tenant: str) -> datetime | None:
+    """When the latest event of the tenant that the figures include happened."""
+    value: Any = await connection.fetchval(
+        "SELECT latest_event_at FROM report_freshness WHERE tenant = $1", tenant
+    )
+    return value if isinstance(value, datetime) else None
+
+
+@dataclass(frozen=True)
+class Reading:
+    as_of: datetime | None
+    groups: list[FigureSet]
+
+
+async def read_figures(
+    pool: asyncpg.Pool,
+    tenant: str,
+    groups: Sequence[Filters],
+    instruments: Mapping[tuple[str, str], Instrument],
+) -> Reading:
+    """The figures of each group of the tenant's paths, all read at one moment."""
+    async with (
+        pool.acquire() as connection,
+        connection.transaction(isolation="repeatable_read", readonly=True),
+    ):
+        as_of = await latest_event_at(connection, tenant)
+        facts = [await path_facts(connection, tenant, filters) for filters in groups]
+    return Reading(as_of, [compute_figures(paths, instruments) for paths in facts])

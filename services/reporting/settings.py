@@ -1,0 +1,22 @@
+"""Reporting's own settings (environment prefix DIGIPOLKU_).
+
+The self-assessment instruments are data shared by tasks (which asks the questions) and
+reporting (which groups the answers by area); both read the same JSON files, so the item → area
+mapping has one source. Reporting imports no code of tasks: it is told where the files are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The files as they sit in this repository (and in the installed package's data).
+DEFAULT_INSTRUMENTS_DIR = Path(__file__).resolve().parent.parent / "tasks" / "instruments"
+
+
+class ReportingSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DIGIPOLKU_", extra="ignore")
+
+    # DIGIPOLKU_INSTRUMENTS_DIR: the folder of the instrument JSON files.
+    instruments_dir: Path = DEFAULT_INSTRUMENTS_DIR

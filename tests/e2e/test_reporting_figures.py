@@ -1,0 +1,145 @@
+"""Managers' figures over HTTP: paths opened, answered and given a direction show in the
+funnel and the direction split; small groups are hidden; counselors and clients are refused."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
+
+import httpx
+
+from deploy.system import RunningSystem
+from tests.support.api import open_path_body, wait_for_plan
+from tests.support.identities import IdentityFactory, Person
+from tests.support.waiting import eventually
+
+
+def open_in_cohort(system: RunningSystem, counselor: Person, client: Person, cohort: str) -> str:
+    response = httpx.post(
+        f"{system.urls['enrolment']}/pathways",
+        json=open_path_body(client, cohort=cohort),
+        headers={**counselor.headers, "Idempotency-Key": str(uuid4())},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["pathway_id"])
+
+
+def shown(value: int) -> dict[str, Any]:
+    return {"value": value, "suppressed": False}
+
+
+def test_funnel_and_direction_split_follow_the_paths(
+    system: RunningSystem, identities: IdentityFactory
+) -> None:
+    manager, counselor = identities.staff("manager"), identities.staff("counselor")
+    tasks, reporting = system.urls["tasks"], system.urls["reporting"]
+    cohort, small = f"raportti-{uuid4().hex[:8]}", f"pieni-{uuid4().hex[:8]}"
+
+    def figures(**params: str) -> dict[str, Any]:
+        response = httpx.get(f"{reporting}/figures", params=params, headers=manager.headers)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def eventually_figures(what: str, **expected: dict[str, Any]) -> dict[str, Any]:
+        def probe() -> dict[str, Any] | None:
+            found = figures(cohort=cohort)
+            ok = all(
+                found[section] | values == found[section] for section, values in expected.items()
+            )
+            return found if ok else None
+
+        return eventually(probe, timeout=60, what=what)
+
+    before = figures(cohort=cohort)
+    assert before["funnel"]["opened"] == shown(0)
+    assert before["filters"]["cohort"] == cohort
+
+    # Ten paths; each client answers a task of week 1.
+    clients = [identities.client() for _ in range(10)]
+    pathway_ids = [open_in_cohort(system, counselor, client, cohort) for client in clients]
+    for client, pathway_id in zip(clients, pathway_ids, strict=True):
+        task = wait_for_plan(system, client)["weeks"][0]["tasks"][0]["task_id"]
+        answered = httpx.post(
+            f"{tasks}/pathways/{pathway_id}/tasks/{task}/answers",
+            json={"text": "Pidän ihmisten kanssa toimimisesta."},
+            headers={**client.headers, "Idempotency-Key": str(uuid4())},
+        )
+        assert answered.status_code == 201, answered.text
+    started = eventually_figures(
+        "ten paths opened and started",
+        funnel={"opened": shown(10), "started": shown(10), "reached_week_5": shown(0)},
+        direction={"work": shown(0), "education": shown(0)},
+    )
+    assert started["status"]["active"] == shown(10)
+    assert started["as_of"] is not None
+
+    # Weeks 2–5 open for everyone; five choose work.
+    for pathway_id in pathway_ids:
+        for _ in range(4):
+            opened = httpx.post(
+                f"{tasks}/pathways/{pathway_id}/weeks/open-next", headers=counselor.headers
+            )
+            assert opened.status_code == 200, opened.text
+
+    def choose(client: Person, pathway_id: str, direction: str) -> None:
+        chosen = httpx.post(
+            f"{tasks}/pathways/{pathway_id}/direction",
+            json={"direction": direction, "reason": "Tämä tuntuu oikealta."},
+            headers=client.headers,
+        )
+        assert chosen.status_code == 201, chosen.text
+
+    for client, pathway_id in list(zip(clients, pathway_ids, strict=True))[:5]:
+        choose(client, pathway_id, "work")
+    half = eventually_figures(
+        "five chose work",
+        funnel={"reached_week_5": shown(10), "direction_chosen": shown(5)},
+        direction={"work": shown(5), "education": shown(0)},
+    )
+    for client, pathway_id in list(zip(clients, pathway_ids, strict=True))[5:]:
+        choose(client, pathway_id, "education")
+    everyone = eventually_figures(
+        "five more chose education",
+        funnel={"direction_chosen": shown(10), "completed": shown(0)},
+        direction={"work": shown(5), "education": shown(5)},
+    )
+    assert datetime.fromisoformat(everyone["as_of"]) >= datetime.fromisoformat(half["as_of"])
+
+    # A cohort of three is hidden whole, also beside the big one.
+    for client in [identities.client() for _ in range(3)]:
+        open_in_cohort(system, counselor, client, small)
+
+    def compared() -> dict[str, Any] | None:
+        response = httpx.get(
+            f"{reporting}/figures/compare",
+            params={"a.cohort": cohort, "b.cohort": small},
+            headers=manager.headers,
+        )
+        assert response.status_code == 200, response.text
+        body = dict(response.json())
+        return body if body["b"]["funnel"]["opened"]["suppressed"] else None
+
+    side_by_side = eventually(compared, timeout=60, what="the small cohort in reporting")
+    assert side_by_side["a"]["funnel"] == everyone["funnel"]
+    assert side_by_side["a"]["filters"]["cohort"] == cohort
+    assert side_by_side["b"]["direction"]["work"] == {"value": None, "suppressed": True}
+
+
+def test_only_managers_and_admins_see_figures(
+    system: RunningSystem, identities: IdentityFactory
+) -> None:
+    reporting = system.urls["reporting"]
+    for person in (identities.staff("counselor"), identities.client()):
+        for path in ("/figures", "/figures/compare"):
+            assert httpx.get(f"{reporting}{path}", headers=person.headers).status_code == 403
+    admin = identities.staff("admin")
+    assert httpx.get(f"{reporting}/figures", headers=admin.headers).status_code == 200
+    reversed_period = httpx.get(
+        f"{reporting}/figures",
+        params={"from": "2026-02-01", "to": "2026-01-01"},
+        headers={**admin.headers, "Accept-Language": "sv"},
+    )
+    assert reversed_period.status_code == 422
+    assert "Periodens första dag" in reversed_period.json()["detail"]
