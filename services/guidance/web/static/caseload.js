@@ -10,22 +10,29 @@
   var query = new URLSearchParams(window.location.search);
   query.set("osa", "rivit");
   var refreshing = false;
+  var again = false;  // a change came while fetching: the fetched rows may predate it
 
-  function refresh() {
-    if (refreshing) { return; }
+  function refresh(announce) {
+    if (refreshing) { again = true; return; }
     refreshing = true;
     fetch("/?" + query.toString(), { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         if (html !== null) {
           table.tBodies[0].innerHTML = html;
-          status.textContent = script.dataset.updated;
+          if (announce) { status.textContent = script.dataset.updated; }
         }
       })
-      .finally(function () { refreshing = false; });
+      .finally(function () {
+        refreshing = false;
+        if (again) { again = false; refresh(true); }
+      });
   }
 
   var source = new EventSource("/caseload/stream");
-  source.addEventListener("changed", refresh);
-  source.addEventListener("removed", refresh);
+  // "ready" comes when the stream starts watching (again, after a reconnect): a row that
+  // changed between rendering the page and that moment would otherwise never be announced.
+  source.addEventListener("ready", function () { refresh(false); });
+  source.addEventListener("changed", function () { refresh(true); });
+  source.addEventListener("removed", function () { refresh(true); });
 })();
