@@ -6,12 +6,19 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from chassis.oidc_login import login_router
 from chassis.service import ServiceRuntime, ServiceSpec, create_app
+from chassis.web.pages import language_router
 from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
 from services.reporting.adapters.figures_projection import FIGURES
 from services.reporting.adapters.http_api import INSTRUMENTS, router
 from services.reporting.adapters.instrument_files import load_instruments
 from services.reporting.settings import ReportingSettings
+from services.reporting.web.dashboard_pages import refusal
+from services.reporting.web.dashboard_pages import router as dashboard
+
+# The managers sign in like all staff (the development issuer shows its staff page for it).
+STAFF_CLIENT_ID = "digipolku-staff"
 
 HERE = Path(__file__).parent
 
@@ -25,7 +32,13 @@ SPEC = ServiceSpec(
     name="reporting",
     title="Digipolku reporting",
     description="Impact figures for managers, built from events only.",
-    routers=[router],
+    routers=[
+        router,
+        dashboard,
+        language_router(),
+        login_router(STAFF_CLIENT_ID, refusal),
+    ],
+    static=HERE / "web" / "static",
     migrations=HERE / "migrations",
     translations=HERE / "translations",
     subscribes=[ENROLMENT_EVENTS, TASKS_EVENTS, GUIDANCE_EVENTS],

@@ -56,7 +56,8 @@ class Comparison(BaseModel):
     b: GroupFigures
 
 
-async def _read(request: Request, tenant: str, groups: list[Filters]) -> Reading:
+async def read_groups(request: Request, tenant: str, groups: list[Filters]) -> Reading:
+    """The figures of each group, from one snapshot (the API's and the dashboard's)."""
     runtime = runtime_of(request)
     instruments: dict[tuple[str, str], Instrument] = runtime.extras[INSTRUMENTS]
     return await read_figures(runtime.require_pool(), tenant, groups, instruments)
@@ -79,7 +80,7 @@ async def figures(
     principal: Manager,
     filters: Annotated[Filters, Depends(filter_params())],
 ) -> Figures:
-    reading = await _read(request, principal.tenant, [filters])
+    reading = await read_groups(request, principal.tenant, [filters])
     return Figures(**dict(_group(reading.groups[0], filters)), as_of=reading.as_of)
 
 
@@ -93,7 +94,7 @@ async def compare(
     a: Annotated[Filters, Depends(filter_params("a"))],
     b: Annotated[Filters, Depends(filter_params("b"))],
 ) -> Comparison:
-    reading = await _read(request, principal.tenant, [a, b])
+    reading = await read_groups(request, principal.tenant, [a, b])
     return Comparison(
         as_of=reading.as_of, a=_group(reading.groups[0], a), b=_group(reading.groups[1], b)
     )

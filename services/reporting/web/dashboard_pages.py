@@ -1,0 +1,130 @@
+"""The managers' dashboard: every figure as a chart with its table beside it, filters, and the
+figures for download as CSV (here) or JSON (the API's /figures, with the same filters).
+
+Managers and admins of the tenant sign in through the staff sign-in; anyone else is refused.
+Hidden figures say so, in the table, the chart and the file alike.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from chassis.auth import Principal
+from chassis.errors import Forbidden, Unauthorized
+from chassis.http_auth import current_principal
+from chassis.oidc_login import LOGIN_PATH
+from services.reporting.adapters.figures_query import Filters
+from services.reporting.adapters.http_api import read_groups
+from services.reporting.web.figure_rows import bars, flatten
+from services.reporting.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+FILTERS = ("municipality", "unit", "cohort", "from", "to")
+FUNNEL = ("opened", "started", "reached_week_5", "direction_chosen", "completed")
+
+
+def refusal(request: Request, status: int, reason: str) -> Response:
+    return render(request, "refusal.html", status=status, reason=reason)
+
+
+async def signed_in_manager(request: Request) -> Principal | Response:
+    try:
+        principal = await current_principal(request)
+    except Unauthorized:
+        if request.url.path == "/":
+            return render(request, "landing.html")
+        return RedirectResponse(f"{LOGIN_PATH}?{urlencode({'next': '/'})}", status_code=303)
+    except Forbidden as refused:
+        return refusal(request, 403, refused.code)
+    if principal.role not in ("manager", "admin"):
+        return refusal(request, 403, "dashboard.managers_only")
+    return principal
+
+
+def chosen_filters(request: Request) -> tuple[Filters, dict[str, str], str | None]:
+    """The filters from the address; a date that does not parse is reported, not guessed."""
+    given = {k: v.strip() for k in FILTERS if (v := request.query_params.get(k, "")).strip()}
+    try:
+        opened_from = date.fromisoformat(given["from"]) if "from" in given else None
+        opened_to = date.fromisoformat(given["to"]) if "to" in given else None
+    except ValueError:
+        return Filters(), given, "dashboard.date_invalid"
+    if opened_from and opened_to and opened_from > opened_to:
+        return Filters(), given, "reporting.period_reversed"
+    filters = Filters(
+        given.get("municipality"), given.get("unit"), given.get("cohort"), opened_from, opened_to
+    )
+    return filters, given, None
+
+
+@router.get("/")
+async def dashboard(request: Request) -> Response:
+    principal = await signed_in_manager(request)
+    if not isinstance(principal, Principal):
+        return principal
+    filters, given, error = chosen_filters(request)
+    reading = await read_groups(request, principal.tenant, [filters])
+    figures = reading.groups[0]
+    funnel = bars([(f"dashboard.funnel_{k}", getattr(figures.funnel, k)) for k in FUNNEL])
+    direction = bars(
+        [
+            ("dashboard.direction_work", figures.direction.work),
+            ("dashboard.direction_education", figures.direction.education),
+        ]
+    )
+    adherence = bars(
+        [
+            ("dashboard.on_time", figures.adherence.overall.on_time_share),
+            ("dashboard.late", figures.adherence.overall.late_share),
+        ]
+    )
+    outcomes = {
+        follow_up: bars([(f"dashboard.outcome_{k}", f) for k, f in item.shares.items()])
+        for follow_up, item in figures.outcomes.items()
+    }
+    return render(
+        request,
+        "dashboard.html",
+        status=422 if error else 200,
+        error=error,
+        given=given,
+        query=urlencode(given),
+        as_of=reading.as_of,
+        figures=figures,
+        funnel=funnel,
+        direction=direction,
+        adherence=adherence,
+        outcomes=outcomes,
+    )
+
+
+@router.get("/luvut.csv")
+async def export_csv(request: Request) -> Response:
+    principal = await signed_in_manager(request)
+    if not isinstance(principal, Principal):
+        return principal
+    filters, _, error = chosen_filters(request)
+    if error:
+        return refusal(request, 422, error)
+    reading = await read_groups(request, principal.tenant, [filters])
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["figure", "value", "suppressed", "as_of"])
+    as_of = reading.as_of.isoformat() if reading.as_of else ""
+    for name, figure in flatten(reading.groups[0]):
+        value = "" if figure.value is None else figure.value
+        writer.writerow([name, value, "true" if figure.suppressed else "false", as_of])
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="digipolku-luvut.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

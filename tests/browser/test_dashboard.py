@@ -1,0 +1,78 @@
+"""The managers' dashboard in real Chromium: sign in, filter to one municipality, export CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from uuid import uuid4
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from deploy.system import RunningSystem
+from tests.browser.conftest import PageChecks
+from tests.support.api import open_path_body
+from tests.support.identities import IdentityFactory
+from tests.support.waiting import eventually
+
+
+def test_a_manager_filters_to_one_municipality_and_downloads_the_figures(
+    page: Page, system: RunningSystem, identities: IdentityFactory
+) -> None:
+    checks = PageChecks("dashboard")
+    counselor = identities.staff("counselor")
+    town = f"Kunta{uuid4().hex[:6]}"  # its own municipality: other tests' paths stay out
+    for _ in range(6):
+        opened = httpx.post(
+            f"{system.urls['enrolment']}/pathways",
+            json=open_path_body(identities.client(), municipality=town),
+            headers={**counselor.headers, "Idempotency-Key": str(uuid4())},
+        )
+        assert opened.status_code == 201, opened.text
+    manager = identities.staff("manager")
+
+    def six_opened() -> bool:
+        figures = httpx.get(
+            f"{system.urls['reporting']}/figures",
+            params={"municipality": town},
+            headers=manager.headers,
+        ).json()
+        return bool(figures["funnel"]["opened"]["value"] == 6)
+
+    eventually(six_opened, what="reporting has the six paths")
+
+    page.goto(system.urls["reporting"] + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Digipolun vaikuttavuus")
+    checks.check(page, "landing")
+    page.get_by_role("link", name="Kirjaudu sisään").click()
+    page.get_by_label("Maija Mäkelä – esihenkilö").check()
+    page.get_by_role("button", name="Kirjaudu").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Digipolun vaikuttavuus")
+    checks.check(page, "all-municipalities")
+
+    page.get_by_label("Kunta").fill(town)
+    page.get_by_role("button", name="Näytä").click()
+    funnel = page.get_by_role("figure", name="Polun eteneminen")
+    expect(funnel.get_by_role("row", name="Avattu")).to_contain_text("6")
+    # No one has answered yet: "started" is zero, shown; nothing here rests on 1–4 people.
+    expect(funnel.get_by_role("row", name="Aloittanut")).to_contain_text("0")
+    checks.check(page, "one-municipality")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Lataa luvut (CSV)").click()
+    download = download_info.value
+    assert download.suggested_filename == "digipolku-luvut.csv"
+    rows = list(csv.DictReader(io.StringIO(download.path().read_text(encoding="utf-8"))))
+    by_name = {row["figure"]: row for row in rows}
+    assert by_name["funnel.opened"]["value"] == "6"
+    assert by_name["funnel.opened"]["suppressed"] == "false"
+    assert "direction.work" in by_name
+
+
+def test_a_counselor_is_not_shown_the_figures(page: Page, system: RunningSystem) -> None:
+    checks = PageChecks("dashboard-counselor")
+    page.goto(system.urls["reporting"] + "/kirjaudu")
+    page.get_by_label("Outi Ohjaaja – ohjaaja").check()
+    page.get_by_role("button", name="Kirjaudu").click()
+    expect(page.get_by_role("alert")).to_contain_text("esihenkilöille")
+    checks.check(page, "refused")
