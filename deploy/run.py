@@ -52,6 +52,10 @@ def main() -> int:
             f"  Counselor's pages: {system.urls['guidance']}/  (sign in as Outi Ohjaaja,"
             f" the demo counselor {COUNSELOR})"
         )
+        print(
+            f"  Managers' dashboard: {system.urls['reporting']}/  (sign in as Maija Mäkelä,"
+            " the demo manager)"
+        )
         print(f"  PostgreSQL {system.infrastructure.postgres.dsn}")
         print(f"  Kafka      {system.infrastructure.kafka.bootstrap_servers}")
         print(f"  Logs       {_relative(log_dir)}/<service>.log")
