@@ -23,6 +23,14 @@ log = get_logger(__name__)
 TopicChooser = Callable[[StoredEvent], list[str]]
 
 
+MAX_RETRY_DELAY = 30.0
+
+
+def retry_delay(failures: int) -> float:
+    """Seconds to wait after the n-th failure in a row: 1, 2, 4, … up to 30."""
+    return min(MAX_RETRY_DELAY, 2.0 ** (failures - 1))
+
+
 class RelayCheckpoints:
     """The relay's saved position, in the same database as the store it reads."""
 
@@ -98,17 +106,28 @@ class Relay:
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set; sleep briefly whenever there is nothing new."""
         log.info("relay started")
+        failures = 0
         while not stop.is_set():
             try:
                 sent = await self.publish_batch()
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # The broker or the database is away: keep the position, try again soon.
-                log.exception("relay batch failed; retrying")
+                # The broker or the database is away: keep the position and try again, less
+                # often the longer it lasts, and stop at once when asked to. The traceback is
+                # logged once per outage, not once per retry.
+                failures += 1
+                if failures == 1:
+                    log.exception("relay batch failed; retrying")
+                else:
+                    log.warning("relay batch failed again", failures=failures)
                 self._position = None
-                await asyncio.sleep(1.0)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), retry_delay(failures))
                 continue
+            if failures:
+                log.info("relay recovered", failures=failures)
+                failures = 0
             if sent < self._batch_size:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self._idle_seconds)

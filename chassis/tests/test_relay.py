@@ -19,10 +19,10 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 
-from chassis.event_store import DbConnection, GlobalPosition, PostgresEventStore
+from chassis.event_store import DbConnection, GlobalPosition, PostgresEventStore, create_pool
 from chassis.kafka_wire import decode_event, ensure_topics, event_producer, header_value
 from chassis.projector import Projection, Projector
-from chassis.relay import Relay, RelayCheckpoints
+from chassis.relay import Relay, RelayCheckpoints, retry_delay
 from chassis.tests.factories import envelope
 from chassis.tests.kafka_reading import read_topic, read_until
 from chassis.tests.waiting import wait_for
@@ -326,3 +326,24 @@ async def test_a_crash_between_publishing_and_saving_resends_and_the_consumer_dr
     applied = [await projector.handle(topic, decode_event(r.value)) for r in records]
     assert sum(applied) == 20
     assert await pool.fetchval("SELECT count(*) FROM applied") == 20
+
+
+def test_retries_wait_longer_the_longer_an_outage_lasts_up_to_half_a_minute() -> None:
+    assert [retry_delay(n) for n in range(1, 8)] == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+
+
+async def test_a_relay_whose_database_is_away_keeps_trying_and_stops_at_once_when_asked(
+    database: str, producer: AIOKafkaProducer, topic: str
+) -> None:
+    pool = await create_pool(database, max_size=2)
+    relay = Relay(PostgresEventStore(pool), producer, lambda s: [topic], name="away")
+    await pool.close()  # every batch now fails, as when the database is away
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    # The first failure, a retry a second later, and then a wait of two seconds begins.
+    await asyncio.sleep(1.5)
+    assert not running.done()
+    asked = time.monotonic()
+    stop.set()
+    await asyncio.wait_for(running, timeout=5)
+    assert time.monotonic() - asked < 0.2  # the stop ended the wait, not the clock
