@@ -20,3 +20,6 @@ class ReportingSettings(BaseSettings):
 
     # DIGIPOLKU_INSTRUMENTS_DIR: the folder of the instrument JSON files.
     instruments_dir: Path = DEFAULT_INSTRUMENTS_DIR
+    # DIGIPOLKU_PUBLIC_REF_KEY: keys the hash that names a path in public events; production
+    # sets its own secret (with it, anyone could test a guessed path id).
+    public_ref_key: str = "development-only-public-ref-key"

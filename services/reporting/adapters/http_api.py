@@ -8,7 +8,7 @@ that figures hidden together (secondary suppression) are always decided together
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chassis.auth import Principal
 from chassis.http_auth import require_role
 from chassis.service import runtime_of
+from contracts.public_asyncapi import public_asyncapi
 from services.reporting.adapters.figures_query import Filters, Reading, read_figures
 from services.reporting.adapters.filter_params import filter_params
 from services.reporting.domain.facts import Instrument
@@ -98,3 +99,11 @@ async def compare(
     return Comparison(
         as_of=reading.as_of, a=_group(reading.groups[0], a), b=_group(reading.groups[1], b)
     )
+
+
+@router.get(
+    "/asyncapi/public.json",
+    summary="The AsyncAPI document of the public per-tenant topics (no sign-in needed)",
+)
+async def public_events_document() -> dict[str, Any]:
+    return public_asyncapi()
