@@ -167,6 +167,7 @@ def test_an_admin_sees_who_read_a_client_and_erases_the_client(
     page.get_by_role("button", name="Kirjaudu").click()
     page.goto(f"{system.urls['guidance']}/asiakkaat/{pathway_id}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Eero Esimerkki")
+    expect(page).to_have_title("Asiakkaan polku – Digipolku ohjaajan työtila")
     log = page.get_by_role("table", name="Kuka on katsonut asiakkaan tietoja")
     expect(log).to_contain_text(f"{counselor.subject} (counselor)")
     expect(log).to_contain_text("answers")
