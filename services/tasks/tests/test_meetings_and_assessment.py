@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from uuid import uuid4
 
 import pytest
@@ -10,31 +10,24 @@ import pytest
 from chassis.errors import Conflict, DomainError
 from contracts.events.base import EventModel
 from contracts.events.tasks import SelfAssessmentSubmitted, TaskAnswered, TaskCompleted
-from services.tasks.adapters.curriculum_files import load_curriculum
 from services.tasks.adapters.instrument_files import PRIMARY_INSTRUMENT, load_instruments
 from services.tasks.domain.plan import (
     Plan,
     answer_task,
     complete_after_meeting,
     open_next_week,
-    start_plan,
 )
 from services.tasks.domain.schedule import week_opening_date
 from services.tasks.domain.self_assessment import change_by_area, submit_self_assessment
+from services.tasks.tests.plans import CURRICULUM, NOW, START, apply_all, started_plan
 
-START = date(2026, 11, 30)
-NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
-CURRICULUM = load_curriculum()
 MEETING_TASK = next(t for t in CURRICULUM.tasks if t.requires_meeting)
 
 
 def plan_in_week(week: int) -> Plan:
-    plan = Plan(uuid4())
-    for event in start_plan(plan, "c-1", CURRICULUM.version, START):
-        plan.apply(event)
+    plan = started_plan()
     while plan.open_week(START) < week:
-        for event in open_next_week(plan, START):
-            plan.apply(event)
+        apply_all(plan, open_next_week(plan, START))
     return plan
 
 

@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from uuid import uuid4
 
 import pytest
 
 from chassis.errors import Conflict, DomainError, NotFound
-from contracts.events.base import EventModel
 from contracts.events.tasks import DirectionChosen, TaskAnswered, TaskCompleted, WeekOpened
-from services.tasks.adapters.curriculum_files import load_curriculum
 from services.tasks.domain.plan import (
     MAX_ANSWER_LENGTH,
     Plan,
     answer_task,
     choose_direction,
     open_next_week,
-    start_plan,
 )
 from services.tasks.domain.schedule import scheduled_week, week_opening_date
-
-START = date(2026, 11, 30)
-NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
-CURRICULUM = load_curriculum()
-
-
-def started_plan() -> Plan:
-    plan = Plan(uuid4())
-    for event in start_plan(plan, "c-1", CURRICULUM.version, START):
-        plan.apply(event)
-    return plan
-
-
-def apply_all(plan: Plan, events: list[EventModel]) -> None:
-    for event in events:
-        plan.apply(event)
+from services.tasks.tests.plans import CURRICULUM, NOW, START, apply_all, started_plan
 
 
 def test_week_n_opens_on_start_plus_seven_times_n_minus_one() -> None:

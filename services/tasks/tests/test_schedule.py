@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from uuid import uuid4
+from datetime import date, timedelta
 
 import pytest
 
 from chassis.errors import Conflict, DomainError
 from contracts.events.base import EventModel
 from contracts.events.tasks import DirectionChanged, WeekOpened
-from services.tasks.adapters.curriculum_files import load_curriculum
 from services.tasks.domain.plan import (
-    Plan,
     change_direction,
     choose_direction,
     open_due_weeks,
-    start_plan,
 )
 from services.tasks.domain.schedule import (
     Pause,
@@ -24,22 +20,7 @@ from services.tasks.domain.schedule import (
     scheduled_week,
     week_opening_date,
 )
-
-START = date(2026, 11, 30)
-NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
-CURRICULUM = load_curriculum()
-
-
-def started_plan() -> Plan:
-    plan = Plan(uuid4())
-    for event in start_plan(plan, "c-1", CURRICULUM.version, START):
-        plan.apply(event)
-    return plan
-
-
-def apply_all(plan: Plan, events: list[EventModel]) -> None:
-    for event in events:
-        plan.apply(event)
+from services.tasks.tests.plans import NOW, START, apply_all, started_plan
 
 
 def weeks_of(events: list[EventModel]) -> list[int]:
