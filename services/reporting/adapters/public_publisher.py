@@ -18,10 +18,11 @@ from contracts.envelope import EventEnvelope
 from contracts.events.enrolment import PathwayOpened
 from contracts.registry import UnknownEvent, parse_payload
 from contracts.topics import public_topic
-from services.reporting.domain.public_events import Place, public_event
+from services.reporting.domain.public_events import PUBLIC_SOURCES, Place, public_event
 from services.reporting.settings import ReportingSettings
 
 PRODUCER = "public_producer"
+REF_KEY = "public_ref_key"
 READY = "public_ready"
 TOPICS = "public_topics"
 
@@ -36,6 +37,8 @@ async def run_public_producer(runtime: ServiceRuntime, stop: asyncio.Event) -> N
         bootstrap_servers=runtime.settings.kafka_bootstrap, acks="all", linger_ms=5
     )
     await producer.start()
+    # The settings are read once here, not on every consumed event.
+    runtime.extras[REF_KEY] = ReportingSettings().public_ref_key.encode()
     runtime.extras[PRODUCER] = producer
     _ready(runtime).set()
     try:
@@ -56,12 +59,13 @@ async def publish_public(runtime: ServiceRuntime, topic: str, envelope: EventEnv
         event = parse_payload(envelope)
     except UnknownEvent:
         return  # an event type this service does not know carries nothing public
-    pathway_id = getattr(event, "pathway_id", None)
+    if not isinstance(event, PUBLIC_SOURCES):
+        return  # most events (answers, feedback, …): nothing public, no look-up for them
     place = None
-    if pathway_id is not None and not isinstance(event, PathwayOpened):
-        place = await _place(runtime, pathway_id)
-    key = ReportingSettings().public_ref_key.encode()
-    public = public_event(envelope, event, place, key)
+    if not isinstance(event, PathwayOpened):  # the opening carries its place itself
+        place = await _place(runtime, getattr(event, "pathway_id", None))
+    await asyncio.wait_for(_ready(runtime).wait(), timeout=30)
+    public = public_event(envelope, event, place, runtime.extras[REF_KEY])
     if public is None:
         return
     destination = public_topic(public.tenant)
@@ -69,7 +73,6 @@ async def publish_public(runtime: ServiceRuntime, topic: str, envelope: EventEnv
     if destination not in known:
         await ensure_topics(runtime.settings.kafka_bootstrap, [destination])
         known.add(destination)
-    await asyncio.wait_for(_ready(runtime).wait(), timeout=30)
     producer: AIOKafkaProducer = runtime.extras[PRODUCER]
     await producer.send_and_wait(
         destination, key=public.path_ref.encode(), value=public.model_dump_json().encode()

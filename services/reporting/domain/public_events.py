@@ -19,6 +19,17 @@ from contracts.events.guidance import OutcomeRecorded
 from contracts.events.tasks import DirectionChanged, DirectionChosen, WeekOpened
 from contracts.public import PublicPathEvent
 
+# The internal events the public gets a form of (public_event returns None for the rest).
+PUBLIC_SOURCES: tuple[type[EventModel], ...] = (
+    PathwayOpened,
+    WeekOpened,
+    DirectionChosen,
+    DirectionChanged,
+    PathwayCompleted,
+    PathwayDiscontinued,
+    OutcomeRecorded,
+)
+
 
 @dataclass(frozen=True)
 class Place:
