@@ -23,6 +23,7 @@ from faststream.kafka.fastapi import KafkaMessage, KafkaRouter
 from faststream.middlewares import AckPolicy
 
 from chassis.auth import TokenVerifier
+from chassis.clock import clock_from_file, use_clock
 from chassis.event_store import PostgresEventStore, Upcaster, create_pool
 from chassis.http import CorrelationMiddleware, install_problem_handlers
 from chassis.i18n import Catalogue
@@ -97,6 +98,7 @@ def runtime_of(request: Request) -> ServiceRuntime:
 def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or ServiceSettings(service_name=spec.name)
     configure_logging(spec.name)
+    use_clock(clock_from_file(settings.clock_file))
     catalogue = Catalogue.load(*([spec.translations] if spec.translations else []))
     runtime = ServiceRuntime(
         settings=settings,

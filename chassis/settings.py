@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,6 +35,15 @@ class ServiceSettings(BaseSettings):
     pseudonym_key: str = "development-only-pseudonym-key"
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.05
+    # Development only: a file whose timestamp is the business "now" (chassis.clock), so the
+    # cohort simulator can live through months in minutes. Unset: the system clock.
+    clock_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _no_simulated_clock_in_production(self) -> ServiceSettings:
+        if self.clock_file is not None and self.environment == "production":
+            raise ValueError("DIGIPOLKU_CLOCK_FILE is for development; production keeps real time")
+        return self
 
     @property
     def development(self) -> bool:

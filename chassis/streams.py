@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from chassis.clock import utc_now
 from chassis.event_store import AppendResult, ConcurrencyConflict, DbConnection, PostgresEventStore
-from contracts.envelope import Actor, utc_now
+from contracts.envelope import Actor
 from contracts.events.base import EventModel
 from contracts.registry import make_envelope, parse_payload
 

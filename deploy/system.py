@@ -46,6 +46,11 @@ class RunningSystem:
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
 
     @property
+    def clock_file(self) -> Path:
+        """The services' business clock (chassis.clock): absent or empty, real time."""
+        return self.infrastructure.root / "clock"
+
+    @property
     def issuer_url(self) -> str:
         return self.urls["issuer"]
 
@@ -124,6 +129,7 @@ def start_system(
             "DIGIPOLKU_GUIDANCE_URL": system.urls["guidance"],
             "DIGIPOLKU_ENROLMENT_URL": system.urls["enrolment"],
             "DIGIPOLKU_REPORTING_URL": system.urls["reporting"],
+            "DIGIPOLKU_CLOCK_FILE": str(system.clock_file),
             **(extra_env or {}),
         }
         uvicorn = [

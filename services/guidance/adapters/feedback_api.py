@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.auth import Principal
-from chassis.clock import HELSINKI
+from chassis.clock import helsinki_now
 from chassis.commands import command_context, expected_version
 from chassis.http_auth import require_role
 from chassis.service import runtime_of
@@ -76,7 +76,7 @@ async def give(
         body.text,
         principal,
         context,
-        datetime.now(HELSINKI),
+        helsinki_now(),
         expected_version(request),
     )
     if given.replayed:

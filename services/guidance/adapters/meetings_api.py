@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from chassis.auth import Principal
-from chassis.clock import HELSINKI
+from chassis.clock import helsinki_now
 from chassis.commands import command_context, expected_version
 from chassis.http_auth import require_role
 from chassis.service import runtime_of
@@ -151,7 +151,7 @@ async def write_note(
     context = command_context(request, principal, scope=f"meeting-note:{pathway_id}:{meeting_id}")
     stored = await NoteHandlers(
         EventStreams(runtime.require_store()), runtime.require_pool()
-    ).write(pathway_id, meeting_id, body.text, principal, context, datetime.now(HELSINKI))
+    ).write(pathway_id, meeting_id, body.text, principal, context, helsinki_now())
     if stored.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
@@ -173,7 +173,7 @@ async def request_meeting(
 ) -> MeetingRequested:
     context = command_context(request, principal, scope=f"meeting-request:{pathway_id}")
     requested = await handlers(request).request(
-        pathway_id, body.task_id, principal, context, datetime.now(HELSINKI)
+        pathway_id, body.task_id, principal, context, helsinki_now()
     )
     if not requested.recorded:
         response.status_code = status.HTTP_200_OK
@@ -216,7 +216,7 @@ async def outcome(
         pathway_id,
         meeting_id,
         body.held,
-        datetime.now(HELSINKI),
+        helsinki_now(),
         principal,
         context,
         expected_version(request),

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.auth import Principal
-from chassis.clock import HELSINKI, helsinki_today
+from chassis.clock import helsinki_now, helsinki_today
 from chassis.commands import command_context, expected_version
 from chassis.http_auth import require_role
 from chassis.service import runtime_of
@@ -73,7 +73,7 @@ async def record(
         body.outcome_date,
         principal,
         context,
-        datetime.now(HELSINKI),
+        helsinki_now(),
         helsinki_today(),
         expected_version(request),
     )

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from uuid6 import uuid7
 
 from chassis.auth import Principal
-from chassis.clock import HELSINKI, helsinki_today
+from chassis.clock import HELSINKI, helsinki_now, helsinki_today
 from chassis.commands import command_context
 from chassis.errors import DomainError
 from chassis.http import request_language
@@ -167,7 +167,7 @@ async def give_feedback(
         request, principal, scope=f"feedback:{answer_id}", key=submission_id or None
     )
     try:
-        await feedback.give(pathway_id, answer_id, text, principal, context, datetime.now(HELSINKI))
+        await feedback.give(pathway_id, answer_id, text, principal, context, helsinki_now())
     except DomainError as refused:
         return await _refused(request, principal, pathway_id, refused)
     return _back(pathway_id, "palaute", f"vastaus-{answer_id}")
@@ -225,7 +225,7 @@ async def meeting_outcome(
     context = command_context(request, principal, scope=f"meeting-outcome:{meeting_id}")
     try:
         await meetings.held(
-            pathway_id, meeting_id, held == "yes", datetime.now(HELSINKI), principal, context
+            pathway_id, meeting_id, held == "yes", helsinki_now(), principal, context
         )
     except DomainError as refused:
         return await _refused(request, principal, pathway_id, refused)
@@ -263,7 +263,7 @@ async def record_outcome(
             day,
             principal,
             context,
-            datetime.now(HELSINKI),
+            helsinki_now(),
             helsinki_today(),
         )
     except DomainError as refused:
@@ -288,7 +288,7 @@ async def write_note(
         request, principal, scope=f"note:{meeting_id}", key=submission_id or None
     )
     try:
-        await notes.write(pathway_id, meeting_id, text, principal, context, datetime.now(HELSINKI))
+        await notes.write(pathway_id, meeting_id, text, principal, context, helsinki_now())
     except DomainError as refused:
         return await _refused(request, principal, pathway_id, refused)
     return _back(pathway_id, "muistiinpano", "tapaamiset")

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from chassis.clock import HELSINKI, helsinki_today
+from chassis.clock import helsinki_now, helsinki_today
 from chassis.commands import command_context
 from chassis.errors import DomainError
 from chassis.http import request_language
@@ -77,7 +77,7 @@ def task_status(plan: Plan, task: Task, today: datetime) -> str:
 
 
 def home_view(plan: Plan, curriculum: Curriculum) -> HomeView:
-    now = datetime.now(HELSINKI)
+    now = helsinki_now()
     current = plan.open_week(now.date())
     path_direction: Direction = plan.direction or "work"
     all_tasks = [
@@ -223,7 +223,7 @@ async def post_task(
             kind,
             client.principal,
             context,
-            datetime.now(HELSINKI),
+            helsinki_now(),
             helsinki_today(),
         )
     except DomainError as refused:
@@ -303,7 +303,7 @@ async def choose_direction(
             reason,
             client.principal,
             context,
-            datetime.now(HELSINKI),
+            helsinki_now(),
             helsinki_today(),
         )
     except DomainError as refused:
@@ -395,7 +395,7 @@ async def submit_assessment(phase: str, request: Request) -> Response:
             scores,
             client.principal,
             context,
-            datetime.now(HELSINKI),
+            helsinki_now(),
             helsinki_today(),
         )
     except DomainError as refused:
