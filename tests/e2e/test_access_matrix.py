@@ -210,6 +210,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "tasks",
         "POST",
+        "/pathways/{pathway_id}/self-assessments/{phase}",
+        PATH_CLIENT,
+        lambda t: Call(f"/pathways/{t.pathway_id}/self-assessments/final", json={"scores": {}}),
+        # The final self-assessment opens in week 12; the path is in week 1–3. The week is
+        # checked in submit_self_assessment after load_visible, so 422 means "let in".
+        domain_refusal=(422, "tasks.assessment_final_not_yet"),
+    ),
+    Endpoint(
+        "tasks",
+        "POST",
         "/pathways/{pathway_id}/weeks/open-next",
         PATH_STAFF,  # two allowed calls: the shared path ends up in week 3 at most
         lambda t: Call(f"/pathways/{t.pathway_id}/weeks/open-next"),

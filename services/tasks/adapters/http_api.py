@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.access_log import record_read
 from chassis.auth import Principal
-from chassis.clock import HELSINKI, helsinki_today
+from chassis.clock import helsinki_now, helsinki_today
 from chassis.commands import command_context, expected_version
 from chassis.errors import NotFound
 from chassis.http_auth import require_role
@@ -25,7 +25,7 @@ from services.tasks.application.handlers import TasksHandlers
 from services.tasks.domain.curriculum import WEEKS, Direction
 from services.tasks.domain.plan import MAX_ANSWER_LENGTH, Plan
 from services.tasks.domain.schedule import moved_opening_date
-from services.tasks.domain.self_assessment import side_by_side
+from services.tasks.domain.self_assessment import Phase, side_by_side
 
 router = APIRouter(tags=["plan"])
 Client = Annotated[Principal, Depends(require_role("client"))]
@@ -184,7 +184,7 @@ async def answer(
         body.kind,
         principal,
         context,
-        datetime.now(HELSINKI),
+        helsinki_now(),
         helsinki_today(),
         expected_version(request),
     )
@@ -213,13 +213,45 @@ async def direction(
         body.reason,
         principal,
         context,
-        datetime.now(HELSINKI),
+        helsinki_now(),
         helsinki_today(),
         expected_version(request),
     )
     if replayed:
         response.status_code = status.HTTP_200_OK
     return {"direction": body.direction}
+
+
+class SelfAssessmentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scores: dict[str, dict[str, int]] = Field(
+        description="Per instrument id, every item's score (0–3); all instruments at once."
+    )
+
+
+@router.post(
+    "/pathways/{pathway_id}/self-assessments/{phase}",
+    status_code=status.HTTP_201_CREATED,
+    summary="Give the self-assessment at the start (baseline) or the end (final)",
+    responses={200: {"description": "A retry of a self-assessment already given."}},
+)
+async def self_assessment(
+    pathway_id: UUID,
+    phase: Phase,
+    body: SelfAssessmentRequest,
+    request: Request,
+    response: Response,
+    principal: Client,
+) -> dict[str, str]:
+    context = command_context(request, principal, scope=f"assessment:{pathway_id}:{phase}")
+    replayed = await handlers(request).self_assess(
+        pathway_id, phase, body.scores, principal, context, helsinki_now(), helsinki_today()
+    )
+    if replayed:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    return {"phase": phase}
 
 
 @router.post("/pathways/{pathway_id}/weeks/open-next", summary="Open the next week early")
@@ -253,7 +285,7 @@ async def change_direction(
         body.direction,
         principal,
         context,
-        datetime.now(HELSINKI),
+        helsinki_now(),
         expected_version(request),
     )
     if replayed:
