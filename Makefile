@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench lint format install system-packages schemas clean
+.PHONY: run test bench simulate lint format install system-packages schemas clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ test: install system-packages lint
 	$(BIN)/python -m contracts.export --check
 	$(BIN)/python -m contracts.compat
 	$(BIN)/python -m pytest
+
+## simulate: a seeded population through the real services in compressed time, then its figures
+SEED ?= 2026
+CLIENTS_PER_GROUP ?= 8
+simulate: install system-packages
+	$(BIN)/python -m simulator --seed $(SEED) --clients-per-group $(CLIENTS_PER_GROUP)
 
 ## bench: benchmarks that print ratios against baselines measured in the same run
 bench: install system-packages

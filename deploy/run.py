@@ -1,7 +1,13 @@
-"""`make run`: the whole system locally on the usual ports, until Ctrl-C."""
+"""`make run`: the whole system locally on the usual ports, until Ctrl-C.
+
+Before it opens the doors it fills the demo: the cohort simulator lives through the past
+months of a seeded population (so the dashboard has real figures at once), then six demo
+paths start today in real time, one of them for the demo client who signs in.
+"""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import signal
 import sys
@@ -11,9 +17,22 @@ from pathlib import Path
 from deploy.demo_data import COUNSELOR, demo_identity_code, seed
 from deploy.local_stack import StackError
 from deploy.system import REPO_ROOT, SERVICES, start_system
+from simulator.driver import SimulationError
+from simulator.population import PopulationSpec
+from simulator.run import default_end, run_simulation
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--clients-per-group",
+        type=int,
+        default=6,
+        help="simulated clients per municipality and cohort (0: no simulation)",
+    )
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+
     def on_sigterm(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
@@ -35,11 +54,23 @@ def main() -> int:
     except KeyboardInterrupt:
         return 130
     try:
-        print("Adding demo data…", flush=True)
+        simulated = 0
+        if args.clients_per_group > 0:
+            spec = PopulationSpec(
+                end=default_end().date(), seed=args.seed, clients_per_group=args.clients_per_group
+            )
+            print(f"Simulating the past months of seed {spec.seed} (make simulate)…", flush=True)
+            simulated = len(
+                run_simulation(system, spec, lambda line: print(line, flush=True)).clients
+            )
+        print("Adding today's demo paths…", flush=True)
         answers = seed(system)
         elapsed = time.monotonic() - started
         print(f"\nDigipolku is up in {elapsed:.1f} s. Every service answers /healthz and /readyz.")
-        print(f"Demo: counselor {COUNSELOR} has 6 paths, {answers} with an answer.")
+        print(
+            f"Demo: {simulated} simulated clients in past and running cohorts, and 6 paths"
+            f" opened today by counselor {COUNSELOR}, {answers} with an answer."
+        )
         for name in SERVICES:
             url = system.urls[name]
             print(f"  {name:<10} {url}   API docs {url}/docs   AsyncAPI {url}/asyncapi")
@@ -65,6 +96,11 @@ def main() -> int:
                 time.sleep(0.5)
             dead = [n for n, p in system.processes.items() if not p.alive()]
             print(f"Stopped because {', '.join(dead)} exited; see the logs.", file=sys.stderr)
+    except SimulationError as exc:
+        print(f"Could not fill the demo: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130  # Ctrl-C while the demo was being filled
     finally:
         print("\nStopping…", flush=True)
         system.stop()

@@ -130,6 +130,8 @@ def start_system(
             "DIGIPOLKU_ENROLMENT_URL": system.urls["enrolment"],
             "DIGIPOLKU_REPORTING_URL": system.urls["reporting"],
             "DIGIPOLKU_CLOCK_FILE": str(system.clock_file),
+            # The calendar looks every second: a simulated clock passes a day in moments.
+            "DIGIPOLKU_WEEK_SCHEDULER_SECONDS": "1",
             **(extra_env or {}),
         }
         uvicorn = [

@@ -1,0 +1,141 @@
+"""A simulated run through the real services: the dashboard's figures are what the seeded
+population did, and rebuilding reporting from zero gives the very same figures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from chassis.event_store import create_pool
+from chassis.projector import Projector
+from chassis.rebuild import rebuild
+from deploy.system import RunningSystem, start_system
+from services.reporting.adapters.figures_projection import FIGURES
+from services.reporting.app import SPEC as REPORTING
+from simulator.population import PopulationSpec
+from simulator.run import SimulationResult, run_simulation
+from simulator.settle import wait_until_reported
+from simulator.timeline import (
+    ChangeDirection,
+    ChooseDirection,
+    Complete,
+    Discontinue,
+    HoldMeeting,
+    RecordOutcome,
+    RequestMeeting,
+    Step,
+    timeline,
+)
+from tests.support.identities import IdentityFactory
+
+SPEC = PopulationSpec(end=date(2026, 11, 20), seed=11, clients_per_group=3)
+
+
+@pytest.fixture(scope="module")
+def simulated() -> Iterator[tuple[RunningSystem, SimulationResult]]:
+    # A system of its own: the simulation moves the services' clock through 2026.
+    system = start_system(durable=False)
+    try:
+        yield system, run_simulation(system, SPEC, progress=lambda line: None)
+    finally:
+        system.stop()
+
+
+def figures(system: RunningSystem, params: dict[str, str] | None = None) -> dict[str, Any]:
+    manager = IdentityFactory(system.issuer_url).staff("manager")
+    response = httpx.get(
+        f"{system.urls['reporting']}/figures", params=params or {}, headers=manager.headers
+    )
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def expected_counts(steps: list[Step]) -> dict[tuple[str, ...], int]:
+    """What the steps sent should have made of the tenant's figures."""
+    final_direction: dict[int, str] = {}
+    for step in steps:
+        if isinstance(step.action, ChooseDirection | ChangeDirection):
+            final_direction[step.client] = step.action.direction
+    kinds = Counter(type(step.action) for step in steps)
+    holds = [step.action for step in steps if isinstance(step.action, HoldMeeting)]
+    outcomes = Counter(
+        step.action.follow_up for step in steps if isinstance(step.action, RecordOutcome)
+    )
+    opened = len({step.client for step in steps})
+    ended = kinds[Complete] + kinds[Discontinue]
+    directions = Counter(final_direction.values())
+    return {
+        ("funnel", "opened"): opened,
+        ("funnel", "completed"): kinds[Complete],
+        ("status", "active"): opened - ended,
+        ("status", "ended"): ended,
+        ("status", "discontinued"): kinds[Discontinue],
+        ("direction", "work"): directions["work"],
+        ("direction", "education"): directions["education"],
+        ("direction", "changes"): kinds[ChangeDirection],
+        ("guidance", "requested", "total"): kinds[RequestMeeting],
+        ("guidance", "held", "total"): sum(hold.held for hold in holds),
+        ("guidance", "missed", "total"): sum(not hold.held for hold in holds),
+        ("outcomes", "end", "followed_up"): outcomes["end"],
+        ("outcomes", "3m", "followed_up"): outcomes["3m"],
+        ("outcomes", "6m", "followed_up"): outcomes["6m"],
+    }
+
+
+def test_the_dashboard_shows_what_the_simulated_population_did(
+    simulated: tuple[RunningSystem, SimulationResult],
+) -> None:
+    system, result = simulated
+    shown = figures(system)
+    compared = []
+    for path, expected in expected_counts(timeline(SPEC, result.clients)).items():
+        figure: Any = shown
+        for key in path:
+            figure = figure[key]
+        if not figure["suppressed"]:
+            assert figure["value"] == expected, path
+            compared.append(path)
+    # 36 clients: the headline figures are never hidden, so the comparison means something.
+    assert {("funnel", "opened"), ("funnel", "completed"), ("status", "ended")} <= set(compared)
+    assert len(compared) >= 10, compared
+    assert shown["outcomes"]["6m"]["followed_up"]["value"], "the earliest cohort reached 6 months"
+    for municipality, _ in SPEC.municipalities:
+        by_place = figures(system, {"municipality": municipality})
+        assert by_place["funnel"]["opened"]["value"] == len(SPEC.cohorts()) * 3
+
+
+def test_rebuilding_reporting_after_the_simulation_gives_identical_figures(
+    simulated: tuple[RunningSystem, SimulationResult],
+) -> None:
+    system, _ = simulated
+    cohorts = [cohort.label for cohort in SPEC.cohorts()]
+    groups: list[dict[str, str]] = [
+        {},
+        *({"municipality": name} for name, _ in SPEC.municipalities),
+        *({"cohort": label} for label in cohorts),
+        {"from": "2026-01-01", "to": "2026-06-30"},
+    ]
+    before = [figures(system, group) for group in groups]
+    assert before[0]["funnel"]["opened"]["value"] == 36
+
+    async def rebuild_reporting() -> int:
+        pool = await create_pool(system.infrastructure.postgres.dsn_for("reporting"), max_size=2)
+        try:
+            projector = Projector(pool, FIGURES)
+            return await rebuild(
+                projector, system.infrastructure.kafka.bootstrap_servers, REPORTING.subscribes
+            )
+        finally:
+            await pool.close()
+
+    replayed = asyncio.run(rebuild_reporting())
+    stored, applied = wait_until_reported(system)
+    assert replayed == stored == applied
+    assert [figures(system, group) for group in groups] == before
