@@ -43,6 +43,17 @@ def test_run_prints_urls_and_ctrl_c_leaves_no_process_or_port(tmp_path: Path) ->
                 assert f"http://127.0.0.1:{port}" in text
                 assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
         infra_ports = [int(p) for p in re.findall(r"127\.0\.0\.1:(\d+)", text)]
+        # The simulated months are on the dashboard at once: 72 simulated clients and today's 6.
+        token = httpx.post(
+            f"http://127.0.0.1:{DEFAULT_PORTS['issuer']}/dev/token",
+            json={"tenant": "kanta-hame", "subject": "run-test-manager", "role": "manager"},
+        ).json()["access_token"]
+        shown = httpx.get(
+            f"http://127.0.0.1:{DEFAULT_PORTS['reporting']}/figures",
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        assert shown["funnel"]["opened"]["value"] >= 72
+        assert shown["outcomes"]["6m"]["followed_up"]["value"]
     finally:
         os.killpg(runner.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
         runner.wait(timeout=60)
