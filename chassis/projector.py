@@ -6,6 +6,10 @@ anywhere), so offsets cannot be the guard. Every stream's events arrive in strea
 order on one partition; the projector remembers, per source topic and stream, the last version
 it applied, and skips anything at or below it. That row is written in the transaction that
 changes the read model, so a crash either keeps both or neither.
+
+Events are applied in batches (what one fetch from Kafka returned): one transaction per batch
+reads the batch's tracking rows in one query and writes them back in one statement, instead of
+two round trips and a commit per event.
 """
 
 from __future__ import annotations
@@ -49,6 +53,13 @@ class Projection:
     handlers: dict[str, Handler]
 
 
+# (source topic, stream id): what a tracking row is kept for, within one projection.
+StreamKey = tuple[str, str]
+# A batch that deadlocks with another writer of the same rows (a rebuild beside the live
+# consumer) is rolled back whole by PostgreSQL, so trying it again is safe.
+DEADLOCK_ATTEMPTS = 3
+
+
 class Projector:
     def __init__(self, pool: asyncpg.Pool, projection: Projection) -> None:
         self._pool = pool
@@ -56,38 +67,81 @@ class Projector:
 
     async def handle(self, source: str, envelope: EventEnvelope) -> bool:
         """Apply one event; returns False when it was a duplicate (or of no interest)."""
-        handler = self.projection.handlers.get(envelope.event_type)
+        return await self.handle_batch([(source, envelope)]) == 1
+
+    async def handle_batch(self, items: Sequence[tuple[str, EventEnvelope]]) -> int:
+        """Apply (source topic, event) pairs in delivery order, all in one transaction.
+
+        Returns how many were applied by a handler; duplicates (at or below the version
+        already applied, by an earlier batch or earlier in this one) and events of no
+        interest are not counted. A failure rolls back the whole batch, checkpoints
+        included, so delivering it again applies each event exactly once.
+        """
+        if not items:
+            return 0
+        for attempt in range(1, DEADLOCK_ATTEMPTS):
+            try:
+                return await self._apply(items)
+            except asyncpg.DeadlockDetectedError:
+                log.warning("projection batch deadlocked; trying again", attempt=attempt)
+        return await self._apply(items)
+
+    async def _apply(self, items: Sequence[tuple[str, EventEnvelope]]) -> int:
+        keys = sorted({(source, envelope.stream_id) for source, envelope in items})
+        applied = 0
         async with self._pool.acquire() as connection, connection.transaction():
-            last = await connection.fetchval(
-                "SELECT stream_version FROM projection_tracking"
-                " WHERE projection = $1 AND source = $2 AND stream_id = $3 FOR UPDATE",
-                self.projection.name,
-                source,
-                envelope.stream_id,
-            )
-            if last is not None and envelope.stream_version <= last:
-                log.debug("duplicate event dropped", event_id=str(envelope.event_id))
-                return False
-            if last is not None and envelope.stream_version > last + 1:
-                log.warning(
-                    "stream version gap",
-                    stream_id=envelope.stream_id,
-                    last=last,
-                    received=envelope.stream_version,
-                )
-            if handler is not None:
-                await handler(connection, envelope)
-            await connection.execute(
-                "INSERT INTO projection_tracking (projection, source, stream_id, stream_version)"
-                " VALUES ($1, $2, $3, $4)"
-                " ON CONFLICT (projection, source, stream_id)"
-                " DO UPDATE SET stream_version = EXCLUDED.stream_version",
-                self.projection.name,
-                source,
-                envelope.stream_id,
-                envelope.stream_version,
-            )
-        return handler is not None
+            last = await self._lock_tracking(connection, keys)
+            moved: set[StreamKey] = set()
+            for source, envelope in items:
+                key = (source, envelope.stream_id)
+                if not _is_new(last.get(key), envelope):
+                    continue
+                handler = self.projection.handlers.get(envelope.event_type)
+                if handler is not None:
+                    await handler(connection, envelope)
+                    applied += 1
+                last[key] = envelope.stream_version
+                moved.add(key)
+            await self._save_tracking(connection, {key: last[key] for key in sorted(moved)})
+        return applied
+
+    async def _lock_tracking(
+        self, connection: DbConnection, keys: Sequence[StreamKey]
+    ) -> dict[StreamKey, int]:
+        """The last versions applied for the batch's streams, their rows locked.
+
+        Locked in key order, so two batches over the same streams wait for each other
+        instead of deadlocking on these rows.
+        """
+        rows = await connection.fetch(
+            "SELECT t.source, t.stream_id, t.stream_version FROM projection_tracking t"
+            " JOIN unnest($2::text[], $3::text[]) AS k(source, stream_id)"
+            " ON t.source = k.source AND t.stream_id = k.stream_id"
+            " WHERE t.projection = $1 ORDER BY t.source, t.stream_id FOR UPDATE OF t",
+            self.projection.name,
+            [source for source, _ in keys],
+            [stream_id for _, stream_id in keys],
+        )
+        return {(row["source"], row["stream_id"]): row["stream_version"] for row in rows}
+
+    async def _save_tracking(
+        self, connection: DbConnection, versions: dict[StreamKey, int]
+    ) -> None:
+        """Every moved checkpoint in one statement, in the batch's transaction."""
+        if not versions:
+            return
+        await connection.execute(
+            "INSERT INTO projection_tracking (projection, source, stream_id, stream_version)"
+            " SELECT $1, k.source, k.stream_id, k.stream_version"
+            " FROM unnest($2::text[], $3::text[], $4::integer[])"
+            " AS k(source, stream_id, stream_version)"
+            " ON CONFLICT (projection, source, stream_id)"
+            " DO UPDATE SET stream_version = EXCLUDED.stream_version",
+            self.projection.name,
+            [source for source, _ in versions],
+            [stream_id for _, stream_id in versions],
+            list(versions.values()),
+        )
 
     async def reset(self) -> None:
         """Empty the read model and forget what was applied: the start of a rebuild."""
@@ -97,3 +151,18 @@ class Projector:
             await connection.execute(
                 "DELETE FROM projection_tracking WHERE projection = $1", self.projection.name
             )
+
+
+def _is_new(last: int | None, envelope: EventEnvelope) -> bool:
+    """False for an event at or below the stream's last applied version (a redelivery)."""
+    if last is not None and envelope.stream_version <= last:
+        log.debug("duplicate event dropped", event_id=str(envelope.event_id))
+        return False
+    if last is not None and envelope.stream_version > last + 1:
+        log.warning(
+            "stream version gap",
+            stream_id=envelope.stream_id,
+            last=last,
+            received=envelope.stream_version,
+        )
+    return True

@@ -1,30 +1,43 @@
 """Rebuilding a projection from zero: empty its tables, replay its topics from the start.
 
 A plain consumer (no consumer group: nothing to join, no offsets to disturb) reads every
-partition from the beginning up to the end it found on starting, and hands each event to the
-same Projector that serves live traffic, so the rebuilt read model is made by the very code
-that made the live one. Messages produced after the start are left to the live consumer (the
-projector's stream-version tracking makes the overlap harmless).
+partition from the beginning up to the end it found on starting, and hands each fetched batch
+to the same Projector that serves live traffic, so the rebuilt read model is made by the very
+code that made the live one. Messages produced after the start are left to the live consumer
+(the projector's stream-version tracking makes the overlap harmless).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from chassis.kafka_wire import decode_event
 from chassis.logs import get_logger
 from chassis.projector import Projector
+from contracts.envelope import EventEnvelope
 
 log = get_logger(__name__)
 
+# Messages per fetch, and so per transaction: large enough that the commit and the tracking
+# statements are a small share of a batch, small enough to keep transactions short.
+REPLAY_BATCH = 1000
+
 
 async def replay_topics(
-    bootstrap: str, topics: Sequence[str], projector: Projector, give_up_after: float = 300.0
+    bootstrap: str,
+    topics: Sequence[str],
+    projector: Projector | Sequence[Projector],
+    give_up_after: float = 300.0,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Apply every event the topics held at the start; returns how many messages were read.
+
+    Each fetched batch goes to every projector in one transaction per projector, as the
+    live consumer does. `progress`, when given, is told the messages read so far after each
+    batch.
 
     The end of a partition is the larger of ListOffsets(latest) and the high watermark of the
     first fetch from it. Kafka answers both alike; Tansu answers ListOffsets(latest) with the
@@ -32,6 +45,7 @@ async def replay_topics(
     holds more than one record), while its fetch high watermark is right. Raises TimeoutError
     when the ends are not reached within `give_up_after` seconds.
     """
+    projectors = [projector] if isinstance(projector, Projector) else list(projector)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
     )
@@ -62,20 +76,27 @@ async def replay_topics(
 
         async with asyncio.timeout(give_up_after):
             while not await finished():
-                batch = await consumer.getmany(timeout_ms=500)
+                batch = await consumer.getmany(timeout_ms=500, max_records=REPLAY_BATCH)
+                items: list[tuple[str, EventEnvelope]] = []
                 for tp, messages in batch.items():
                     if tp not in ends:
                         ends[tp] = max(listed[tp], consumer.highwater(tp) or 0)
-                    for message in messages:
-                        if message.offset >= ends[tp]:
-                            break
-                        await projector.handle(tp.topic, decode_event(message.value))
-                        read += 1
+                    items += [
+                        (tp.topic, decode_event(message.value))
+                        for message in messages
+                        if message.offset < ends[tp]
+                    ]
                     if await consumer.position(tp) >= ends[tp]:
                         consumer.pause(tp)  # later messages are the live consumer's
+                for each in projectors:
+                    await each.handle_batch(items)
+                read += len(items)
+                if progress is not None and items:
+                    progress(read)
     finally:
         await consumer.stop()
-    log.info("replayed", projection=projector.projection.name, messages=read)
+    names = [each.projection.name for each in projectors]
+    log.info("replayed", projections=names, messages=read)
     return read
 
 

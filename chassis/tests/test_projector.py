@@ -101,6 +101,106 @@ async def test_the_same_stream_from_two_sources_is_tracked_apart(
     assert await projector.handle("tasks", event.model_copy(update={"event_id": uuid4()}))
 
 
+def in_writing_order(events: list[EventEnvelope]) -> list[tuple[str, EventEnvelope]]:
+    """Events as one topic delivers them: in the order written (by `n`), streams interleaved."""
+    return [("t", e) for e in sorted(events, key=lambda e: e.payload["n"])]
+
+
+async def tracked_versions(pool: asyncpg.Pool, projection: str = "totals") -> dict[str, int]:
+    records = await pool.fetch(
+        "SELECT stream_id, stream_version FROM projection_tracking WHERE projection = $1",
+        projection,
+    )
+    return {r["stream_id"]: r["stream_version"] for r in records}
+
+
+async def test_a_batch_drops_duplicates_within_itself_and_from_earlier_batches(
+    store: PostgresEventStore, pool: asyncpg.Pool
+) -> None:
+    projector = await totals_projector(pool)
+    events = await stored_events(store, 9)  # s0: n=0, 3, 6; s1: n=1, 4, 7; s2: n=2, 5, 8
+    first_two_of_s0_and_s1 = [("t", e) for e in events[0:2] + events[3:5]]
+    assert await projector.handle_batch(first_two_of_s0_and_s1 * 2) == 4
+    assert await tracked_versions(pool) == {"s0": 2, "s1": 2}
+    assert await projector.handle_batch(in_writing_order(events)) == 5
+    assert await projector.handle_batch(in_writing_order(events)) == 0
+    assert await rows(pool) == [("s0", 0 + 3 + 6, 3), ("s1", 1 + 4 + 7, 3), ("s2", 2 + 5 + 8, 3)]
+    assert await tracked_versions(pool) == {"s0": 3, "s1": 3, "s2": 3}
+
+
+async def test_a_handler_failing_mid_batch_rolls_back_the_whole_batch(
+    store: PostgresEventStore, pool: asyncpg.Pool
+) -> None:
+    """Changes and checkpoints of the events before the failing one go too; delivering the
+    batch again (as the consumer does) then applies every event exactly once."""
+    delivered = in_writing_order(await stored_events(store, 9))
+    healthy = await totals_projector(pool)
+    assert await healthy.handle_batch(delivered[:3]) == 3  # version 1 of each stream
+    before = await everything(pool)
+    failing = await totals_projector(pool, fail_on=5)  # s2's second event, mid-batch
+    with pytest.raises(RuntimeError):
+        await failing.handle_batch(delivered)
+    assert await everything(pool) == before
+    assert await tracked_versions(pool) == {"s0": 1, "s1": 1, "s2": 1}
+    assert await healthy.handle_batch(delivered) == 6
+    assert await rows(pool) == [("s0", 0 + 3 + 6, 3), ("s1", 1 + 4 + 7, 3), ("s2", 2 + 5 + 8, 3)]
+
+
+async def test_a_batch_applies_events_in_delivery_order_and_tracks_sources_apart(
+    store: PostgresEventStore, pool: asyncpg.Pool
+) -> None:
+    seen: list[tuple[str, int]] = []
+
+    async def note(connection: DbConnection, event: EventEnvelope) -> None:
+        seen.append((event.stream_id, event.stream_version))
+
+    projector = Projector(pool, Projection("order", [], {"Noted": note}))
+    written = in_writing_order(await stored_events(store, 9))
+    # The same streams on a second topic, interleaved with the first, as one consumer sees them.
+    delivered = [item for _, e in written for item in (("a", e), ("b", e))]
+    assert await projector.handle_batch(delivered) == 18
+    assert seen == [(e.stream_id, e.stream_version) for _, e in delivered]
+    tracked = await pool.fetch(
+        "SELECT source, count(*) AS streams, min(stream_version) AS versions"
+        " FROM projection_tracking WHERE projection = 'order' GROUP BY source ORDER BY source"
+    )
+    assert [tuple(r.values()) for r in tracked] == [("a", 3, 3), ("b", 3, 3)]
+
+
+async def test_batches_that_deadlock_are_tried_again(
+    store: PostgresEventStore, pool: asyncpg.Pool
+) -> None:
+    """Two projections whose batches lock the same rows in opposite orders (as a rebuild beside
+    the live consumer can): PostgreSQL aborts one, which is tried again and applied once."""
+    await pool.execute("CREATE TABLE hits (stream_id text PRIMARY KEY, hits int NOT NULL)")
+    await pool.execute("INSERT INTO hits VALUES ('s0', 0), ('s1', 0)")
+    events = await stored_events(store, 2)  # s0 v1, s1 v1
+    both_hold_a_row = asyncio.Barrier(2)
+
+    def hitting(name: str) -> Projector:
+        waited = False
+
+        async def hit(connection: DbConnection, event: EventEnvelope) -> None:
+            nonlocal waited
+            await connection.execute(
+                "UPDATE hits SET hits = hits + 1 WHERE stream_id = $1", event.stream_id
+            )
+            if not waited:  # only on the first try: each then wants the other's row
+                waited = True
+                await both_hold_a_row.wait()
+
+        return Projector(pool, Projection(name, ["hits"], {"Noted": hit}))
+
+    async with asyncio.timeout(20):
+        applied = await asyncio.gather(
+            hitting("forward").handle_batch([("t", e) for e in events]),
+            hitting("backward").handle_batch([("t", e) for e in reversed(events)]),
+        )
+    assert list(applied) == [2, 2]
+    hits = await pool.fetch("SELECT stream_id, hits FROM hits ORDER BY stream_id")
+    assert [tuple(r.values()) for r in hits] == [("s0", 2), ("s1", 2)]
+
+
 async def publish_everything(
     store: PostgresEventStore, bootstrap: str, topic: str, name: str, batch_size: int = 500
 ) -> int:
