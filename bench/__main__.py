@@ -1,5 +1,6 @@
-"""`make bench`: throughput of our event store and projector, each against a baseline run in
-this same process on the same PostgreSQL and broker, printed as ratios.
+"""`make bench`: our event store's and projectors' throughput, reporting's catch-up over a
+million simulated events, and the time from a command to the dashboard, each against a
+baseline measured in this same run on the same PostgreSQL and broker, printed as ratios.
 
 Not a test: numbers vary by machine; the ratios are what to compare across changes.
 """
@@ -15,8 +16,10 @@ from typing import Any, TypeVar
 import asyncpg
 import uvloop
 
+from bench.catch_up import record_simulated_run, run_catch_up
+from bench.dashboard_latency import run_dashboard_latency
 from bench.eventsourcing_baseline import run_eventsourcing
-from bench.projector_throughput import run_projector
+from bench.projector_throughput import run_projectors
 from bench.shape import Result
 from bench.store_append import run_ours, run_raw
 from chassis.migrate import upgrade
@@ -65,6 +68,11 @@ def main() -> None:
         "--aggregates", type=int, default=2000, help="aggregates per run (10 events each)"
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds per contender")
+    parser.add_argument("--events", type=int, default=1_000_000, help="catch-up events, at least")
+    parser.add_argument(
+        "--clients-per-group", type=int, default=3, help="simulated clients recorded for catch-up"
+    )
+    parser.add_argument("--samples", type=int, default=100, help="command-to-dashboard samples")
     args = parser.parse_args()
     print("Starting a durable local PostgreSQL (fsync on) and the Tansu broker…", flush=True)
     infra = start_infrastructure(durable=True)
@@ -107,18 +115,40 @@ def main() -> None:
             )
 
         print("Projector: events from Kafka into a read model")
-        baseline, projector = run_async(
-            run_projector(
+        baseline, per_event, batched = run_async(
+            run_projectors(
                 fresh_database(infra, "projector", True),
                 infra.kafka.bootstrap_servers,
                 args.aggregates,
             )
         )
-        print(line(baseline))
-        print(line(projector))
-        print(f"  ratio projector/consume-only = {projector.per_second / baseline.per_second:.2f}x")
+        for result in (baseline, per_event, batched):
+            print(line(result))
+        print(
+            f"  ratio batched/one tx per event = {batched.per_second / per_event.per_second:.2f}x;"
+            f" batched/consume-only = {batched.per_second / baseline.per_second:.2f}x\n",
+            flush=True,
+        )
+
+        print(
+            f"Reporting catch-up: a cohort simulator run ({args.clients_per_group} clients per"
+            f" group) cloned to at least {args.events:,} events",
+            flush=True,
+        )
+        history = record_simulated_run(args.clients_per_group)
+        print(f"  recorded {len(history)} events of the simulated run", flush=True)
+        consume, catch_up = run_async(run_catch_up(infra, history, args.events))
+        print(line(consume))
+        print(line(catch_up))
+        print(
+            f"  ratio reporting catch-up/consume-only = "
+            f"{catch_up.per_second / consume.per_second:.2f}x\n",
+            flush=True,
+        )
     finally:
         infra.stop()
+    print("\nCommand to dashboard: a counselor opens a path until the manager's figure moves")
+    run_dashboard_latency(samples=args.samples)
     print(f"\nbench finished in {time.monotonic() - started:.0f} s")
 
 

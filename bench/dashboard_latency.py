@@ -27,6 +27,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from bench.latency_stats import TAIL_PERCENT, Latency, header, line, nearest_rank, ratio
 from chassis.kafka_wire import ensure_topics, event_producer
+from chassis.settings import ServiceSettings
 from deploy.demo_data import TENANT, demo_identity_code
 from deploy.system import RunningSystem, start_system
 
@@ -168,14 +169,19 @@ async def _measure_broker(bootstrap: str, samples: int) -> list[float]:
     """Raw broker round trips on a fresh one-partition topic of the same broker.
 
     The producer is the relay's own (`event_producer`: acks=all, linger 5 ms), so the baseline
-    is one hop of our wire with nothing of ours around it. The consumer keeps aiokafka's
-    defaults, which are also FastStream's (fetch_max_wait_ms=500): how long a fetch waits for
+    is one hop of our wire with nothing of ours around it. The consumer waits on a fetch as
+    long as the services' consumers do (kafka_fetch_max_wait_ms): how long a fetch waits for
     data on this broker is part of what the services pay.
     """
     topic = f"bench.latency.{uuid4().hex[:8]}"
     await ensure_topics(bootstrap, [topic], partitions=1)
     producer = event_producer(bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    # The fetch wait the services' consumers use: Tansu holds a fetch for all of it.
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        fetch_max_wait_ms=ServiceSettings().kafka_fetch_max_wait_ms,
+    )
     await producer.start()
     await consumer.start()
     try:
