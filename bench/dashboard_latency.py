@@ -17,7 +17,6 @@ import asyncio
 import itertools
 import time
 from collections.abc import Callable, Coroutine, Iterator
-from datetime import date
 from typing import Any, TypeVar
 from uuid import uuid4
 
@@ -28,7 +27,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from bench.latency_stats import TAIL_PERCENT, Latency, header, line, nearest_rank, ratio
 from chassis.kafka_wire import ensure_topics, event_producer
 from chassis.settings import ServiceSettings
-from deploy.demo_data import TENANT, demo_identity_code
+from deploy.demo_data import TENANT, demo_identity_code, helsinki_today_now, open_path_request
 from deploy.system import RunningSystem, start_system
 
 T = TypeVar("T")
@@ -72,21 +71,14 @@ class Dashboard:
         response = await self._client.post(
             f"{self._system.urls['enrolment']}/pathways",
             headers={**self.counselor, "Idempotency-Key": str(uuid4())},
-            json={
-                "first_name": "Mittari",
-                "last_name": f"Asiakas-{number}",
-                "personal_identity_code": demo_identity_code(number),
-                "municipality": "Forssa",
-                "unit": "Kuntouttava työtoiminta",
-                "cohort": "bench",
-                "start_date": date.today().isoformat(),
-                "suitability": {
-                    "life_management": True,
-                    "digital_skills": True,
-                    "self_assessment_ability": True,
-                    "strong_identification": True,
-                },
-            },
+            json=open_path_request(
+                "Mittari",
+                f"Asiakas-{number}",
+                demo_identity_code(number),
+                "Forssa",
+                "bench",
+                helsinki_today_now(),
+            ),
         )
         if response.status_code != 201:
             raise RuntimeError(f"opening a path failed: {response.status_code} {response.text}")

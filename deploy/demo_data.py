@@ -1,23 +1,25 @@
 """A few demo paths for `make run`, created through the services' public APIs.
 
 Counselor `ohjaaja-demo` opens six paths in three municipalities; most clients answer their
-first task. (The cohort simulator replaces this with a realistic population.)
+first task. (`make run` adds them after the cohort simulator's past months.)
 """
 
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, datetime
 from uuid import uuid4
 
 import httpx
 
+from chassis.clock import HELSINKI
 from deploy.system import RunningSystem
 
 TENANT = "kanta-hame"
 COUNSELOR = "ohjaaja-demo"
 CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 MUNICIPALITIES = ("Forssa", "Jokioinen", "Tammela")
+UNIT = "Kuntouttava työtoiminta"
 FIRST_NAMES = ("Aino", "Eero", "Helmi", "Onni", "Siiri", "Väinö")
 
 
@@ -25,6 +27,38 @@ def demo_identity_code(number: int) -> str:
     """The identity code of demo client `number` (valid check character)."""
     base, individual = f"{(number % 28) + 1:02d}0{(number % 9) + 1}85", f"{200 + number:03d}"
     return f"{base}-{individual}{CHECK_CHARACTERS[int(base + individual) % 31]}"
+
+
+def helsinki_today_now() -> date:
+    """Today in Finland by the real clock (the demo's paths start in real time)."""
+    return datetime.now(HELSINKI).date()
+
+
+def open_path_request(
+    first_name: str,
+    last_name: str,
+    identity_code: str,
+    municipality: str,
+    cohort: str,
+    start_date: date,
+    unit: str = UNIT,
+) -> dict[str, object]:
+    """The body of enrolment's POST /pathways for a client who meets all four criteria."""
+    return {
+        "first_name": first_name,
+        "last_name": last_name,
+        "personal_identity_code": identity_code,
+        "municipality": municipality,
+        "unit": unit,
+        "cohort": cohort,
+        "start_date": start_date.isoformat(),
+        "suitability": {
+            "life_management": True,
+            "digital_skills": True,
+            "self_assessment_ability": True,
+            "strong_identification": True,
+        },
+    }
 
 
 def _token(client: httpx.Client, issuer: str, **claims: object) -> dict[str, str]:
@@ -43,21 +77,14 @@ def seed(system: RunningSystem, paths: int = 6) -> int:
             opened = client.post(
                 f"{system.urls['enrolment']}/pathways",
                 headers={**counselor, "Idempotency-Key": f"demo-{number}"},
-                json={
-                    "first_name": FIRST_NAMES[number % len(FIRST_NAMES)],
-                    "last_name": f"Demo-{number}",
-                    "personal_identity_code": code,
-                    "municipality": MUNICIPALITIES[number % len(MUNICIPALITIES)],
-                    "unit": "Kuntouttava työtoiminta",
-                    "cohort": "demo",
-                    "start_date": date.today().isoformat(),
-                    "suitability": {
-                        "life_management": True,
-                        "digital_skills": True,
-                        "self_assessment_ability": True,
-                        "strong_identification": True,
-                    },
-                },
+                json=open_path_request(
+                    FIRST_NAMES[number % len(FIRST_NAMES)],
+                    f"Demo-{number}",
+                    code,
+                    MUNICIPALITIES[number % len(MUNICIPALITIES)],
+                    "demo",
+                    helsinki_today_now(),
+                ),
             )
             opened.raise_for_status()
             if number % 3 == 2:

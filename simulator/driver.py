@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from chassis.clock import HELSINKI
+from deploy.demo_data import open_path_request
 from simulator.population import ClientProfile
 from simulator.timeline import (
     Action,
@@ -140,21 +141,15 @@ class Driver:
             "POST",
             f"{self._urls.enrolment}/pathways",
             key,
-            {
-                "first_name": profile.first_name,
-                "last_name": profile.last_name,
-                "personal_identity_code": profile.identity_code,
-                "municipality": profile.municipality,
-                "unit": profile.unit,
-                "cohort": profile.cohort.label,
-                "start_date": step.day.isoformat(),
-                "suitability": {
-                    "life_management": True,
-                    "digital_skills": True,
-                    "self_assessment_ability": True,
-                    "strong_identification": True,
-                },
-            },
+            open_path_request(
+                profile.first_name,
+                profile.last_name,
+                profile.identity_code,
+                profile.municipality,
+                profile.cohort.label,
+                step.day,
+                profile.unit,
+            ),
         )
         state.pathway_id = str(opened["pathway_id"])
 
