@@ -10,9 +10,12 @@ same seed and end date give the same figures on every run.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
 import time
 from datetime import date
+from typing import Any
 
 import httpx
 
@@ -31,10 +34,27 @@ def _print_figures(system: RunningSystem) -> None:
     figures = httpx.get(
         f"{system.urls['reporting']}/figures", headers={"Authorization": f"Bearer {token}"}
     ).json()
-    funnel = figures["funnel"]
-    steps = ", ".join(f"{name} {figure['value']}" for name, figure in funnel.items())
-    print(f"  funnel: {steps}")
-    print(f"  as of {figures['as_of']}")
+
+    def shown(figure: dict[str, Any]) -> str:
+        return "hidden" if figure["suppressed"] else str(figure["value"])
+
+    for title, group in (
+        ("funnel", figures["funnel"]),
+        ("status", figures["status"]),
+        ("direction", figures["direction"]),
+    ):
+        print(f"  {title}: " + ", ".join(f"{k} {shown(v)}" for k, v in group.items()))
+    follow_ups = figures["outcomes"]
+    print(
+        "  followed up: "
+        + ", ".join(f"{key} {shown(value['followed_up'])}" for key, value in follow_ups.items())
+    )
+    print("  (hidden: fewer than 5 clients, or a hidden figure could be worked out from it)")
+    # The same seed and end give the same figures: compare this line between two runs.
+    # `as_of` is left out: the calendar keeps working in real time after the run.
+    del figures["as_of"]
+    digest = hashlib.sha256(json.dumps(figures, sort_keys=True).encode()).hexdigest()[:16]
+    print(f"  figures digest {digest}")
 
 
 def main() -> int:
