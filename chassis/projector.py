@@ -14,7 +14,8 @@ two round trips and a commit per event.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -61,9 +62,40 @@ DEADLOCK_ATTEMPTS = 3
 
 
 class Projector:
-    def __init__(self, pool: asyncpg.Pool, projection: Projection) -> None:
+    """Applies events to one projection.
+
+    A live projector (`waits_for_rebuild`) takes its projection's rebuild lock shared in
+    every batch, so while a rebuild holds it exclusively the live consumer waits instead of
+    recording a later event of a stream before the replay has reached the earlier ones
+    (which the replay would then drop as repeats). The rebuild's own projector does not wait.
+    """
+
+    def __init__(
+        self, pool: asyncpg.Pool, projection: Projection, *, waits_for_rebuild: bool = True
+    ) -> None:
         self._pool = pool
         self.projection = projection
+        self._waits_for_rebuild = waits_for_rebuild
+
+    def replaying(self) -> Projector:
+        """The same projection, for a rebuild that holds the rebuild lock itself."""
+        return Projector(self._pool, self.projection, waits_for_rebuild=False)
+
+    @contextlib.asynccontextmanager
+    async def rebuild_lock(self) -> AsyncIterator[None]:
+        """Hold the projection's rebuild lock exclusively: live batches wait meanwhile."""
+        async with self._pool.acquire() as connection:
+            await connection.execute("SELECT pg_advisory_lock(hashtext($1))", self._lock_name)
+            try:
+                yield
+            finally:
+                await connection.execute(
+                    "SELECT pg_advisory_unlock(hashtext($1))", self._lock_name
+                )
+
+    @property
+    def _lock_name(self) -> str:
+        return f"projection-rebuild:{self.projection.name}"
 
     async def handle(self, source: str, envelope: EventEnvelope) -> bool:
         """Apply one event; returns False when it was a duplicate (or of no interest)."""
@@ -90,6 +122,10 @@ class Projector:
         keys = sorted({(source, envelope.stream_id) for source, envelope in items})
         applied = 0
         async with self._pool.acquire() as connection, connection.transaction():
+            if self._waits_for_rebuild:
+                await connection.execute(
+                    "SELECT pg_advisory_xact_lock_shared(hashtext($1))", self._lock_name
+                )
             last = await self._lock_tracking(connection, keys)
             moved: set[StreamKey] = set()
             for source, envelope in items:

@@ -4,7 +4,8 @@ A plain consumer (no consumer group: nothing to join, no offsets to disturb) rea
 partition from the beginning up to the end it found on starting, and hands each fetched batch
 to the same Projector that serves live traffic, so the rebuilt read model is made by the very
 code that made the live one. Messages produced after the start are left to the live consumer
-(the projector's stream-version tracking makes the overlap harmless).
+(the projector's stream-version tracking makes the overlap harmless). While a rebuild runs,
+the live consumer's batches wait on the projection's rebuild lock.
 """
 
 from __future__ import annotations
@@ -101,6 +102,13 @@ async def replay_topics(
 
 
 async def rebuild(projector: Projector, bootstrap: str, topics: Sequence[str]) -> int:
-    """Empty the projection's tables and tracking, then replay its topics from the start."""
-    await projector.reset()
-    return await replay_topics(bootstrap, topics, projector)
+    """Empty the projection's tables and tracking, then replay its topics from the start.
+
+    The live consumer's batches wait while this runs (the projection's rebuild lock), and
+    apply afterwards whatever the replay did not already apply. A rebuild longer than the
+    consumer's max poll interval makes the group rebalance; the redelivery that follows is
+    dropped as repeats.
+    """
+    async with projector.rebuild_lock():
+        await projector.reset()
+        return await replay_topics(bootstrap, topics, projector.replaying())

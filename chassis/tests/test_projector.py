@@ -324,3 +324,51 @@ async def test_a_replay_stops_at_the_end_it_found_on_starting(
     assert more_written
     assert sum(row["events"] for row in (await everything(pool))["totals"]) == 60
     assert len(await read_topic(bootstrap, topic, 90)) == 90
+
+
+async def test_live_batches_wait_while_a_rebuild_replays(
+    store: PostgresEventStore,
+    pool: asyncpg.Pool,
+    infrastructure: TestInfrastructure,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A live event of a stream that arrives mid-rebuild must not be recorded before the
+    replay has applied that stream's earlier events (they would be dropped as repeats)."""
+    bootstrap = infrastructure.kafka_bootstrap
+    topic = f"test.rebuild-live.{uuid4().hex[:8]}"
+    await ensure_topics(bootstrap, [topic])
+    history = await stored_events(store, 60)
+    assert await publish_everything(store, bootstrap, topic, "rebuild-live") == 60
+    monkeypatch.setattr("chassis.rebuild.REPLAY_BATCH", 5)  # many batches, so many chances
+    totals = await totals_projector(pool)
+    s0 = [event for event in history if event.stream_id == "s0"]
+    later = envelope("s0", payload={"n": 1000}).model_copy(
+        update={"stream_version": s0[-1].stream_version + 1}
+    )
+    live = Projector(pool, totals.projection)
+    live_batch: asyncio.Task[int] | None = None
+
+    async def start_live_batch_on_first_event(
+        connection: DbConnection, event: EventEnvelope
+    ) -> None:
+        nonlocal live_batch
+        if live_batch is None:
+            live_batch = asyncio.create_task(live.handle_batch([(topic, later)]))
+            await asyncio.sleep(0.3)  # time enough to commit, were it not kept waiting
+            assert not live_batch.done(), "the live batch went ahead of the rebuild"
+        await totals.projection.handlers["Noted"](connection, event)
+
+    rebuilding = Projector(
+        pool, Projection("totals", ["totals"], {"Noted": start_live_batch_on_first_event})
+    )
+    assert await rebuild(rebuilding, bootstrap, [topic]) == 60
+    assert live_batch is not None
+    assert await asyncio.wait_for(live_batch, 10) == 1  # applied after the rebuild, once
+    counted = {stream: events for stream, _, events in await rows(pool)}
+    assert counted == {"s0": len(s0) + 1, "s1": 20, "s2": 20}
+    tracked = await pool.fetchval(
+        "SELECT stream_version FROM projection_tracking"
+        " WHERE projection = 'totals' AND source = $1 AND stream_id = 's0'",
+        topic,
+    )
+    assert tracked == later.stream_version
