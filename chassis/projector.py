@@ -4,8 +4,9 @@ transaction as the change.
 Kafka delivers at least once (and a broker restart or a relay crash can deliver again from
 anywhere), so offsets cannot be the guard. Every stream's events arrive in stream-version
 order on one partition; the projector remembers, per source topic and stream, the last version
-it applied, and skips anything at or below it. That row is written in the transaction that
-changes the read model, so a crash either keeps both or neither.
+it applied, skips anything at or below it, and holds back an event that comes before the ones
+it follows (see `_is_next`). That row is written in the transaction that changes the read
+model, so a crash either keeps both or neither.
 
 Events are applied in batches (what one fetch from Kafka returned): one transaction per batch
 reads the batch's tracking rows in one query and writes them back in one statement, instead of
@@ -130,7 +131,7 @@ class Projector:
             moved: set[StreamKey] = set()
             for source, envelope in items:
                 key = (source, envelope.stream_id)
-                if not _is_new(last.get(key), envelope):
+                if not _is_next(last.get(key), envelope):
                     continue
                 handler = self.projection.handlers.get(envelope.event_type)
                 if handler is not None:
@@ -189,16 +190,27 @@ class Projector:
             )
 
 
-def _is_new(last: int | None, envelope: EventEnvelope) -> bool:
-    """False for an event at or below the stream's last applied version (a redelivery)."""
-    if last is not None and envelope.stream_version <= last:
+def _is_next(last: int | None, envelope: EventEnvelope) -> bool:
+    """True for the event that follows the stream's last applied one.
+
+    At or below it: a redelivery, dropped. Beyond the next version: an earlier event of the
+    stream has not arrived yet. That happens when one of the relay's sends failed while a
+    later one of the same partition got through; the relay then sends everything again from
+    its checkpoint, in order, the missing event and this one included. So this one is held
+    back (not applied, not recorded) instead of being applied ahead of the missing one,
+    which would then be dropped as a repeat and lost.
+    """
+    if last is None:
+        return True  # the first this projection sees of the stream
+    if envelope.stream_version <= last:
         log.debug("duplicate event dropped", event_id=str(envelope.event_id))
         return False
-    if last is not None and envelope.stream_version > last + 1:
+    if envelope.stream_version > last + 1:
         log.warning(
-            "stream version gap",
+            "event held back: an earlier event of its stream has not arrived yet",
             stream_id=envelope.stream_id,
             last=last,
             received=envelope.stream_version,
         )
+        return False
     return True

@@ -372,3 +372,21 @@ async def test_live_batches_wait_while_a_rebuild_replays(
         topic,
     )
     assert tracked == later.stream_version
+
+
+async def test_an_event_ahead_of_a_missing_one_waits_for_the_relay_to_send_both_again(
+    pool: asyncpg.Pool,
+) -> None:
+    """A failed send of v2 with v3 getting through: the relay sends v2 and v3 again from its
+    checkpoint. v3 must not be applied first, or v2 would be dropped as a repeat."""
+    totals = await totals_projector(pool)
+    stream = f"gap-{uuid4().hex[:8]}"
+    v1, v2, v3 = (
+        envelope(stream, payload={"n": n}).model_copy(update={"stream_version": n})
+        for n in (1, 2, 3)
+    )
+    assert await totals.handle_batch([("t", v1), ("t", v3)]) == 1  # v3 held back
+    assert await totals.handle_batch([("t", v2), ("t", v3)]) == 2  # the relay's resend
+    assert await totals.handle_batch([("t", v3)]) == 0  # and any later repeat is dropped
+    counted = {row[0]: row[1:] for row in await rows(pool)}
+    assert counted[stream] == (1 + 2 + 3, 3)
