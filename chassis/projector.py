@@ -90,9 +90,7 @@ class Projector:
             try:
                 yield
             finally:
-                await connection.execute(
-                    "SELECT pg_advisory_unlock(hashtext($1))", self._lock_name
-                )
+                await connection.execute("SELECT pg_advisory_unlock(hashtext($1))", self._lock_name)
 
     @property
     def _lock_name(self) -> str:
