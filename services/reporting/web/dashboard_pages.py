@@ -13,12 +13,10 @@ from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from chassis.auth import Principal
-from chassis.errors import Forbidden, Unauthorized
-from chassis.http_auth import current_principal
-from chassis.oidc_login import LOGIN_PATH
+from chassis.web.sign_in import refusal_page, signed_in
 from services.reporting.adapters.figures_query import Filters
 from services.reporting.adapters.http_api import read_groups
 from services.reporting.web.figure_rows import bars, flatten
@@ -30,21 +28,18 @@ FUNNEL = ("opened", "started", "reached_week_5", "direction_chosen", "completed"
 
 
 def refusal(request: Request, status: int, reason: str) -> Response:
-    return render(request, "refusal.html", status=status, reason=reason)
+    return refusal_page(render, request, status, reason)
 
 
 async def signed_in_manager(request: Request) -> Principal | Response:
-    try:
-        principal = await current_principal(request)
-    except Unauthorized:
-        if request.url.path == "/":
-            return render(request, "landing.html")
-        return RedirectResponse(f"{LOGIN_PATH}?{urlencode({'next': '/'})}", status_code=303)
-    except Forbidden as refused:
-        return refusal(request, 403, refused.code)
-    if principal.role not in ("manager", "admin"):
-        return refusal(request, 403, "dashboard.managers_only")
-    return principal
+    """The signed-in manager or admin, or the page to show instead."""
+    return await signed_in(
+        request,
+        render,
+        ("manager", "admin"),
+        refusals={role: "dashboard.managers_only" for role in ("client", "counselor")},
+        back_to="/",
+    )
 
 
 def chosen_filters(request: Request) -> tuple[Filters, dict[str, str], str | None]:

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from chassis.auth import Principal
-from chassis.errors import DomainError, Forbidden, Unauthorized
-from chassis.http_auth import bearer_token, current_principal
-from chassis.oidc_login import LOGIN_PATH
+from chassis.errors import DomainError
+from chassis.http_auth import bearer_token
 from chassis.service import runtime_of
 from chassis.streams import EventStreams
+from chassis.web.sign_in import refusal_page, signed_in
 from services.tasks.adapters.answer_texts import save_draft
 from services.tasks.adapters.plan_access import find_client_plan
 from services.tasks.application.handlers import TasksHandlers
 from services.tasks.domain.plan import Plan
 from services.tasks.web.templating import render
 
-# What the page shows after a new sign-in when the old session had run out.
-EXPIRED_QUERY = "istunto=vanhentunut"
 # How long after expiry a session's token still identifies whose unsent text to keep.
 RESCUE_GRACE_SECONDS = 12 * 3600
 
@@ -35,24 +32,15 @@ class SignedIn:
 
 
 def refusal(request: Request, status: int, reason: str) -> Response:
-    return render(request, "refusal.html", status=status, reason=reason)
+    return refusal_page(render, request, status, reason)
 
 
 async def signed_in_client(request: Request) -> SignedIn | Response:
     """The signed-in client and their plan, or the page to show instead."""
-    try:
-        principal = await current_principal(request)
-    except Unauthorized as unsigned:
-        if request.url.path == "/" and unsigned.code != "error.token_expired":
-            return render(request, "landing.html")
-        # Back to the same page after signing in; an expired session says so there.
-        target = request.url.path
-        if unsigned.code == "error.token_expired":
-            target += f"?{EXPIRED_QUERY}"
-        return RedirectResponse(f"{LOGIN_PATH}?{urlencode({'next': target})}", status_code=303)
-    except Forbidden as refused:
-        return refusal(request, 403, refused.code)
-    if principal.role != "client" or principal.client_ref is None:
+    principal = await signed_in(request, render, ("client",), tell_expired=True)
+    if not isinstance(principal, Principal):
+        return principal
+    if principal.client_ref is None:
         return refusal(request, 403, "error.forbidden")
     runtime = runtime_of(request)
     pool = runtime.require_pool()
