@@ -100,3 +100,34 @@ async def calendar_opens_week_three(system: RunningSystem, pathway_id: UUID, due
         assert pathway_id not in [p for p, _ in await due_pathways(pool, due, 500)]
     finally:
         await pool.close()
+
+
+def test_an_ended_path_opens_no_more_weeks(
+    system: RunningSystem, identities: IdentityFactory
+) -> None:
+    counselor = identities.staff("counselor")
+    client = identities.client()
+    start = helsinki_today() - timedelta(days=7)
+    pathway_id = UUID(open_started(system, counselor, client, start))
+    assert wait_for_plan(system, client)["weeks_recorded_open"] == 2
+    some_later_day = start + timedelta(days=60)
+    assert asyncio.run(is_due(system, pathway_id, some_later_day))
+    ended = httpx.post(
+        f"{system.urls['enrolment']}/pathways/{pathway_id}/discontinue",
+        json={"reason": "employed"},
+        headers={**counselor.headers, "Idempotency-Key": str(uuid4())},
+    )
+    assert ended.status_code == 200, ended.text
+    eventually(
+        lambda: not asyncio.run(is_due(system, pathway_id, some_later_day)) or None,
+        what="the calendar forgets the ended path",
+    )
+
+
+async def is_due(system: RunningSystem, pathway_id: UUID, day: date) -> bool:
+    """Whether the calendar would open a week of the path on `day` (tasks' own table)."""
+    pool = await create_pool(system.infrastructure.postgres.dsn_for("tasks"), max_size=1)
+    try:
+        return pathway_id in [p for p, _ in await due_pathways(pool, day, 500)]
+    finally:
+        await pool.close()

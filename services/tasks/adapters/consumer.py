@@ -9,6 +9,8 @@ from contracts.envelope import Actor, EventEnvelope
 from contracts.events.enrolment import (
     ClientDataErased,
     CounselorAssigned,
+    PathwayCompleted,
+    PathwayDiscontinued,
     PathwayOpened,
     PathwayPaused,
     PathwayResumed,
@@ -53,6 +55,13 @@ async def on_event(runtime: ServiceRuntime, topic: str, envelope: EventEnvelope)
     elif isinstance(event, PathwayResumed):
         await TasksHandlers(EventStreams(runtime.require_store()), pool).pause_changed(
             event.pathway_id, paused_on=None, resumed_on=event.resumed_on
+        )
+    elif isinstance(event, PathwayCompleted | PathwayDiscontinued):
+        ended_on = (
+            event.completed_on if isinstance(event, PathwayCompleted) else event.discontinued_on
+        )
+        await TasksHandlers(EventStreams(runtime.require_store()), pool).path_ended(
+            event.pathway_id, ended_on
         )
     elif isinstance(event, ClientDataErased):
         async with pool.acquire() as connection, connection.transaction():

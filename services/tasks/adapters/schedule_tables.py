@@ -40,11 +40,24 @@ async def record_resume(connection: DbConnection, pathway_id: UUID, resumed_on: 
     )
 
 
+async def record_ending(connection: DbConnection, pathway_id: UUID, ended_on: date) -> None:
+    """The path has ended: the calendar forgets it, now and whatever comes later."""
+    await connection.execute(
+        "INSERT INTO plan_endings (pathway_id, ended_on) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        pathway_id,
+        ended_on,
+    )
+    await connection.execute("DELETE FROM week_schedule WHERE pathway_id = $1", pathway_id)
+
+
 async def save_next_opening(connection: DbConnection, plan: Plan) -> None:
-    """Keep the path's row in week_schedule in step with its plan."""
+    """Keep the path's row in week_schedule in step with its plan (none once it has ended)."""
     if not plan.started:
         return
-    if plan.opened_week >= WEEKS:
+    ended = await connection.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM plan_endings WHERE pathway_id = $1)", plan.pathway_id
+    )
+    if ended or plan.opened_week >= WEEKS:
         await connection.execute("DELETE FROM week_schedule WHERE pathway_id = $1", plan.pathway_id)
         return
     upcoming = plan.next_calendar_opening()  # None while a pause goes on

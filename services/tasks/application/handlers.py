@@ -23,6 +23,7 @@ from services.tasks.adapters.instrument_files import load_instruments
 from services.tasks.adapters.plan_access import find_access, record_access
 from services.tasks.adapters.schedule_tables import (
     load_pauses,
+    record_ending,
     record_pause,
     record_resume,
     save_next_opening,
@@ -192,6 +193,11 @@ class TasksHandlers:
                 await record_resume(connection, pathway_id, resumed_on)
             plan = await self._load(pathway_id, connection)
             await save_next_opening(connection, plan)
+
+    async def path_ended(self, pathway_id: UUID, ended_on: date) -> None:
+        """Policy: a completed or discontinued path opens no more weeks."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            await record_ending(connection, pathway_id, ended_on)
 
     async def change_direction(
         self,
