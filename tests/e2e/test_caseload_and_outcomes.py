@@ -15,26 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import asyncpg
 import httpx
 import pytest
 
-from chassis.kafka_wire import encode_event, event_headers, event_producer
-from contracts.envelope import Actor
-from contracts.events.base import EventModel
-from contracts.events.enrolment import ClientDataErased, PathwayCompleted
-from contracts.registry import make_envelope
-from contracts.topics import ENROLMENT_EVENTS
 from deploy.system import RunningSystem
 from tests.support.api import open_path, wait_for_plan
-from tests.support.identities import TENANT, IdentityFactory, Person
+from tests.support.identities import IdentityFactory, Person
 from tests.support.waiting import eventually
-
-# Events put on enrolment's topic take a stream version well past what the test's own
-# commands reach, so the consumers apply them (they skip only versions already seen).
-INJECTED_VERSION = 1000
 
 
 @dataclass(frozen=True)
@@ -116,33 +106,6 @@ def ask_meeting(system: RunningSystem, path: GuidedPath, who: Person) -> str:
     )
     assert asked.status_code in (200, 201), asked.text
     return str(asked.json()["meeting_id"])
-
-
-def publish_enrolment_event(system: RunningSystem, pathway_id: str, event: EventModel) -> None:
-    envelope = make_envelope(
-        event,
-        stream_id=pathway_id,
-        stream_version=INJECTED_VERSION,
-        tenant=TENANT,
-        correlation_id=uuid4(),
-        causation_id=None,
-        actor=Actor(role="system", id="e2e-test"),
-    )
-
-    async def send() -> None:
-        producer = event_producer(system.infrastructure.kafka.bootstrap_servers)
-        await producer.start()
-        try:
-            await producer.send_and_wait(
-                ENROLMENT_EVENTS,
-                encode_event(envelope),
-                key=pathway_id.encode(),
-                headers=event_headers(envelope),
-            )
-        finally:
-            await producer.stop()
-
-    asyncio.run(send())
 
 
 def test_a_fresh_path_is_on_track(system: RunningSystem, identities: IdentityFactory) -> None:
@@ -328,8 +291,12 @@ def test_outcome_rules_over_http(system: RunningSystem, identities: IdentityFact
     listed = httpx.get(url, headers=path.counselor.headers)
     assert listed.status_code == 200 and listed.json() == {"items": []}
 
-    completed = PathwayCompleted(pathway_id=UUID(path.pathway_id), completed_on=today)
-    publish_enrolment_event(system, path.pathway_id, completed)
+    completed = httpx.post(
+        f"{system.urls['enrolment']}/pathways/{path.pathway_id}/complete",
+        json={"completed_on": today.isoformat()},
+        headers={**path.counselor.headers, "Idempotency-Key": str(uuid4())},
+    )
+    assert completed.status_code == 200, completed.text
     row = wait_for_row(system, path, lambda row: row["status"] == "completed", "completion")
     assert row["ended_on"] == today.isoformat()
     assert row["follow_ups_due"] == ["end"] and row["flags"] == ["follow_up_due"]
@@ -443,12 +410,13 @@ def test_erasure_removes_the_counselors_words_and_refuses_new_ones(
     noted = httpx.post(notes_url, json={"text": "Muistiinpano"}, headers=path.counselor.headers)
     assert noted.status_code == 201, noted.text
 
-    erased = ClientDataErased(
-        pathway_id=UUID(path.pathway_id),
-        client_ref=row["client_ref"],
-        erased_at=datetime.now(UTC),
+    admin = identities.staff("admin")
+    erased = httpx.post(
+        f"{system.urls['enrolment']}/clients/{row['client_ref']}/erasure",
+        json={"reason": "Asiakkaan pyyntö"},
+        headers={**admin.headers, "Idempotency-Key": str(uuid4())},
     )
-    publish_enrolment_event(system, path.pathway_id, erased)
+    assert erased.status_code in (200, 201, 202), erased.text
 
     def refused_as_erased() -> httpx.Response | None:
         again = httpx.post(feedback_url, json={"text": "Vielä"}, headers=path.counselor.headers)
