@@ -57,8 +57,8 @@ class Projection:
 
 # (source topic, stream id): what a tracking row is kept for, within one projection.
 StreamKey = tuple[str, str]
-# A batch that deadlocks with another writer of the same rows (a rebuild beside the live
-# consumer) is rolled back whole by PostgreSQL, so trying it again is safe.
+# A batch that deadlocks with another writer of the same rows (say, a second instance of the
+# consumer during a rebalance) is rolled back whole by PostgreSQL, so trying it again is safe.
 DEADLOCK_ATTEMPTS = 3
 
 
@@ -104,9 +104,10 @@ class Projector:
         """Apply (source topic, event) pairs in delivery order, all in one transaction.
 
         Returns how many were applied by a handler; duplicates (at or below the version
-        already applied, by an earlier batch or earlier in this one) and events of no
-        interest are not counted. A failure rolls back the whole batch, checkpoints
-        included, so delivering it again applies each event exactly once.
+        already applied, by an earlier batch or earlier in this one), events held back (see
+        `_is_next`) and events of no interest are not counted. A failure rolls back the
+        whole batch, checkpoints included, so delivering it again applies each event
+        exactly once.
         """
         if not items:
             return 0
@@ -198,16 +199,15 @@ def _is_next(last: int | None, envelope: EventEnvelope) -> bool:
     back (not applied, not recorded) instead of being applied ahead of the missing one,
     which would then be dropped as a repeat and lost.
     """
-    if last is None:
-        return True  # the first this projection sees of the stream
-    if envelope.stream_version <= last:
+    applied = last or 0  # streams start at version 1, and every projection from their start
+    if envelope.stream_version <= applied:
         log.debug("duplicate event dropped", event_id=str(envelope.event_id))
         return False
-    if envelope.stream_version > last + 1:
+    if envelope.stream_version > applied + 1:
         log.warning(
             "event held back: an earlier event of its stream has not arrived yet",
             stream_id=envelope.stream_id,
-            last=last,
+            last=applied,
             received=envelope.stream_version,
         )
         return False

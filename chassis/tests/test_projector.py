@@ -390,3 +390,16 @@ async def test_an_event_ahead_of_a_missing_one_waits_for_the_relay_to_send_both_
     assert await totals.handle_batch([("t", v3)]) == 0  # and any later repeat is dropped
     counted = {row[0]: row[1:] for row in await rows(pool)}
     assert counted[stream] == (1 + 2 + 3, 3)
+
+
+async def test_a_new_streams_later_event_waits_for_its_first(pool: asyncpg.Pool) -> None:
+    """The same when the send that failed held a stream's very first event."""
+    totals = await totals_projector(pool)
+    stream = f"new-{uuid4().hex[:8]}"
+    first, second = (
+        envelope(stream, payload={"n": n}).model_copy(update={"stream_version": n}) for n in (1, 2)
+    )
+    assert await totals.handle_batch([("t", second)]) == 0  # held back
+    assert await totals.handle_batch([("t", first), ("t", second)]) == 2
+    counted = {row[0]: row[1:] for row in await rows(pool)}
+    assert counted[stream] == (1 + 2, 2)
