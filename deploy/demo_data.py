@@ -13,11 +13,11 @@ from uuid import uuid4
 import httpx
 
 from chassis.clock import HELSINKI
+from deploy.identity_codes import identity_code
 from deploy.system import RunningSystem
 
 TENANT = "kanta-hame"
 COUNSELOR = "ohjaaja-demo"
-CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 MUNICIPALITIES = ("Forssa", "Jokioinen", "Tammela")
 UNIT = "Kuntouttava työtoiminta"
 FIRST_NAMES = ("Aino", "Eero", "Helmi", "Onni", "Siiri", "Väinö")
@@ -25,8 +25,7 @@ FIRST_NAMES = ("Aino", "Eero", "Helmi", "Onni", "Siiri", "Väinö")
 
 def demo_identity_code(number: int) -> str:
     """The identity code of demo client `number` (valid check character)."""
-    base, individual = f"{(number % 28) + 1:02d}0{(number % 9) + 1}85", f"{200 + number:03d}"
-    return f"{base}-{individual}{CHECK_CHARACTERS[int(base + individual) % 31]}"
+    return identity_code((number % 28) + 1, (number % 9) + 1, 1985, 200 + number)
 
 
 def helsinki_today_now() -> date:

@@ -16,6 +16,8 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from deploy.identity_codes import identity_code
+
 WEEKS = 12
 MEETING_WEEKS = (2, 10, 12)  # weeks with a task that needs a guidance meeting (curriculum 1)
 DIRECTION_WEEK = 5
@@ -144,15 +146,15 @@ class ClientProfile:
         return self.cohort.start_date
 
 
-CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+# Individual numbers 500–899: make run's demo paths beside the simulated ones use 200–205,
+# and 900–999 are temporary codes that enrolment refuses.
+MAX_CLIENTS = 400
 
 
-def identity_code(number: int, rng: random.Random) -> str:
-    """A valid, unique Finnish identity code (born 1962–1999; individual number 500+n)."""
+def simulated_identity_code(number: int, rng: random.Random) -> str:
+    """A valid, unique identity code (born 1962–1999; individual number 500+n)."""
     born = date(1962, 1, 1) + timedelta(days=rng.randrange(38 * 365))
-    base = f"{born.day:02d}{born.month:02d}{born.year % 100:02d}"
-    individual = f"{500 + number:03d}"
-    return f"{base}-{individual}{CHECK_CHARACTERS[int(base + individual) % 31]}"
+    return identity_code(born.day, born.month, born.year, 500 + number)
 
 
 def generate(
@@ -169,8 +171,8 @@ def generate(
         for municipality, counselor in spec.municipalities:
             for _ in range(spec.clients_per_group):
                 number = len(people)
-                if number >= 499:
-                    raise ValueError("at most 499 simulated clients (identity code numbers)")
+                if number >= MAX_CLIENTS:
+                    raise ValueError(f"at most {MAX_CLIENTS} simulated clients (identity codes)")
                 people.append(
                     _client(
                         rng,
@@ -198,7 +200,7 @@ def _client(
     instrument_items: dict[str, list[str]],
     tasks_per_week: dict[int, int],
 ) -> ClientProfile:
-    code = identity_code(number, rng)
+    code = simulated_identity_code(number, rng)
     last_active = _last_active_week(rng)
     discontinuation = None
     if last_active is not None:

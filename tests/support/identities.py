@@ -7,16 +7,9 @@ from dataclasses import dataclass
 
 import httpx
 
-CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+from deploy.identity_codes import identity_code
+
 TENANT = "kanta-hame"
-
-
-def identity_code(day: int, month: int, year: int, individual: int) -> str:
-    """A personal identity code with a correct check character (years 1900–1999)."""
-    base = f"{day:02d}{month:02d}{year % 100:02d}"
-    number = f"{individual:03d}"
-    check = CHECK_CHARACTERS[int(base + number) % 31]
-    return f"{base}-{number}{check}"
 
 
 @dataclass(frozen=True)
