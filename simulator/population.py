@@ -17,11 +17,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from deploy.identity_codes import identity_code
-
-WEEKS = 12
-MEETING_WEEKS = (2, 10, 12)  # weeks with a task that needs a guidance meeting (curriculum 1)
-DIRECTION_WEEK = 5
-FOLLOW_UP_MONTHS = {"end": 0, "3m": 3, "6m": 6}
+from services.guidance.domain.outcomes import FollowUp
+from services.tasks.domain.curriculum import WEEKS
 
 DISCONTINUATION_REASONS = {
     "no_contact": 30,
@@ -135,7 +132,7 @@ class ClientProfile:
     meetings: tuple[Meeting, ...]
     extra_meeting_week: int | None  # a meeting asked for without a task
     assessment: SelfAssessment | None
-    outcomes: dict[str, str]  # follow-up → outcome, those that will be recorded
+    outcomes: dict[FollowUp, str]  # follow-up → outcome, those that will be recorded
 
     @property
     def completes(self) -> bool:
@@ -163,8 +160,10 @@ def generate(
     last_names: list[str],
     instrument_items: dict[str, list[str]],
     tasks_per_week: dict[int, int],
+    meeting_weeks: tuple[int, ...],
 ) -> list[ClientProfile]:
-    """Every client of the spec; `tasks_per_week`: how many tasks each week has."""
+    """Every client of the spec; `tasks_per_week`: how many tasks each week has;
+    `meeting_weeks`: the weeks with a task that needs a guidance meeting."""
     rng = random.Random(spec.seed)
     people: list[ClientProfile] = []
     for cohort in spec.cohorts():
@@ -184,6 +183,7 @@ def generate(
                         (rng.choice(first_names), rng.choice(last_names)),
                         instrument_items,
                         tasks_per_week,
+                        meeting_weeks,
                     )
                 )
     return people
@@ -199,6 +199,7 @@ def _client(
     name: tuple[str, str],
     instrument_items: dict[str, list[str]],
     tasks_per_week: dict[int, int],
+    meeting_weeks: tuple[int, ...],
 ) -> ClientProfile:
     code = simulated_identity_code(number, rng)
     last_active = _last_active_week(rng)
@@ -232,7 +233,7 @@ def _client(
         answered[week] = (frozenset(on_time), frozenset(late))
     meetings = tuple(
         Meeting(week, held_first_time=rng.random() < 0.85)
-        for week in MEETING_WEEKS
+        for week in meeting_weeks
         if week <= works_until
     )
     extra_meeting = rng.choice((3, 4, 6, 7)) if rng.random() < 0.15 else None
@@ -303,9 +304,13 @@ def _score(value: float) -> int:
     return max(0, min(3, round(value)))
 
 
-def _outcomes(rng: random.Random, direction: str | None) -> dict[str, str]:
-    recorded = {}
-    for follow_up, share in (("end", 0.95), ("3m", 0.85), ("6m", 0.75)):
+# Share of ended paths whose counselor records each follow-up.
+RECORDED_SHARE: dict[FollowUp, float] = {"end": 0.95, "3m": 0.85, "6m": 0.75}
+
+
+def _outcomes(rng: random.Random, direction: str | None) -> dict[FollowUp, str]:
+    recorded: dict[FollowUp, str] = {}
+    for follow_up, share in RECORDED_SHARE.items():
         if rng.random() < share:
             recorded[follow_up] = pick(rng, OUTCOMES[follow_up][direction])
     return recorded

@@ -25,8 +25,9 @@ from chassis.clock import HELSINKI, write_clock_file
 from deploy.system import RunningSystem
 from services.tasks.adapters.curriculum_files import load_curriculum
 from services.tasks.adapters.instrument_files import load_instruments
+from services.tasks.domain.curriculum import WEEKS
 from simulator.driver import DATA, ClientState, Driver, Endpoints, SimulationError
-from simulator.population import WEEKS, ClientProfile, PopulationSpec, generate
+from simulator.population import ClientProfile, PopulationSpec, generate
 from simulator.settle import wait_until_reported
 from simulator.timeline import Step, timeline
 
@@ -52,8 +53,11 @@ def population(spec: PopulationSpec) -> list[ClientProfile]:
         week: max(len(curriculum.tasks_of_week(week, d)) for d in ("work", "education"))
         for week in range(1, WEEKS + 1)
     }
+    meeting_weeks = tuple(sorted({task.week for task in curriculum.tasks if task.requires_meeting}))
     items = {i.instrument_id: list(i.item_ids) for i in load_instruments().values()}
-    return generate(spec, people["first_names"], people["last_names"], items, tasks_per_week)
+    return generate(
+        spec, people["first_names"], people["last_names"], items, tasks_per_week, meeting_weeks
+    )
 
 
 async def simulate(

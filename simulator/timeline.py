@@ -9,18 +9,13 @@ the latest cohort is still under way when the simulation stops.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from simulator.population import (
-    DIRECTION_WEEK,
-    FOLLOW_UP_MONTHS,
-    WEEKS,
-    ClientProfile,
-    PopulationSpec,
-)
+from services.guidance.domain.outcomes import FollowUp, due_on
+from services.tasks.domain.curriculum import DIRECTION_WEEK, WEEKS
+from simulator.population import ClientProfile, PopulationSpec
 
 
 @dataclass(frozen=True)
@@ -76,7 +71,7 @@ class Complete:
 
 @dataclass(frozen=True)
 class RecordOutcome:
-    follow_up: str
+    follow_up: FollowUp
     outcome: str
     outcome_date: date
 
@@ -124,12 +119,6 @@ def week_opens(start: date, week: int) -> date:
     return start + timedelta(days=7 * (week - 1))
 
 
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def steps_of(client: ClientProfile) -> list[Step]:
     """Everything that happens on one client's path, in no particular order."""
     start = client.start_date
@@ -171,9 +160,7 @@ def steps_of(client: ClientProfile) -> list[Step]:
         at(week_opens(start, client.direction_change_week), ChangeDirection(other))
     ended_on = _ending(client, at)
     for follow_up, outcome in client.outcomes.items():
-        recorded_on = add_months(ended_on, FOLLOW_UP_MONTHS[follow_up]) + timedelta(
-            days=client.number % 4
-        )
+        recorded_on = due_on(follow_up, ended_on) + timedelta(days=client.number % 4)
         began = max(start, recorded_on - timedelta(days=client.number % 5))
         at(recorded_on, RecordOutcome(follow_up, outcome, began))
     return steps

@@ -8,7 +8,9 @@ from statistics import mean
 
 import pytest
 
-from simulator.population import WEEKS, ClientProfile, PopulationSpec
+from services.guidance.domain.outcomes import due_on, earliest_recording
+from services.tasks.domain.curriculum import WEEKS
+from simulator.population import ClientProfile, PopulationSpec
 from simulator.run import population
 from simulator.timeline import (
     ChooseDirection,
@@ -20,7 +22,6 @@ from simulator.timeline import (
     SelfAssess,
     Step,
     Work,
-    add_months,
     timeline,
     week_opens,
 )
@@ -52,7 +53,7 @@ def test_cohorts_start_on_mondays_and_the_earliest_reach_six_months(
     cohorts = SPEC.cohorts()
     assert len(cohorts) == 4 and all(c.start_date.weekday() == 0 for c in cohorts)
     earliest_end = week_opens(cohorts[0].start_date, WEEKS) + timedelta(days=4)
-    assert add_months(earliest_end, 6) <= END  # someone can have a 6-month follow-up
+    assert due_on("6m", earliest_end) <= END  # someone can have a 6-month follow-up
     assert week_opens(cohorts[-1].start_date, WEEKS) > END  # the latest is under way
     assert len({c.municipality for c in clients}) == 3
     assert len(clients) == 3 * 4 * 10
@@ -107,7 +108,5 @@ def test_every_step_keeps_the_services_rules(
                 assert step.day >= week_opens(client.start_date, WEEKS)
             if isinstance(action, RecordOutcome):
                 assert ends, "an outcome is recorded only for an ended path"
-                months = {"end": 0, "3m": 3, "6m": 6}[action.follow_up]
-                earliest = add_months(ends[0].day, months) - timedelta(days=14 if months else 0)
-                assert step.day >= earliest
+                assert step.day >= earliest_recording(action.follow_up, ends[0].day)
                 assert client.start_date <= action.outcome_date <= step.day
