@@ -64,7 +64,8 @@ class Endpoints:
 class ClientState:
     profile: ClientProfile
     pathway_id: str | None = None
-    meetings: dict[int, str] = field(default_factory=dict)  # week (0: no task) → meeting id
+    # Week (0: about no task) → the meeting asked for and the task it is about.
+    meetings: dict[int, tuple[str, str | None]] = field(default_factory=dict)
 
 
 class Driver:
@@ -201,20 +202,17 @@ class Driver:
         return None
 
     async def _request_meeting(self, state: ClientState, week: int, key: str) -> None:
+        task = await self._meeting_task(state, week)
         requested = await self._as_client(
-            state,
-            "POST",
-            f"{self._guidance(state)}/meeting-requests",
-            key,
-            {"task_id": await self._meeting_task(state, week)},
+            state, "POST", f"{self._guidance(state)}/meeting-requests", key, {"task_id": task}
         )
-        state.meetings[week] = str(requested["meeting_id"])
+        state.meetings[week] = (str(requested["meeting_id"]), task)
 
     async def _hold_meeting(
         self, state: ClientState, step: Step, hold: HoldMeeting, key: str
     ) -> None:
-        meeting = f"{self._guidance(state)}/meetings/{state.meetings[hold.week]}"
-        task = await self._meeting_task(state, hold.week)
+        meeting_id, task = state.meetings[hold.week]
+        meeting = f"{self._guidance(state)}/meetings/{meeting_id}"
         starts_at = datetime.combine(step.day, MEETING_TIME, HELSINKI)
         modes = ("in_person", "phone", "video")
         await self._as_counselor(

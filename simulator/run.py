@@ -77,14 +77,16 @@ async def simulate(
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
             driver = Driver(http, endpoints, spec.seed)
             numbered = list(enumerate(steps))
-            for day, todays in itertools.groupby(numbered, key=lambda item: item[1].day):
+            done = 0
+            for day, group in itertools.groupby(numbered, key=lambda item: item[1].day):
+                todays = list(group)
                 write_clock_file(clock_file, datetime.combine(day, STEP_TIME, HELSINKI))
-                await _live_one_day(driver, states, list(todays))
+                await _live_one_day(driver, states, todays)
                 days += 1
+                done += len(todays)
                 month = (day.year, day.month)
                 if month != shown_month:  # one line per simulated month
                     shown_month = month
-                    done = sum(1 for _, step in numbered if step.day <= day)
                     progress(
                         f"  simulated up to {day.isoformat()}: {done}/{len(steps)} steps,"
                         f" {driver.requests} requests, {time.monotonic() - started:.0f} s"
