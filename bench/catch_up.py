@@ -1,9 +1,9 @@
 """Reporting catch-up: how fast the reporting service's projections build from zero over a
 history of at least a million events, against reading and decoding the same topics only.
 
-The history is a recorded run (the demo data, or the cohort simulator's) cloned until it is
-large enough: clone k maps every UUID and every client_ref to a value derived from k, so the
-clones are distinct paths of the same shape. The clones go onto the topics the services
+The history is a recorded cohort simulator run, cloned until it is large enough: clone k maps
+every UUID and every client_ref to a value derived from k, so the clones are distinct paths
+of the same shape. The clones go onto the topics the services
 publish to, keyed, encoded and with the headers the relay uses, so the replay reads what a
 real broker would hold.
 
@@ -21,21 +21,20 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
 from bench.shape import Result
-from chassis.event_store import GlobalPosition, PostgresEventStore, StoredEvent, create_pool
+from chassis.event_store import GlobalPosition, PostgresEventStore, create_pool
 from chassis.kafka_wire import encode_event, ensure_topics, event_headers
 from chassis.migrate import upgrade_async
 from chassis.projector import Projector
 from chassis.rebuild import replay_topics
 from chassis.service import ServiceSpec
 from contracts.envelope import EventEnvelope
-from contracts.registry import CURRENT
 from deploy.local_stack import LocalInfrastructure, start_infrastructure
 from deploy.system import RunningSystem, start_system
 from services.enrolment.app import SPEC as ENROLMENT
@@ -45,9 +44,8 @@ from services.tasks.app import SPEC as TASKS
 from simulator.population import PopulationSpec
 from simulator.run import default_end, run_simulation
 
-# The services with an event store, by the name of the contracts module of their events.
-PUBLISHERS: dict[str, ServiceSpec] = {spec.name: spec for spec in (ENROLMENT, TASKS, GUIDANCE)}
-ALL_SERVICES: Sequence[ServiceSpec] = (ENROLMENT, TASKS, GUIDANCE, REPORTING)
+# The services whose relays publish their stores' events.
+PUBLISHERS: Sequence[ServiceSpec] = (ENROLMENT, TASKS, GUIDANCE)
 CLONES = uuid.UUID("5b0c3d1e-7f1a-4c55-9d0e-0a7c2f9e4b61")  # namespace of the cloned ids
 _UUID = re.compile(rb"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _CLIENT_REF = re.compile(rb'"client_ref":"([^"\\]+)"')
@@ -58,17 +56,26 @@ PROGRESS_EVENTS = 100_000
 PROGRESS_SECONDS = 10.0
 
 
-async def recorded_history(system: RunningSystem) -> list[EventEnvelope]:
-    """Every event stored by the four services, each store in its (tx_id, position) order,
-    as its relay publishes them (upcast by the service's own upcaster)."""
-    history: list[EventEnvelope] = []
-    for spec in ALL_SERVICES:
+class RecordedEvent(NamedTuple):
+    """An event of a recorded run and the topics its service's relay published it to."""
+
+    topics: tuple[str, ...]
+    envelope: EventEnvelope
+
+
+async def recorded_history(system: RunningSystem) -> list[RecordedEvent]:
+    """Every event stored by the publishing services, each store in its (tx_id, position)
+    order, with the topics its relay chose (upcast by the service's own upcaster)."""
+    history: list[RecordedEvent] = []
+    for spec in PUBLISHERS:
+        assert spec.publishes is not None, f"{spec.name} publishes nothing"
+        choose = spec.publishes
         pool = await create_pool(system.infrastructure.postgres.dsn_for(spec.name), max_size=1)
         try:
             store = PostgresEventStore(pool, *([spec.upcaster] if spec.upcaster else []))
             position = GlobalPosition.start()
             while page := await store.read_all(position, limit=READ_PAGE):
-                history += [stored.envelope for stored in page]
+                history += [RecordedEvent(tuple(choose(s)), s.envelope) for s in page]
                 position = page[-1].position
         finally:
             await pool.close()
@@ -105,9 +112,9 @@ class WireRecord:
     headers: tuple[tuple[str, Template], ...]
 
 
-def _client_refs(history: Sequence[EventEnvelope]) -> frozenset[bytes]:
+def _client_refs(history: Sequence[RecordedEvent]) -> frozenset[bytes]:
     refs: set[bytes] = set()
-    for envelope in history:
+    for _, envelope in history:
         refs.update(_CLIENT_REF.findall(encode_event(envelope)))
     return frozenset(refs)
 
@@ -130,16 +137,7 @@ def _template(raw: bytes, client_refs: frozenset[bytes]) -> Template:
     return Template(tuple(pieces), tuple(tokens))
 
 
-def _topics_of(envelope: EventEnvelope) -> list[str]:
-    """Where the relay of the event's own service publishes it: an event belongs to the
-    context whose contracts module defines it, and that context's service stores it."""
-    context = CURRENT[envelope.event_type].__module__.rpartition(".")[2]
-    chooser = PUBLISHERS[context].publishes
-    assert chooser is not None, f"{context} publishes nothing"
-    return chooser(StoredEvent(envelope, GlobalPosition.start()))
-
-
-def wire_records(history: Sequence[EventEnvelope]) -> list[WireRecord]:
+def wire_records(history: Sequence[RecordedEvent]) -> list[WireRecord]:
     """The history as the relays send it: key, value and headers from chassis.kafka_wire."""
     refs = _client_refs(history)
     return [
@@ -151,8 +149,8 @@ def wire_records(history: Sequence[EventEnvelope]) -> list[WireRecord]:
                 (name, _template(value, refs)) for name, value in event_headers(envelope)
             ),
         )
-        for envelope in history
-        for topic in _topics_of(envelope)
+        for topics, envelope in history
+        for topic in topics
     ]
 
 
@@ -338,9 +336,9 @@ class Expected:
     answers: int
 
 
-def expected_figures(history: Sequence[EventEnvelope], clones: int) -> Expected:
-    opened = {e.stream_id for e in history if e.event_type == "PathwayOpened"}
-    answers = sum(e.event_type == "TaskAnswered" for e in history)
+def expected_figures(history: Sequence[RecordedEvent], clones: int) -> Expected:
+    opened = {e.stream_id for _, e in history if e.event_type == "PathwayOpened"}
+    answers = sum(e.event_type == "TaskAnswered" for _, e in history)
     return Expected(paths=clones * len(opened), answers=clones * answers)
 
 
@@ -371,7 +369,7 @@ async def _catch_up(infra: LocalInfrastructure, events: int, expected: Expected)
 
 
 async def run_catch_up(
-    infra: LocalInfrastructure, seed_history: list[EventEnvelope], target_events: int = 1_000_000
+    infra: LocalInfrastructure, seed_history: list[RecordedEvent], target_events: int = 1_000_000
 ) -> tuple[Result, Result]:
     """(consume + decode only, reporting catch-up) over the seed cloned to >= target_events.
 
@@ -406,7 +404,7 @@ async def run_catch_up(
 # --- python -m bench.catch_up ----------------------------------------------------------------
 
 
-def record_simulated_run(clients_per_group: int, seed: int = 2026) -> list[EventEnvelope]:
+def record_simulated_run(clients_per_group: int, seed: int = 2026) -> list[RecordedEvent]:
     """Start the whole system, run the cohort simulator on it, and read back what the
     services stored: the seed history a catch-up clones."""
     spec = PopulationSpec(end=default_end().date(), seed=seed, clients_per_group=clients_per_group)
@@ -418,7 +416,7 @@ def record_simulated_run(clients_per_group: int, seed: int = 2026) -> list[Event
         system.stop()
 
 
-async def _quiet_history(system: RunningSystem) -> list[EventEnvelope]:
+async def _quiet_history(system: RunningSystem) -> list[RecordedEvent]:
     """The recorded history once the services have stopped reacting to it (a policy, such
     as tasks starting a plan for an opened path, stores its events a moment later)."""
     history = await recorded_history(system)
