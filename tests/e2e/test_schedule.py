@@ -122,6 +122,13 @@ def test_an_ended_path_opens_no_more_weeks(
         lambda: not asyncio.run(is_due(system, pathway_id, some_later_day)) or None,
         what="the calendar forgets the ended path",
     )
+    # A week the counselor opens early after the end puts nothing back on the calendar.
+    opened_early = httpx.post(
+        f"{system.urls['tasks']}/pathways/{pathway_id}/weeks/open-next",
+        headers=counselor.headers,
+    )
+    assert opened_early.status_code == 200, opened_early.text
+    assert not asyncio.run(is_due(system, pathway_id, some_later_day))
 
 
 async def is_due(system: RunningSystem, pathway_id: UUID, day: date) -> bool:

@@ -54,16 +54,15 @@ async def save_next_opening(connection: DbConnection, plan: Plan) -> None:
     """Keep the path's row in week_schedule in step with its plan (none once it has ended)."""
     if not plan.started:
         return
-    ended = await connection.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM plan_endings WHERE pathway_id = $1)", plan.pathway_id
-    )
-    if ended or plan.opened_week >= WEEKS:
+    if plan.opened_week >= WEEKS:
         await connection.execute("DELETE FROM week_schedule WHERE pathway_id = $1", plan.pathway_id)
         return
     upcoming = plan.next_calendar_opening()  # None while a pause goes on
     week, opens_on = upcoming if upcoming is not None else (plan.opened_week + 1, None)
+    # An ended path's row was dropped by record_ending and is not put back.
     await connection.execute(
-        "INSERT INTO week_schedule (pathway_id, next_week, opens_on) VALUES ($1, $2, $3)"
+        "INSERT INTO week_schedule (pathway_id, next_week, opens_on) SELECT $1, $2, $3"
+        " WHERE NOT EXISTS (SELECT 1 FROM plan_endings WHERE pathway_id = $1)"
         " ON CONFLICT (pathway_id) DO UPDATE"
         " SET next_week = excluded.next_week, opens_on = excluded.opens_on",
         plan.pathway_id,
