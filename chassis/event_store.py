@@ -21,6 +21,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import TypeAdapter
 
+from chassis.errors import DomainError
 from contracts.envelope import Actor, EventEnvelope
 
 Upcaster = Callable[[str, int, dict[str, Any]], tuple[int, dict[str, Any]]]
@@ -29,6 +30,7 @@ Upcaster = Callable[[str, int, dict[str, Any]], tuple[int, dict[str, Any]]]
 DbConnection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 _CONFLICT_SQLSTATE = "DP409"
+_KEY_REUSED_SQLSTATE = "DP422"
 _ENVELOPE_LIST = TypeAdapter(list[EventEnvelope])
 _STREAM_VERSION_CONSTRAINT = "events_stream_version_key"
 
@@ -41,6 +43,15 @@ class ConcurrencyConflict(Exception):
         self.stream_id = stream_id
         self.expected = expected
         self.actual = actual
+
+
+class IdempotencyKeyReused(DomainError):
+    """The idempotency key was already used for another command (another body or target)."""
+
+    status = 422
+
+    def __init__(self) -> None:
+        super().__init__("error.idempotency_key_reused")
 
 
 @dataclass(frozen=True, order=True)
@@ -68,6 +79,8 @@ class AppendResult:
     last_version: int
     # True when the idempotency key was seen before: nothing new was stored.
     replayed: bool
+    # What the key was first used for (None for keys recorded without one).
+    fingerprint: str | None = None
 
 
 class EventStore(Protocol):
@@ -80,6 +93,7 @@ class EventStore(Protocol):
         expected_version: int | None,
         idempotency_key: str | None = None,
         connection: DbConnection | None = None,
+        fingerprint: str | None = None,
     ) -> AppendResult: ...
 
     async def recorded_result(self, idempotency_key: str) -> AppendResult | None: ...
@@ -144,12 +158,14 @@ class PostgresEventStore:
         expected_version: int | None,
         idempotency_key: str | None = None,
         connection: DbConnection | None = None,
+        fingerprint: str | None = None,
     ) -> AppendResult:
         """Append events of one stream atomically.
 
         `expected_version` is the stream version the command saw (0 for a new stream, None
         for "any"). The envelopes' own `stream_version` is ignored: the store numbers them.
-        Pass `connection` to append inside the caller's transaction.
+        Pass `connection` to append inside the caller's transaction. A key already used with
+        another `fingerprint` raises IdempotencyKeyReused.
         """
         if not envelopes:
             raise ValueError("append needs at least one event")
@@ -161,8 +177,9 @@ class PostgresEventStore:
             expected_version,
             idempotency_key,
             _ENVELOPE_LIST.dump_json(list(envelopes)).decode(),
+            fingerprint,
         )
-        query = "SELECT * FROM append_events($1, $2, $3, $4::text::jsonb)"
+        query = "SELECT * FROM append_events($1, $2, $3, $4::text::jsonb, $5)"
         try:
             if connection is not None:
                 row = await connection.fetchrow(query, *args)
@@ -173,6 +190,8 @@ class PostgresEventStore:
                 raise ConcurrencyConflict(stream_id, expected_version, None) from exc
             raise
         except asyncpg.PostgresError as exc:
+            if exc.sqlstate == _KEY_REUSED_SQLSTATE:
+                raise IdempotencyKeyReused() from exc
             if exc.sqlstate == _CONFLICT_SQLSTATE:
                 actual = int(exc.detail) if exc.detail else None
                 raise ConcurrencyConflict(stream_id, expected_version, actual) from exc
@@ -188,13 +207,15 @@ class PostgresEventStore:
     async def recorded_result(self, idempotency_key: str) -> AppendResult | None:
         """What the first append with this key stored, or None if the key is new."""
         row = await self._pool.fetchrow(
-            "SELECT stream_id, first_version, last_version FROM idempotency_keys"
+            "SELECT stream_id, first_version, last_version, fingerprint FROM idempotency_keys"
             " WHERE idempotency_key = $1",
             idempotency_key,
         )
         if row is None:
             return None
-        return AppendResult(row["stream_id"], row["first_version"], row["last_version"], True)
+        return AppendResult(
+            row["stream_id"], row["first_version"], row["last_version"], True, row["fingerprint"]
+        )
 
     async def read_stream(self, stream_id: str, after_version: int = 0) -> list[StoredEvent]:
         rows = await self._pool.fetch(

@@ -19,6 +19,7 @@ from chassis.event_store import (
     ConcurrencyConflict,
     DbConnection,
     GlobalPosition,
+    IdempotencyKeyReused,
     StoredEvent,
     Upcaster,
 )
@@ -43,6 +44,7 @@ class InMemoryEventStore:
         expected_version: int | None,
         idempotency_key: str | None = None,
         connection: DbConnection | None = None,
+        fingerprint: str | None = None,
     ) -> AppendResult:
         if not envelopes:
             raise ValueError("append needs at least one event")
@@ -50,7 +52,13 @@ class InMemoryEventStore:
         if any(e.stream_id != stream_id for e in envelopes):
             raise ValueError("one append writes to one stream")
         if idempotency_key is not None and idempotency_key in self._keys:
-            return self._keys[idempotency_key]
+            recorded = self._keys[idempotency_key]
+            if (
+                None not in (recorded.fingerprint, fingerprint)
+                and recorded.fingerprint != fingerprint
+            ):
+                raise IdempotencyKeyReused()
+            return recorded
         stream = self._streams.setdefault(stream_id, [])
         if expected_version is not None and len(stream) != expected_version:
             raise ConcurrencyConflict(stream_id, expected_version, len(stream))
@@ -66,7 +74,7 @@ class InMemoryEventStore:
         result = AppendResult(stream_id, first, first + len(envelopes) - 1, False)
         if idempotency_key is not None:
             self._keys[idempotency_key] = AppendResult(
-                stream_id, result.first_version, result.last_version, True
+                stream_id, result.first_version, result.last_version, True, fingerprint
             )
         return result
 

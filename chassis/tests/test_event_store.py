@@ -21,6 +21,7 @@ from chassis.event_store import (
     ConcurrencyConflict,
     EventStore,
     GlobalPosition,
+    IdempotencyKeyReused,
     PostgresEventStore,
     StoredEvent,
 )
@@ -103,6 +104,25 @@ async def test_a_failed_append_leaves_no_idempotency_key_behind(
         await any_store.append([envelope("s1")], expected_version=0, idempotency_key="k")
     retried = await any_store.append([envelope("s1")], expected_version=1, idempotency_key="k")
     assert not retried.replayed and retried.last_version == 2
+
+
+async def test_a_key_used_for_another_command_is_refused_and_stores_nothing(
+    any_store: EventStore,
+) -> None:
+    await any_store.append(
+        [envelope("s1")], expected_version=0, idempotency_key="k", fingerprint="a"
+    )
+    again = await any_store.append(
+        [envelope("s9")], expected_version=0, idempotency_key="k", fingerprint="a"
+    )
+    assert again.replayed and again.stream_id == "s1"
+    with pytest.raises(IdempotencyKeyReused):
+        await any_store.append(
+            [envelope("s2")], expected_version=0, idempotency_key="k", fingerprint="b"
+        )
+    assert [e.envelope.stream_id for e in await read_everything(any_store)] == ["s1"]
+    recorded = await any_store.recorded_result("k")
+    assert recorded is not None and recorded.fingerprint == "a"
 
 
 async def test_read_all_pages_in_global_order(any_store: EventStore) -> None:
