@@ -1,7 +1,10 @@
-"""Turning an HTTP request into a command context: actor, tenant, ids."""
+"""Turning an HTTP request into a command context: actor, tenant, ids, idempotency key and
+the command's fingerprint, and the version the caller last saw."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from uuid import UUID
 
 from fastapi import Request
@@ -14,6 +17,75 @@ from contracts.envelope import Actor
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_IDEMPOTENCY_KEY = 200
+# A page's form carries its idempotency key in this hidden field.
+SUBMISSION_FIELD = "submission_id"
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def http_command(
+    request: Request,
+    principal: Principal,
+    *,
+    scope: str,
+    causation_id: UUID | None = None,
+) -> CommandContext:
+    """The context of a command sent over HTTP, API or page form alike.
+
+    The key comes from the `Idempotency-Key` header or a form's `submission_id`; it is stored
+    with a fingerprint of the command (method, path, query and body), so the same key with
+    another command is refused rather than answered with the first command's result.
+    """
+    form_key: str | None = None
+    if _is_form(request):
+        form = await request.form()
+        value = form.get(SUBMISSION_FIELD)
+        form_key = value if isinstance(value, str) else None
+    context = command_context(
+        request, principal, scope=scope, causation_id=causation_id, key=form_key
+    )
+    return CommandContext(
+        actor=context.actor,
+        tenant=context.tenant,
+        correlation_id=context.correlation_id,
+        causation_id=context.causation_id,
+        idempotency_key=context.idempotency_key,
+        fingerprint=await request_fingerprint(request) if context.idempotency_key else None,
+        expected_version=expected_version(request),
+    )
+
+
+async def request_fingerprint(request: Request) -> str:
+    """A digest of what the request asks for; the same command sent again has the same one.
+
+    JSON is compared as data (key order and spacing do not matter); a form by its fields,
+    less the submission id that is the key itself.
+    """
+    body: object
+    if _is_form(request):
+        form = await request.form()
+        body = sorted(
+            (name, value)
+            for name, value in form.multi_items()
+            if name != SUBMISSION_FIELD and isinstance(value, str)
+        )
+    else:
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.hex()
+    command = {
+        "method": request.method,
+        "path": request.url.path,
+        "query": sorted(request.query_params.multi_items()),
+        "body": body,
+    }
+    canonical = json.dumps(command, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _is_form(request: Request) -> bool:
+    return request.headers.get("content-type", "").startswith(_FORM_TYPES)
 
 
 def command_context(

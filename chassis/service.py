@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -33,10 +33,13 @@ from chassis.migrate import upgrade_async
 from chassis.projector import Projection, Projector
 from chassis.relay import Relay, TopicChooser
 from chassis.settings import ServiceSettings
+from chassis.unit_of_work import CommandPipeline
 from chassis.web.pages import COMMON_STATIC
 from contracts.envelope import EventEnvelope
 
 log = get_logger(__name__)
+
+Parts = TypeVar("Parts")
 
 
 @dataclass
@@ -49,7 +52,20 @@ class ServiceRuntime:
     pool: asyncpg.Pool | None = None
     store: PostgresEventStore | None = None
     projectors: list[Projector] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
+    # Runs every command against the store (None for a service without one).
+    pipeline: CommandPipeline | None = None
+    relay: Relay | None = None
+    # The service's own typed parts (handlers, queries, adapters), made once by its bootstrap.
+    parts: object | None = None
+
+    def parts_as(self, kind: type[Parts]) -> Parts:
+        """The parts the service's bootstrap made, as the type the service knows them by."""
+        assert isinstance(self.parts, kind), f"the service has not made its {kind.__name__}"
+        return self.parts
+
+    def require_pipeline(self) -> CommandPipeline:
+        assert self.pipeline is not None, "the service has no event store or has not started"
+        return self.pipeline
 
     def require_pool(self) -> asyncpg.Pool:
         assert self.pool is not None, "the service has not started"
@@ -62,6 +78,8 @@ class ServiceRuntime:
 
 EventHandler = Callable[[ServiceRuntime, str, EventEnvelope], Awaitable[None]]
 StartupHook = Callable[[ServiceRuntime], Awaitable[None]]
+# Makes the service's parts once at start; they are found on the runtime as `parts`.
+Bootstrap = Callable[[ServiceRuntime], Awaitable[object]]
 # A job that runs beside the service until the event is set (a scheduler, say).
 BackgroundJob = Callable[[ServiceRuntime, asyncio.Event], Coroutine[Any, Any, None]]
 
@@ -85,6 +103,7 @@ class ServiceSpec:
     on_event: EventHandler | None = None
     upcaster: Upcaster | None = None
     on_startup: Sequence[StartupHook] = ()
+    bootstrap: Bootstrap | None = None
     background: Sequence[BackgroundJob] = ()
     # Files served as they are under /static (the pages' stylesheet and scripts).
     static: Path | None = None
@@ -117,10 +136,13 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         runtime.pool = await create_pool(settings.database_url, max_size=20)
         if spec.publishes is not None:
             runtime.store = PostgresEventStore(runtime.pool, spec.upcaster or _no_upcast)
+            runtime.pipeline = CommandPipeline.on_postgres(runtime.store, runtime.pool)
         topics = {*spec.published_topics, *spec.subscribes}
         if topics:
             await ensure_topics(settings.kafka_bootstrap, topics)
         runtime.projectors = [Projector(runtime.pool, p) for p in spec.projections]
+        if spec.bootstrap is not None:
+            runtime.parts = await spec.bootstrap(runtime)
         for hook in spec.on_startup:
             await hook(runtime)
         relay_task, stop_relay, producer = await _start_relay(spec, runtime)
@@ -202,7 +224,7 @@ async def _start_relay(
         batch_size=runtime.settings.relay_batch_size,
         idle_seconds=runtime.settings.relay_idle_seconds,
     )
-    runtime.extras["relay"] = relay
+    runtime.relay = relay
     return asyncio.create_task(relay.run(stop), name=f"{spec.name}-relay"), stop, producer
 
 

@@ -13,7 +13,14 @@ from datetime import datetime
 from uuid import UUID
 
 from chassis.clock import utc_now
-from chassis.event_store import AppendResult, ConcurrencyConflict, DbConnection, PostgresEventStore
+from chassis.event_store import (
+    AppendResult,
+    ConcurrencyConflict,
+    DbConnection,
+    EventStore,
+    IdempotencyKeyReused,
+    PostgresEventStore,
+)
 from contracts.envelope import Actor
 from contracts.events.base import EventModel
 from contracts.registry import make_envelope, parse_payload
@@ -29,6 +36,10 @@ class CommandContext:
     causation_id: UUID | None = None
     idempotency_key: str | None = None
     now: datetime | None = None
+    # A digest of the command (target and body): a key reused for another command is refused.
+    fingerprint: str | None = None
+    # The aggregate version the caller last saw (If-Match); None when they did not say.
+    expected_version: int | None = None
 
     def timestamp(self) -> datetime:
         return self.now or utc_now()
@@ -42,11 +53,12 @@ class LoadedStream:
 
 
 class EventStreams:
-    def __init__(self, store: PostgresEventStore) -> None:
+    def __init__(self, store: EventStore) -> None:
         self._store = store
 
     @property
     def store(self) -> PostgresEventStore:
+        assert isinstance(self._store, PostgresEventStore), "this reader needs PostgreSQL"
         return self._store
 
     async def previous_result(self, context: CommandContext) -> AppendResult | None:
@@ -57,7 +69,10 @@ class EventStreams:
         """
         if context.idempotency_key is None:
             return None
-        return await self._store.recorded_result(context.idempotency_key)
+        recorded = await self._store.recorded_result(context.idempotency_key)
+        if _fingerprints_differ(recorded, context):
+            raise IdempotencyKeyReused()
+        return recorded
 
     async def load(self, stream_id: str) -> LoadedStream:
         """The stream's version, tenant and events as current-version models (upcast)."""
@@ -95,7 +110,15 @@ class EventStreams:
             expected_version=expected_version,
             idempotency_key=context.idempotency_key,
             connection=connection,
+            fingerprint=context.fingerprint,
         )
+
+
+def _fingerprints_differ(recorded: AppendResult | None, context: CommandContext) -> bool:
+    """Keys recorded without a fingerprint (before they were kept) replay unchecked."""
+    if recorded is None or recorded.fingerprint is None or context.fingerprint is None:
+        return False
+    return recorded.fingerprint != context.fingerprint
 
 
 def check_expected_version(stream_id: str, expected: int | None, actual: int) -> None:

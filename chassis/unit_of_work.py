@@ -1,0 +1,176 @@
+"""The one way a command runs: idempotency, transaction, load, decide, append.
+
+    async def pause(work: UnitOfWork, command: Pause) -> Pathway:      # the handler: a decision
+        pathway = await load_pathway(work, command.pathway_id)
+        await work.append(str(pathway.pathway_id), pathway.version, decide(pathway, command))
+        return pathway
+
+    ran = await pipeline.run(context, lambda work: pause(work, command), replay)
+
+`CommandPipeline.run` does the rest, the same for every command of every service:
+- a retry (same idempotency key, same fingerprint) gets the first result from `replay` and
+  decides nothing; the same key with another command is refused (IdempotencyKeyReused, 422);
+- the handler runs inside one transaction, which the appends and any table the handler writes
+  through `work.connection` share; an exception rolls all of it back;
+- the first stream the handler loads is checked against the caller's If-Match, and every
+  append carries the version the handler decided on (optimistic concurrency);
+- a retry racing its own first attempt loses at the append (the store waits on the key), so
+  the pipeline rolls back what the handler wrote and answers from `replay` instead.
+Domain errors pass through as they are; chassis.http maps them once to problem details.
+
+Two transaction sources: PostgreSQL (a pooled connection in a transaction) and memory (no
+connection, no rollback) for testing handlers against the in-memory store in milliseconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+import asyncpg
+
+from chassis.event_store import AppendResult, ConcurrencyConflict, DbConnection, EventStore
+from chassis.streams import CommandContext, EventStreams, LoadedStream
+from contracts.events.base import EventModel
+
+T = TypeVar("T")
+
+
+class Transactions(Protocol):
+    """Where a command's transaction comes from."""
+
+    def begin(self) -> contextlib.AbstractAsyncContextManager[DbConnection | None]: ...
+
+
+class PostgresTransactions:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[DbConnection | None]:
+        async with self._pool.acquire() as connection, connection.transaction():
+            yield connection
+
+
+class NoTransactions:
+    """For handlers that only load and append, against the in-memory store."""
+
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[DbConnection | None]:
+        yield None
+
+
+class _RaceLost(Exception):
+    """The first attempt of this very command committed while this one was deciding."""
+
+    def __init__(self, recorded: AppendResult) -> None:
+        super().__init__(recorded.stream_id)
+        self.recorded = recorded
+
+
+class UnitOfWork:
+    """What a handler may do: load streams, append its decisions, write its own tables."""
+
+    def __init__(
+        self, store: EventStore, context: CommandContext, connection: DbConnection | None
+    ) -> None:
+        self._streams = EventStreams(store)
+        self._connection = connection
+        self.context = context
+        self._checked_expected = False
+        self._keyed_append_done = False
+
+    @property
+    def connection(self) -> DbConnection:
+        """The command's transaction, for tables written together with the events."""
+        if self._connection is None:
+            raise RuntimeError("this handler writes tables and needs a database transaction")
+        return self._connection
+
+    @property
+    def has_connection(self) -> bool:
+        return self._connection is not None
+
+    async def load(self, stream_id: str) -> LoadedStream:
+        """A stream as current-version events. The first load is the command's target: it
+        must be at the version the caller last saw, when they said (If-Match)."""
+        stream = await self._streams.load(stream_id)
+        if not self._checked_expected:
+            self._checked_expected = True
+            expected = self.context.expected_version
+            if expected is not None and expected != stream.version:
+                raise ConcurrencyConflict(stream_id, expected, stream.version)
+        return stream
+
+    async def append(
+        self, stream_id: str, expected_version: int, events: Sequence[EventModel]
+    ) -> AppendResult | None:
+        """Record the decision, decided on `expected_version` of the stream. Nothing to record
+        is no append; the idempotency key goes with the command's first append."""
+        if not events:
+            return None
+        context = self.context
+        if self._keyed_append_done:
+            context = CommandContext(
+                actor=context.actor,
+                tenant=context.tenant,
+                correlation_id=context.correlation_id,
+                causation_id=context.causation_id,
+                now=context.now,
+            )
+        result = await self._streams.append(
+            stream_id, expected_version, events, context, self._connection
+        )
+        self._keyed_append_done = True
+        if result.replayed:
+            raise _RaceLost(result)
+        return result
+
+
+@dataclass(frozen=True)
+class Ran(Generic[T]):
+    value: T
+    # True when this was a retry of a command already recorded: nothing new was decided.
+    replayed: bool
+
+
+Handler = Callable[[UnitOfWork], Awaitable[T]]
+Replay = Callable[[AppendResult], Awaitable[T]]
+
+
+class CommandPipeline:
+    """Runs commands against one event store; made once when the service starts."""
+
+    def __init__(self, store: EventStore, transactions: Transactions) -> None:
+        self._store = store
+        self._transactions = transactions
+        self._streams = EventStreams(store)
+
+    @classmethod
+    def on_postgres(cls, store: EventStore, pool: asyncpg.Pool) -> CommandPipeline:
+        return cls(store, PostgresTransactions(pool))
+
+    @classmethod
+    def in_memory(cls, store: EventStore) -> CommandPipeline:
+        return cls(store, NoTransactions())
+
+    @property
+    def store(self) -> EventStore:
+        return self._store
+
+    async def load(self, stream_id: str) -> LoadedStream:
+        """A stream read outside any command (for replays and queries)."""
+        return await self._streams.load(stream_id)
+
+    async def run(self, context: CommandContext, handle: Handler[T], replay: Replay[T]) -> Ran[T]:
+        previous = await self._streams.previous_result(context)
+        if previous is not None:
+            return Ran(await replay(previous), replayed=True)
+        try:
+            async with self._transactions.begin() as connection:
+                value = await handle(UnitOfWork(self._store, context, connection))
+        except _RaceLost as lost:
+            return Ran(await replay(lost.recorded), replayed=True)
+        return Ran(value, replayed=False)
