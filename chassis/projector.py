@@ -119,26 +119,36 @@ class Projector:
         return await self._apply(items)
 
     async def _apply(self, items: Sequence[tuple[str, EventEnvelope]]) -> int:
+        async with self._pool.acquire() as connection, connection.transaction():
+            return await self.apply_in(connection, items)
+
+    async def apply_in(
+        self, connection: DbConnection, items: Sequence[tuple[str, EventEnvelope]]
+    ) -> int:
+        """Apply a batch inside the caller's transaction, with the same tracking.
+
+        A command that keeps a read model in its own transaction (an inline projection) uses
+        this, so the model is tracked and rebuilt exactly like one fed from Kafka.
+        """
         keys = sorted({(source, envelope.stream_id) for source, envelope in items})
         applied = 0
-        async with self._pool.acquire() as connection, connection.transaction():
-            if self._waits_for_rebuild:
-                await connection.execute(
-                    "SELECT pg_advisory_xact_lock_shared(hashtext($1))", self._lock_name
-                )
-            last = await self._lock_tracking(connection, keys)
-            moved: set[StreamKey] = set()
-            for source, envelope in items:
-                key = (source, envelope.stream_id)
-                if not _is_next(last.get(key), envelope):
-                    continue
-                handler = self.projection.handlers.get(envelope.event_type)
-                if handler is not None:
-                    await handler(connection, envelope)
-                    applied += 1
-                last[key] = envelope.stream_version
-                moved.add(key)
-            await self._save_tracking(connection, {key: last[key] for key in sorted(moved)})
+        if self._waits_for_rebuild:
+            await connection.execute(
+                "SELECT pg_advisory_xact_lock_shared(hashtext($1))", self._lock_name
+            )
+        last = await self._lock_tracking(connection, keys)
+        moved: set[StreamKey] = set()
+        for source, envelope in items:
+            key = (source, envelope.stream_id)
+            if not _is_next(last.get(key), envelope):
+                continue
+            handler = self.projection.handlers.get(envelope.event_type)
+            if handler is not None:
+                await handler(connection, envelope)
+                applied += 1
+            last[key] = envelope.stream_version
+            moved.add(key)
+        await self._save_tracking(connection, {key: last[key] for key in sorted(moved)})
         return applied
 
     async def _lock_tracking(

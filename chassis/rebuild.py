@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from chassis.event_store import EventStore, GlobalPosition
 from chassis.kafka_wire import decode_event
 from chassis.logs import get_logger
 from chassis.projector import Projector
@@ -112,3 +113,35 @@ async def rebuild(projector: Projector, bootstrap: str, topics: Sequence[str]) -
     async with projector.rebuild_lock():
         await projector.reset()
         return await replay_topics(bootstrap, topics, projector.replaying())
+
+
+async def replay_store(
+    store: EventStore,
+    projector: Projector,
+    source: str,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Apply every event of the service's own store, in its global order, as if consumed
+    from `source` (the topic the relay publishes them to); returns how many were read.
+
+    For a read model kept inline by the service's commands: its events never need the broker,
+    and the store, unlike a memory broker, never forgets.
+    """
+    position = GlobalPosition.start()
+    read = 0
+    while stored := await store.read_all(position, REPLAY_BATCH):
+        await projector.handle_batch([(source, each.envelope) for each in stored])
+        position = stored[-1].position
+        read += len(stored)
+        if progress is not None:
+            progress(read)
+    log.info("replayed from the store", projection=projector.projection.name, events=read)
+    return read
+
+
+async def rebuild_from_store(projector: Projector, store: EventStore, source: str) -> int:
+    """Empty the projection and replay the service's own store into it; commands that keep
+    it inline wait meanwhile (the rebuild lock) and apply their events after."""
+    async with projector.rebuild_lock():
+        await projector.reset()
+        return await replay_store(store, projector.replaying(), source)

@@ -21,7 +21,7 @@ from chassis.event_store import (
     IdempotencyKeyReused,
     PostgresEventStore,
 )
-from contracts.envelope import Actor
+from contracts.envelope import Actor, EventEnvelope
 from contracts.events.base import EventModel
 from contracts.registry import make_envelope, parse_payload
 
@@ -83,16 +83,16 @@ class EventStreams:
             events=[parse_payload(s.envelope) for s in stored],
         )
 
-    async def append(
+    def envelopes(
         self,
         stream_id: str,
         expected_version: int,
         events: Sequence[EventModel],
         context: CommandContext,
-        connection: DbConnection | None = None,
-    ) -> AppendResult:
+    ) -> list[EventEnvelope]:
+        """The events as the store will hold them, numbered after `expected_version`."""
         occurred_at = context.timestamp()
-        envelopes = [
+        return [
             make_envelope(
                 event,
                 stream_id=stream_id,
@@ -105,6 +105,29 @@ class EventStreams:
             )
             for offset, event in enumerate(events)
         ]
+
+    async def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[EventModel],
+        context: CommandContext,
+        connection: DbConnection | None = None,
+    ) -> AppendResult:
+        return await self.append_envelopes(
+            self.envelopes(stream_id, expected_version, events, context),
+            expected_version,
+            context,
+            connection,
+        )
+
+    async def append_envelopes(
+        self,
+        envelopes: Sequence[EventEnvelope],
+        expected_version: int,
+        context: CommandContext,
+        connection: DbConnection | None = None,
+    ) -> AppendResult:
         return await self._store.append(
             envelopes,
             expected_version=expected_version,

@@ -12,8 +12,11 @@
   decides nothing; the same key with another command is refused (IdempotencyKeyReused, 422);
 - the handler runs inside one transaction, which the appends and any table the handler writes
   through `work.connection` share; an exception rolls all of it back;
-- the first stream the handler loads is checked against the caller's If-Match, and every
-  append carries the version the handler decided on (optimistic concurrency);
+- every append carries the version the handler decided on (optimistic concurrency), and the
+  first stream the handler loaded (the command's target) must be at the version the caller
+  last saw when they said (If-Match); that is checked after the handler has decided, so a
+  caller who may not see the target learns nothing from a 409 it could not have had;
+- read models declared inline are applied, tracked, in the same transaction as the events;
 - a retry racing its own first attempt loses at the append (the store waits on the key), so
   the pipeline rolls back what the handler wrote and answers from `replay` instead.
 Domain errors pass through as they are; chassis.http maps them once to problem details.
@@ -32,6 +35,7 @@ from typing import Generic, Protocol, TypeVar
 import asyncpg
 
 from chassis.event_store import AppendResult, ConcurrencyConflict, DbConnection, EventStore
+from chassis.projector import Projector
 from chassis.streams import CommandContext, EventStreams, LoadedStream
 from contracts.events.base import EventModel
 
@@ -62,6 +66,18 @@ class NoTransactions:
         yield None
 
 
+@dataclass(frozen=True)
+class InlineProjection:
+    """A read model a command keeps current in its own transaction (never behind its events).
+
+    `source` is the topic the relay publishes the events to, so the tracking rows are the
+    ones a replay of that topic would write: the model rebuilds like any other projection.
+    """
+
+    source: str
+    projector: Projector
+
+
 class _RaceLost(Exception):
     """The first attempt of this very command committed while this one was deciding."""
 
@@ -74,12 +90,17 @@ class UnitOfWork:
     """What a handler may do: load streams, append its decisions, write its own tables."""
 
     def __init__(
-        self, store: EventStore, context: CommandContext, connection: DbConnection | None
+        self,
+        store: EventStore,
+        context: CommandContext,
+        connection: DbConnection | None,
+        inline: Sequence[InlineProjection] = (),
     ) -> None:
         self._streams = EventStreams(store)
         self._connection = connection
+        self._inline = inline
         self.context = context
-        self._checked_expected = False
+        self._target: tuple[str, int] | None = None
         self._keyed_append_done = False
 
     @property
@@ -94,15 +115,20 @@ class UnitOfWork:
         return self._connection is not None
 
     async def load(self, stream_id: str) -> LoadedStream:
-        """A stream as current-version events. The first load is the command's target: it
-        must be at the version the caller last saw, when they said (If-Match)."""
+        """A stream as current-version events; the first one loaded is the command's target."""
         stream = await self._streams.load(stream_id)
-        if not self._checked_expected:
-            self._checked_expected = True
-            expected = self.context.expected_version
-            if expected is not None and expected != stream.version:
-                raise ConcurrencyConflict(stream_id, expected, stream.version)
+        if self._target is None:
+            self._target = (stream_id, stream.version)
         return stream
+
+    def check_if_match(self) -> None:
+        """Refuse a command decided on a version the caller no longer has (If-Match)."""
+        expected = self.context.expected_version
+        if expected is None or self._target is None:
+            return
+        stream_id, version = self._target
+        if expected != version:
+            raise ConcurrencyConflict(stream_id, expected, version)
 
     async def append(
         self, stream_id: str, expected_version: int, events: Sequence[EventModel]
@@ -120,12 +146,17 @@ class UnitOfWork:
                 causation_id=context.causation_id,
                 now=context.now,
             )
-        result = await self._streams.append(
-            stream_id, expected_version, events, context, self._connection
+        envelopes = self._streams.envelopes(stream_id, expected_version, events, context)
+        result = await self._streams.append_envelopes(
+            envelopes, expected_version, context, self._connection
         )
         self._keyed_append_done = True
         if result.replayed:
             raise _RaceLost(result)
+        if self._connection is not None:
+            for inline in self._inline:
+                items = [(inline.source, envelope) for envelope in envelopes]
+                await inline.projector.apply_in(self._connection, items)
         return result
 
 
@@ -143,14 +174,22 @@ Replay = Callable[[AppendResult], Awaitable[T]]
 class CommandPipeline:
     """Runs commands against one event store; made once when the service starts."""
 
-    def __init__(self, store: EventStore, transactions: Transactions) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        transactions: Transactions,
+        inline: Sequence[InlineProjection] = (),
+    ) -> None:
         self._store = store
         self._transactions = transactions
         self._streams = EventStreams(store)
+        self.inline = tuple(inline)
 
     @classmethod
-    def on_postgres(cls, store: EventStore, pool: asyncpg.Pool) -> CommandPipeline:
-        return cls(store, PostgresTransactions(pool))
+    def on_postgres(
+        cls, store: EventStore, pool: asyncpg.Pool, inline: Sequence[InlineProjection] = ()
+    ) -> CommandPipeline:
+        return cls(store, PostgresTransactions(pool), inline)
 
     @classmethod
     def in_memory(cls, store: EventStore) -> CommandPipeline:
@@ -170,7 +209,9 @@ class CommandPipeline:
             return Ran(await replay(previous), replayed=True)
         try:
             async with self._transactions.begin() as connection:
-                value = await handle(UnitOfWork(self._store, context, connection))
+                work = UnitOfWork(self._store, context, connection, self.inline)
+                value = await handle(work)
+                work.check_if_match()
         except _RaceLost as lost:
             return Ran(await replay(lost.recorded), replayed=True)
         return Ran(value, replayed=False)

@@ -15,15 +15,18 @@ import pytest
 from chassis.event_store import (
     AppendResult,
     ConcurrencyConflict,
+    DbConnection,
     EventStore,
     GlobalPosition,
     IdempotencyKeyReused,
     PostgresEventStore,
 )
 from chassis.memory_store import InMemoryEventStore
+from chassis.projector import Projection, Projector
+from chassis.rebuild import rebuild_from_store
 from chassis.streams import CommandContext
-from chassis.unit_of_work import CommandPipeline, Handler, UnitOfWork
-from contracts.envelope import Actor
+from chassis.unit_of_work import CommandPipeline, Handler, InlineProjection, UnitOfWork
+from contracts.envelope import Actor, EventEnvelope
 from contracts.events.enrolment import CounselorAssigned
 
 PATH = UUID("0193a000-0000-7000-8000-000000000001")
@@ -93,19 +96,13 @@ async def test_the_same_key_with_another_command_is_refused(pipeline: CommandPip
     assert await all_events(pipeline.store) == ["a"]
 
 
-async def test_a_stale_if_match_is_a_conflict_before_deciding(pipeline: CommandPipeline) -> None:
+async def test_a_stale_if_match_is_a_conflict_and_records_nothing(pool: asyncpg.Pool) -> None:
+    pipeline = CommandPipeline.on_postgres(PostgresEventStore(pool), pool)
     await pipeline.run(context(), lambda w: add_counselor(w, "a"), version_at)
-    decided = []
-
-    async def handler(work: UnitOfWork) -> int:
-        version = await add_counselor(work, "b")
-        decided.append(version)
-        return version
-
     with pytest.raises(ConcurrencyConflict):
-        await pipeline.run(context(expected=0), handler, version_at)
-    assert decided == []
-    ran = await pipeline.run(context(expected=1), handler, version_at)
+        await pipeline.run(context(expected=0), lambda w: add_counselor(w, "b"), version_at)
+    assert await all_events(pipeline.store) == ["a"]
+    ran = await pipeline.run(context(expected=1), lambda w: add_counselor(w, "b"), version_at)
     assert ran.value == 2
 
 
@@ -171,3 +168,45 @@ async def test_a_retry_racing_its_first_attempt_gets_the_first_result(pool: asyn
     assert results[0].value == results[1].value
     assert await all_events(pipeline.store) == [results[0].value]
     assert [r["who"] for r in await pool.fetch("SELECT who FROM side")] == [results[0].value]
+
+
+async def count_counselor(connection: DbConnection, envelope: EventEnvelope) -> None:
+    await connection.execute(
+        "INSERT INTO counselors (who) VALUES ($1)", envelope.payload["counselor_id"]
+    )
+
+
+COUNSELORS = Projection(
+    name="counselors", tables=["counselors"], handlers={"CounselorAssigned": count_counselor}
+)
+
+
+async def test_an_inline_read_model_commits_with_the_events_and_rebuilds_the_same(
+    pool: asyncpg.Pool,
+) -> None:
+    await pool.execute("CREATE TABLE counselors (who text)")
+    projector = Projector(pool, COUNSELORS)
+    store = PostgresEventStore(pool)
+    pipeline = CommandPipeline.on_postgres(
+        store, pool, [InlineProjection("enrolment.events", projector)]
+    )
+    await pipeline.run(context(), lambda w: add_counselor(w, "a"), version_at)
+
+    async def fails_after_appending(work: UnitOfWork) -> int:
+        await add_counselor(work, "b")
+        raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        await pipeline.run(context(), fails_after_appending, version_at)
+    await pipeline.run(context(), lambda w: add_counselor(w, "c"), version_at)
+
+    async def rows() -> list[str]:
+        return [r["who"] for r in await pool.fetch("SELECT who FROM counselors ORDER BY who")]
+
+    assert await rows() == ["a", "c"]
+    tracked = await pool.fetchval(
+        "SELECT stream_version FROM projection_tracking WHERE projection = 'counselors'"
+    )
+    assert tracked == 2
+    assert await rebuild_from_store(projector, store, "enrolment.events") == 2
+    assert await rows() == ["a", "c"]
