@@ -189,6 +189,14 @@ class Projector:
             list(versions.values()),
         )
 
+    async def tracks_anything(self) -> bool:
+        """True once the projection has applied (or skipped) any event."""
+        found = await self._pool.fetchval(
+            "SELECT 1 FROM projection_tracking WHERE projection = $1 LIMIT 1",
+            self.projection.name,
+        )
+        return found is not None
+
     async def reset(self) -> None:
         """Empty the read model and forget what was applied: the start of a rebuild."""
         async with self._pool.acquire() as connection, connection.transaction():

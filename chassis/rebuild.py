@@ -145,3 +145,13 @@ async def rebuild_from_store(projector: Projector, store: EventStore, source: st
     async with projector.rebuild_lock():
         await projector.reset()
         return await replay_store(store, projector.replaying(), source)
+
+
+async def rebuild_if_untracked(projector: Projector, store: EventStore, source: str) -> int:
+    """Rebuild an inline projection from the store when it tracks nothing yet the store holds
+    events: it was made before it was tracked, or emptied. Returns the events replayed."""
+    if await projector.tracks_anything():
+        return 0
+    if not await store.read_all(GlobalPosition.start(), 1):
+        return 0
+    return await rebuild_from_store(projector, store, source)

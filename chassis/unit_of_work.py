@@ -22,7 +22,8 @@
 Domain errors pass through as they are; chassis.http maps them once to problem details.
 
 Two transaction sources: PostgreSQL (a pooled connection in a transaction) and memory (no
-connection, no rollback) for testing handlers against the in-memory store in milliseconds.
+connection; appends are held until the handler returns and dropped if it raises, as a
+rollback would) for testing handlers against the in-memory store in milliseconds.
 """
 
 from __future__ import annotations
@@ -34,12 +35,15 @@ from typing import Generic, Protocol, TypeVar
 
 import asyncpg
 
+from chassis.errors import DomainError, Forbidden, NotFound, Unauthorized
 from chassis.event_store import AppendResult, ConcurrencyConflict, DbConnection, EventStore
 from chassis.projector import Projector
 from chassis.streams import CommandContext, EventStreams, LoadedStream
+from contracts.envelope import EventEnvelope
 from contracts.events.base import EventModel
 
 T = TypeVar("T")
+_NOT_VISIBLE = (NotFound, Forbidden, Unauthorized)
 
 
 class Transactions(Protocol):
@@ -102,6 +106,8 @@ class UnitOfWork:
         self.context = context
         self._target: tuple[str, int] | None = None
         self._keyed_append_done = False
+        # Without a transaction, appends wait here until the handler has returned.
+        self._held: list[tuple[list[EventEnvelope], int, CommandContext]] = []
 
     @property
     def connection(self) -> DbConnection:
@@ -120,6 +126,13 @@ class UnitOfWork:
         if self._target is None:
             self._target = (stream_id, stream.version)
         return stream
+
+    async def check_not_run_meanwhile(self) -> None:
+        """After waiting on a lock: if this very command's first attempt committed meanwhile,
+        answer as its retry (for commands that read under a lock before their first append)."""
+        recorded = await self._streams.previous_result(self.context)
+        if recorded is not None:
+            raise _RaceLost(recorded)
 
     def check_if_match(self) -> None:
         """Refuse a command decided on a version the caller no longer has (If-Match)."""
@@ -147,17 +160,28 @@ class UnitOfWork:
                 now=context.now,
             )
         envelopes = self._streams.envelopes(stream_id, expected_version, events, context)
+        self._keyed_append_done = True
+        if self._connection is None:
+            self._held.append((envelopes, expected_version, context))
+            last = expected_version + len(envelopes)
+            return AppendResult(stream_id, expected_version + 1, last, replayed=False)
         result = await self._streams.append_envelopes(
             envelopes, expected_version, context, self._connection
         )
-        self._keyed_append_done = True
         if result.replayed:
             raise _RaceLost(result)
-        if self._connection is not None:
-            for inline in self._inline:
-                items = [(inline.source, envelope) for envelope in envelopes]
-                await inline.projector.apply_in(self._connection, items)
+        for inline in self._inline:
+            items = [(inline.source, envelope) for envelope in envelopes]
+            await inline.projector.apply_in(self._connection, items)
         return result
+
+    async def commit_held(self) -> None:
+        """Append what was held (memory only), in the order the handler appended it."""
+        for envelopes, expected_version, context in self._held:
+            result = await self._streams.append_envelopes(envelopes, expected_version, context)
+            if result.replayed:
+                raise _RaceLost(result)
+        self._held.clear()
 
 
 @dataclass(frozen=True)
@@ -210,8 +234,16 @@ class CommandPipeline:
         try:
             async with self._transactions.begin() as connection:
                 work = UnitOfWork(self._store, context, connection, self.inline)
-                value = await handle(work)
+                try:
+                    value = await handle(work)
+                except DomainError as refused:
+                    # A rule refused what the caller asked on a state they had not seen:
+                    # the conflict is the truer answer (unless they may not see it at all).
+                    if not isinstance(refused, _NOT_VISIBLE):
+                        work.check_if_match()
+                    raise
                 work.check_if_match()
+                await work.commit_held()
         except _RaceLost as lost:
             return Ran(await replay(lost.recorded), replayed=True)
         return Ran(value, replayed=False)

@@ -210,3 +210,13 @@ async def test_an_inline_read_model_commits_with_the_events_and_rebuilds_the_sam
     assert tracked == 2
     assert await rebuild_from_store(projector, store, "enrolment.events") == 2
     assert await rows() == ["a", "c"]
+
+
+async def test_a_handler_that_raises_records_nothing(pipeline: CommandPipeline) -> None:
+    async def fails_after_appending(work: UnitOfWork) -> int:
+        await add_counselor(work, "a")
+        raise RuntimeError("the decision failed half-way")
+
+    with pytest.raises(RuntimeError):
+        await pipeline.run(context("k", "f"), fails_after_appending, version_at)
+    assert await all_events(pipeline.store) == []

@@ -9,10 +9,9 @@ from fastapi import FastAPI
 from chassis.service import ServiceSpec, create_app
 from contracts.topics import ENROLMENT_EVENTS
 from contracts.upcasting import upcast
-from services.enrolment.adapters.dependencies import install_vault
 from services.enrolment.adapters.erasure_api import router as erasure
 from services.enrolment.adapters.http_api import router
-from services.enrolment.application.catch_up import catch_up_pathway_list
+from services.enrolment.bootstrap import bootstrap
 
 HERE = Path(__file__).parent
 
@@ -26,7 +25,7 @@ SPEC = ServiceSpec(
     publishes=lambda stored: [ENROLMENT_EVENTS],
     published_topics=[ENROLMENT_EVENTS],
     upcaster=upcast,
-    on_startup=[install_vault, catch_up_pathway_list],
+    bootstrap=bootstrap,
 )
 
 

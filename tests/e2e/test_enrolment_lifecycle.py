@@ -15,10 +15,12 @@ import pytest
 
 from chassis.clock import helsinki_today
 from chassis.event_store import PostgresEventStore, create_pool, init_connection
-from chassis.streams import EventStreams
+from chassis.projector import Projector
+from chassis.rebuild import rebuild_from_store
+from contracts.topics import ENROLMENT_EVENTS
 from contracts.upcasting import upcast
 from deploy.system import RunningSystem
-from services.enrolment.application.catch_up import catch_up
+from services.enrolment.adapters.pathway_list import PATHWAY_LIST
 from tests.support.api import open_path_body
 from tests.support.identities import IdentityFactory, Person
 
@@ -450,29 +452,27 @@ def test_bad_input_to_opening_is_refused_in_finnish(
     assert open_for(enrolment, counselor, client).status_code == 201
 
 
-def test_paths_opened_before_the_list_existed_are_caught_up(
+def test_the_path_list_rebuilds_from_the_store_to_the_live_rows(
     system: RunningSystem, enrolment: str, counselor: Person, identities: IdentityFactory
 ) -> None:
-    pathway_id = opened(enrolment, counselor, identities.client(), cohort="ennen-listaa")
+    pathway_id = opened(enrolment, counselor, identities.client())
+    pause = {"paused_on": None, "reason": "illness"}
+    paused = httpx.post(
+        f"{enrolment}/pathways/{pathway_id}/pause", json=pause, headers=keyed(counselor)
+    )
+    assert paused.status_code == 200, paused.text
+    query = "SELECT * FROM pathway_list ORDER BY pathway_id"
 
-    async def forget_and_catch_up() -> int:
+    async def rebuild() -> int:
         pool = await create_pool(system.infrastructure.postgres.dsn_for("enrolment"), max_size=2)
         try:
-            # As if the path had been opened before enrolment_0001 created these tables.
-            await pool.execute("DELETE FROM pathway_list WHERE pathway_id = $1", UUID(pathway_id))
-            await pool.execute("DELETE FROM open_paths WHERE pathway_id = $1", UUID(pathway_id))
-            return await catch_up(EventStreams(PostgresEventStore(pool, upcast)), pool)
+            projector = Projector(pool, PATHWAY_LIST)
+            store = PostgresEventStore(pool, upcast)
+            return await rebuild_from_store(projector, store, ENROLMENT_EVENTS)
         finally:
             await pool.close()
 
-    assert asyncio.run(forget_and_catch_up()) >= 1
-    rows = fetch(
-        system,
-        "SELECT cohort, status, version FROM pathway_list WHERE pathway_id = $1",
-        UUID(pathway_id),
-    )
-    assert [tuple(row) for row in rows] == [("ennen-listaa", "active", 1)]
-    claimed = fetch(
-        system, "SELECT pathway_id FROM open_paths WHERE pathway_id = $1", UUID(pathway_id)
-    )
-    assert len(claimed) == 1
+    live = [dict(row) for row in fetch(system, query)]
+    assert any(row["pathway_id"] == UUID(pathway_id) and row["status"] == "paused" for row in live)
+    assert asyncio.run(rebuild()) >= 2
+    assert [dict(row) for row in fetch(system, query)] == live

@@ -8,11 +8,10 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from chassis.auth import Principal
 from chassis.clock import helsinki_today
-from chassis.commands import command_context
+from chassis.commands import http_command
 from chassis.http_auth import require_role
-from services.enrolment.adapters.dependencies import streams_of, vault_of
 from services.enrolment.adapters.http_models import ErasureRequest, ErasureView
-from services.enrolment.application.erasure import ErasureHandler
+from services.enrolment.bootstrap import enrolment
 
 router = APIRouter(prefix="/clients", tags=["erasure"])
 Admin = Annotated[Principal, Depends(require_role("admin"))]
@@ -30,12 +29,12 @@ async def erase_client(
     response: Response,
     principal: Admin,
 ) -> ErasureView:
-    context = command_context(request, principal, scope=f"erase-client:{client_ref}")
-    handler = ErasureHandler(streams_of(request), vault_of(request))
-    erased = await handler.erase(client_ref, body.reason, principal, context, helsinki_today())
+    context = await http_command(request, principal, scope=f"erase-client:{client_ref}")
+    erasure = enrolment(request).erasure
+    erased = await erasure.erase(client_ref, body.reason, principal, context, helsinki_today())
     if erased.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    record = erased.record
+    record = erased.value
     return ErasureView(
         client_ref=record.client_ref, erased_at=record.erased_at, pathway_ids=record.pathway_ids
     )

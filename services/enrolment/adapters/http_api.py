@@ -17,11 +17,10 @@ from uuid6 import uuid7
 from chassis.access_log import record_read
 from chassis.auth import Principal
 from chassis.clock import helsinki_today
-from chassis.commands import command_context, expected_version
+from chassis.commands import http_command
 from chassis.http_auth import require_role
 from chassis.pseudonym import client_ref_for
 from chassis.service import runtime_of
-from services.enrolment.adapters.dependencies import streams_of, vault_of
 from services.enrolment.adapters.http_models import (
     AssignCounselorRequest,
     CompleteRequest,
@@ -37,8 +36,7 @@ from services.enrolment.adapters.http_models import (
     read_view,
     state_view,
 )
-from services.enrolment.application.handlers import EnrolmentHandlers
-from services.enrolment.application.queries import EnrolmentQueries
+from services.enrolment.bootstrap import Enrolment, enrolment
 from services.enrolment.domain.client_identity import ClientIdentity
 from services.enrolment.domain.commands import (
     AssignCounselor,
@@ -53,16 +51,9 @@ from services.enrolment.domain.pathway import OpenPathway
 
 router = APIRouter(prefix="/pathways", tags=["pathways"])
 Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
+Parts = Annotated[Enrolment, Depends(enrolment)]
 ListedStatus = Literal["active", "paused", "completed", "discontinued"]
 AfterPathway = Annotated[UUID | None, Query(description="The last pathway_id of the page before.")]
-
-
-def handlers(request: Request) -> EnrolmentHandlers:
-    return EnrolmentHandlers(streams_of(request), vault_of(request))
-
-
-def queries(request: Request) -> EnrolmentQueries:
-    return EnrolmentQueries(streams_of(request), vault_of(request))
 
 
 @router.post(
@@ -72,7 +63,7 @@ def queries(request: Request) -> EnrolmentQueries:
     responses={409: {"description": "The client already has a path running or paused."}},
 )
 async def open_path(
-    body: OpenPathwayRequest, request: Request, response: Response, principal: Staff
+    body: OpenPathwayRequest, request: Request, response: Response, principal: Staff, parts: Parts
 ) -> OpenedView:
     runtime = runtime_of(request)
     identity_code = normalise_identity_code(body.personal_identity_code)
@@ -90,28 +81,27 @@ async def open_path(
         suitability=body.suitability.model_dump(),
     )
     identity = ClientIdentity(body.first_name, body.last_name, identity_code)
-    context = command_context(request, principal, scope="open-pathway")
-    opened = await handlers(request).open(command, identity, context, helsinki_today())
+    context = await http_command(request, principal, scope="open-pathway")
+    opened = await parts.commands.open(command, identity, context, helsinki_today())
     if opened.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/pathways/{opened.pathway_id}"
-    return OpenedView(pathway_id=opened.pathway_id, client_ref=client_ref)
+    response.headers["Location"] = f"/pathways/{opened.value}"
+    return OpenedView(pathway_id=opened.value, client_ref=client_ref)
 
 
 @router.get("", summary="The caller's paths (an admin's: the whole tenant's), with names")
 async def list_paths(
-    request: Request,
     principal: Staff,
+    parts: Parts,
     status_: Annotated[ListedStatus | None, Query(alias="status")] = None,
     after: AfterPathway = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> PathwayListView:
-    listed = await queries(request).paths_of(principal, status_, after, limit)
-    pool = runtime_of(request).require_pool()
+    listed = await parts.queries.paths_of(principal, status_, after, limit)
     for path in listed:
         await record_read(
-            pool,
+            parts.pool,
             principal,
             path.row.client_ref,
             "pathway_list",
@@ -125,11 +115,11 @@ async def list_paths(
 
 @router.get("/{pathway_id}", summary="A path and its client, as the path's counselor sees it")
 async def get_path(
-    pathway_id: UUID, request: Request, response: Response, principal: Staff
+    pathway_id: UUID, response: Response, principal: Staff, parts: Parts
 ) -> PathwayView:
-    read = await queries(request).pathway(pathway_id, principal)
+    read = await parts.queries.pathway(pathway_id, principal)
     await record_read(
-        runtime_of(request).require_pool(),
+        parts.pool,
         principal,
         read.pathway.client_ref,
         "pathway",
@@ -147,14 +137,15 @@ async def _command(
     response: Response,
     principal: Principal,
 ) -> PathwayState:
-    context = command_context(request, principal, scope=f"{scope}:{pathway_id}")
-    decided = await handlers(request).handle(
-        pathway_id, command, principal, context, helsinki_today(), expected_version(request)
+    context = await http_command(request, principal, scope=f"{scope}:{pathway_id}")
+    parts = enrolment(request)
+    decided = await parts.commands.on_path(
+        pathway_id, command, principal, context, helsinki_today()
     )
     if decided.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    response.headers["ETag"] = f'"{decided.pathway.version}"'
-    return state_view(decided.pathway)
+    response.headers["ETag"] = f'"{decided.value.version}"'
+    return state_view(decided.value)
 
 
 @router.post("/{pathway_id}/pause", summary="Pause a path; its coming weeks wait")

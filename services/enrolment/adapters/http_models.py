@@ -8,11 +8,25 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from chassis.clean_text import CleanText
 from contracts.events.enrolment import DiscontinuationReason, PauseReason
 from services.enrolment.application.queries import ListedPath, PathwayRead
 from services.enrolment.domain.pathway import Pathway
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+FirstName = Annotated[
+    str,
+    CleanText(100, label="enrolment.field.first_name", min_length=1, single_line=True, strip=True),
+]
+LastName = Annotated[
+    str,
+    CleanText(100, label="enrolment.field.last_name", min_length=1, single_line=True, strip=True),
+]
+ErasureReason = Annotated[
+    str,
+    CleanText(
+        500, label="enrolment.field.erasure_reason", min_length=1, single_line=True, strip=True
+    ),
+]
 StaffId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -32,8 +46,8 @@ class Suitability(BaseModel):
 class OpenPathwayRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    first_name: Name = Field(description="The client's first name; kept only in the vault.")
-    last_name: Name = Field(description="The client's last name; kept only in the vault.")
+    first_name: FirstName = Field(description="The client's first name; kept only in the vault.")
+    last_name: LastName = Field(description="The client's last name; kept only in the vault.")
     personal_identity_code: str = Field(min_length=11, max_length=11)
     municipality: str = Field(min_length=1, max_length=100)
     unit: str = Field(min_length=1, max_length=100)
@@ -87,9 +101,7 @@ class AssignCounselorRequest(BaseModel):
 class ErasureRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(
-        min_length=1,
-        max_length=500,
+    reason: ErasureReason = Field(
         description="Why the client's data is erased (e.g. the request's record number). "
         "Do not write the client's name or identity code here.",
     )

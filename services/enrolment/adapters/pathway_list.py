@@ -1,7 +1,8 @@
 """`pathway_list`: one row per path, the state the counselor's list shows.
 
-Written in the transaction of every append, from the folded aggregate, so it is never behind
-the events. It holds no name: names stay in the vault and are joined in when read.
+A projection of enrolment's events, applied in the transaction of every append (an inline
+projection), so it is never behind the events; tracked, so it rebuilds from the store. It
+holds no name: names stay in the vault and are joined in when read.
 """
 
 from __future__ import annotations
@@ -13,7 +14,18 @@ from uuid import UUID
 import asyncpg
 
 from chassis.event_store import DbConnection
-from services.enrolment.domain.pathway import Pathway, Status
+from chassis.projector import Handler, Projection, typed
+from contracts.envelope import EventEnvelope
+from contracts.events.enrolment import (
+    ClientDataErased,
+    CounselorAssigned,
+    PathwayCompleted,
+    PathwayDiscontinued,
+    PathwayOpened,
+    PathwayPaused,
+    PathwayResumed,
+)
+from services.enrolment.domain.pathway import Status
 
 
 @dataclass(frozen=True)
@@ -29,30 +41,82 @@ class PathwayRow:
     erased: bool
 
 
-async def save_row(connection: DbConnection, pathway: Pathway) -> None:
-    """Store the path's current state; an older version never overwrites a newer one."""
+async def _opened(connection: DbConnection, envelope: EventEnvelope, event: PathwayOpened) -> None:
     await connection.execute(
         """
         INSERT INTO pathway_list (pathway_id, tenant, client_ref, status, start_date,
                                   municipality, unit, cohort, counselor_ids, erased, version)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-        ON CONFLICT (pathway_id) DO UPDATE SET
-            status = EXCLUDED.status, counselor_ids = EXCLUDED.counselor_ids,
-            erased = EXCLUDED.erased, version = EXCLUDED.version
-        WHERE pathway_list.version < EXCLUDED.version
+        VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $8, false, $9)
         """,
-        pathway.pathway_id,
-        pathway.tenant,
-        pathway.client_ref,
-        pathway.status,
-        pathway.start_date,
-        pathway.municipality,
-        pathway.unit,
-        pathway.cohort,
-        pathway.counselor_ids,
-        pathway.erased,
-        pathway.version,
+        event.pathway_id,
+        envelope.tenant,
+        event.client_ref,
+        event.start_date,
+        event.municipality,
+        event.unit,
+        event.cohort,
+        list(event.counselor_ids),
+        envelope.stream_version,
     )
+
+
+async def _counselor_assigned(
+    connection: DbConnection, envelope: EventEnvelope, event: CounselorAssigned
+) -> None:
+    # As Pathway.apply does: the replaced counselor leaves, the new one joins once.
+    await connection.execute(
+        """
+        UPDATE pathway_list SET
+            counselor_ids = CASE WHEN $2 = ANY(array_remove(counselor_ids, $3))
+                                 THEN array_remove(counselor_ids, $3)
+                                 ELSE array_append(array_remove(counselor_ids, $3), $2) END,
+            version = $4
+        WHERE pathway_id = $1
+        """,
+        event.pathway_id,
+        event.counselor_id,
+        event.replaces,
+        envelope.stream_version,
+    )
+
+
+def _set_status(status: Status) -> Handler:
+    async def apply(connection: DbConnection, envelope: EventEnvelope) -> None:
+        await connection.execute(
+            "UPDATE pathway_list SET status = $2, version = $3 WHERE pathway_id::text = $1",
+            envelope.stream_id,
+            status,
+            envelope.stream_version,
+        )
+
+    return apply
+
+
+async def _erased(connection: DbConnection, envelope: EventEnvelope) -> None:
+    await connection.execute(
+        "UPDATE pathway_list SET erased = true, version = $2 WHERE pathway_id::text = $1",
+        envelope.stream_id,
+        envelope.stream_version,
+    )
+
+
+# Kept inline by enrolment's commands (see bootstrap), so the list is never behind the events;
+# tracked like any projection, so it rebuilds from the store.
+PATHWAY_LIST = Projection(
+    name="enrolment_pathway_list",
+    tables=["pathway_list"],
+    handlers=dict(
+        [
+            typed(PathwayOpened, _opened),
+            typed(CounselorAssigned, _counselor_assigned),
+            (PathwayPaused.event_type, _set_status("paused")),
+            (PathwayResumed.event_type, _set_status("active")),
+            (PathwayCompleted.event_type, _set_status("completed")),
+            (PathwayDiscontinued.event_type, _set_status("discontinued")),
+            (ClientDataErased.event_type, _erased),
+        ]
+    ),
+)
 
 
 async def list_rows(
@@ -109,12 +173,3 @@ async def pathways_of_client(
         client_ref,
     )
     return [row["pathway_id"] for row in rows]
-
-
-async def streams_without_row(pool: asyncpg.Pool) -> list[UUID]:
-    """Paths opened before this table existed (their first event has no row yet)."""
-    rows = await pool.fetch(
-        "SELECT e.stream_id FROM events e WHERE e.stream_version = 1"
-        " AND NOT EXISTS (SELECT 1 FROM pathway_list p WHERE p.pathway_id::text = e.stream_id)"
-    )
-    return [UUID(row["stream_id"]) for row in rows]

@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+import asyncpg
+
 from chassis.auth import Principal
-from chassis.streams import EventStreams
+from chassis.unit_of_work import CommandPipeline
 from services.enrolment.adapters.identity_vault import IdentityVault
 from services.enrolment.adapters.pathway_list import PathwayRow, list_rows
-from services.enrolment.application.handlers import EnrolmentHandlers
+from services.enrolment.application.handlers import load_visible
 from services.enrolment.domain.client_identity import ClientIdentity
 from services.enrolment.domain.pathway import Pathway, Status
 
@@ -31,13 +33,13 @@ class ListedPath:
 
 
 class EnrolmentQueries:
-    def __init__(self, streams: EventStreams, vault: IdentityVault) -> None:
-        self._handlers = EnrolmentHandlers(streams, vault)
-        self._pool = streams.store.pool
+    def __init__(self, pipeline: CommandPipeline, vault: IdentityVault, pool: asyncpg.Pool) -> None:
+        self._pipeline = pipeline
+        self._pool = pool
         self._vault = vault
 
     async def pathway(self, pathway_id: UUID, principal: Principal) -> PathwayRead:
-        pathway = await self._handlers.load_visible(pathway_id, principal)
+        pathway = await load_visible(self._pipeline.load, pathway_id, principal)
         identity = None
         if not pathway.erased:
             identity = await self._vault.load(self._pool, pathway.tenant, pathway.client_ref)
