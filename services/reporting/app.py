@@ -7,14 +7,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from chassis.oidc_login import login_router
-from chassis.service import ServiceRuntime, ServiceSpec, create_app
+from chassis.service import ServiceSpec, create_app
 from chassis.web.pages import language_router
 from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
 from services.reporting.adapters.figures_projection import FIGURES
-from services.reporting.adapters.http_api import INSTRUMENTS, router
-from services.reporting.adapters.instrument_files import load_instruments
-from services.reporting.adapters.public_publisher import publish_public, run_public_producer
-from services.reporting.settings import ReportingSettings
+from services.reporting.adapters.http_api import router
+from services.reporting.bootstrap import bootstrap, publish_public, run_public_producer
 from services.reporting.web.dashboard_pages import refusal
 from services.reporting.web.dashboard_pages import router as dashboard
 
@@ -22,11 +20,6 @@ from services.reporting.web.dashboard_pages import router as dashboard
 STAFF_CLIENT_ID = "digipolku-staff"
 
 HERE = Path(__file__).parent
-
-
-async def _load_instruments(runtime: ServiceRuntime) -> None:
-    """The instruments' item → area mapping, read once at start (a bad file stops the start)."""
-    runtime.extras[INSTRUMENTS] = load_instruments(ReportingSettings().instruments_dir)
 
 
 SPEC = ServiceSpec(
@@ -44,7 +37,7 @@ SPEC = ServiceSpec(
     translations=HERE / "translations",
     subscribes=[ENROLMENT_EVENTS, TASKS_EVENTS, GUIDANCE_EVENTS],
     projections=[FIGURES],
-    on_startup=[_load_instruments],
+    bootstrap=bootstrap,
     # Other wellbeing areas' systems subscribe to the minimised public events.
     on_event=publish_public,
     background=[run_public_producer],

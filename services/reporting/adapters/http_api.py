@@ -19,12 +19,11 @@ from chassis.service import runtime_of
 from contracts.public_asyncapi import public_asyncapi
 from services.reporting.adapters.figures_query import Filters, Reading, read_figures
 from services.reporting.adapters.filter_params import filter_params
-from services.reporting.domain.facts import Instrument
+from services.reporting.bootstrap import Reporting
 from services.reporting.domain.figure_set import FigureSet
 
 router = APIRouter(tags=["figures"])
 Manager = Annotated[Principal, Depends(require_role("manager", "admin"))]
-INSTRUMENTS = "instruments"
 AS_OF = (
     "When the latest event included in the figures happened (null: none yet); events after it"
     " are still on their way to reporting."
@@ -60,7 +59,7 @@ class Comparison(BaseModel):
 async def read_groups(request: Request, tenant: str, groups: list[Filters]) -> Reading:
     """The figures of each group, from one snapshot (the API's and the dashboard's)."""
     runtime = runtime_of(request)
-    instruments: dict[tuple[str, str], Instrument] = runtime.extras[INSTRUMENTS]
+    instruments = runtime.parts_as(Reporting).instruments
     return await read_figures(runtime.require_pool(), tenant, groups, instruments)
 
 

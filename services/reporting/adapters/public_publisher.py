@@ -10,70 +10,63 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
 from aiokafka import AIOKafkaProducer
 
 from chassis.kafka_wire import ensure_topics
-from chassis.service import ServiceRuntime
 from contracts.envelope import EventEnvelope
 from contracts.events.enrolment import PathwayOpened
 from contracts.registry import UnknownEvent, parse_payload
 from contracts.topics import public_topic
 from services.reporting.domain.public_events import PUBLIC_SOURCES, Place, public_event
-from services.reporting.settings import ReportingSettings
-
-PRODUCER = "public_producer"
-REF_KEY = "public_ref_key"
-READY = "public_ready"
-TOPICS = "public_topics"
 
 
-def _ready(runtime: ServiceRuntime) -> asyncio.Event:
-    event: asyncio.Event = runtime.extras.setdefault(READY, asyncio.Event())
-    return event
+class PublicPublisher:
+    """Made once at start; its producer runs as a background job of the service."""
 
+    def __init__(self, bootstrap_servers: str, ref_key: bytes, pool: asyncpg.Pool) -> None:
+        self._bootstrap = bootstrap_servers
+        self._ref_key = ref_key
+        self._pool = pool
+        self._producer: AIOKafkaProducer | None = None
+        self._ready = asyncio.Event()
+        self._known_topics: set[str] = set()
 
-async def run_public_producer(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=runtime.settings.kafka_bootstrap, acks="all", linger_ms=5
-    )
-    await producer.start()
-    # The settings are read once here, not on every consumed event.
-    runtime.extras[REF_KEY] = ReportingSettings().public_ref_key.encode()
-    runtime.extras[PRODUCER] = producer
-    _ready(runtime).set()
-    try:
-        await stop.wait()
-    finally:
-        await producer.stop()
+    async def run(self, stop: asyncio.Event) -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, acks="all", linger_ms=5)
+        await producer.start()
+        self._producer = producer
+        self._ready.set()
+        try:
+            await stop.wait()
+        finally:
+            await producer.stop()
 
+    async def _place(self, pathway_id: object) -> Place:
+        row = await self._pool.fetchrow(
+            "SELECT municipality, cohort FROM report_paths WHERE pathway_id = $1", pathway_id
+        )
+        return Place(row["municipality"], row["cohort"]) if row else Place(None, None)
 
-async def _place(runtime: ServiceRuntime, pathway_id: object) -> Place:
-    row = await runtime.require_pool().fetchrow(
-        "SELECT municipality, cohort FROM report_paths WHERE pathway_id = $1", pathway_id
-    )
-    return Place(row["municipality"], row["cohort"]) if row else Place(None, None)
-
-
-async def publish_public(runtime: ServiceRuntime, topic: str, envelope: EventEnvelope) -> None:
-    try:
-        event = parse_payload(envelope)
-    except UnknownEvent:
-        return  # an event type this service does not know carries nothing public
-    if not isinstance(event, PUBLIC_SOURCES):
-        return  # most events (answers, feedback, …): nothing public, no look-up for them
-    place = None
-    if not isinstance(event, PathwayOpened):  # the opening carries its place itself
-        place = await _place(runtime, getattr(event, "pathway_id", None))
-    await asyncio.wait_for(_ready(runtime).wait(), timeout=30)
-    public = public_event(envelope, event, place, runtime.extras[REF_KEY])
-    if public is None:
-        return
-    destination = public_topic(public.tenant)
-    known: set[str] = runtime.extras.setdefault(TOPICS, set())
-    if destination not in known:
-        await ensure_topics(runtime.settings.kafka_bootstrap, [destination])
-        known.add(destination)
-    producer: AIOKafkaProducer = runtime.extras[PRODUCER]
-    await producer.send_and_wait(
-        destination, key=public.path_ref.encode(), value=public.model_dump_json().encode()
-    )
+    async def publish(self, envelope: EventEnvelope) -> None:
+        try:
+            event = parse_payload(envelope)
+        except UnknownEvent:
+            return  # an event type this service does not know carries nothing public
+        if not isinstance(event, PUBLIC_SOURCES):
+            return  # most events (answers, feedback, …): nothing public, no look-up for them
+        place = None
+        if not isinstance(event, PathwayOpened):  # the opening carries its place itself
+            place = await self._place(getattr(event, "pathway_id", None))
+        await asyncio.wait_for(self._ready.wait(), timeout=30)
+        public = public_event(envelope, event, place, self._ref_key)
+        if public is None:
+            return
+        destination = public_topic(public.tenant)
+        if destination not in self._known_topics:
+            await ensure_topics(self._bootstrap, [destination])
+            self._known_topics.add(destination)
+        assert self._producer is not None, "the producer started before ready was set"
+        await self._producer.send_and_wait(
+            destination, key=public.path_ref.encode(), value=public.model_dump_json().encode()
+        )

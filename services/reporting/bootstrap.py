@@ -1,0 +1,47 @@
+"""Reporting's parts, made once when the service starts; requests and consumed events find
+them on the runtime."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from chassis.service import ServiceRuntime, runtime_of
+from contracts.envelope import EventEnvelope
+from services.reporting.adapters.instrument_files import load_instruments
+from services.reporting.adapters.public_publisher import PublicPublisher
+from services.reporting.domain.facts import Instrument
+from services.reporting.settings import ReportingSettings
+
+
+@dataclass(frozen=True)
+class Reporting:
+    # The instruments' item → area mapping (a bad file stops the start).
+    instruments: dict[tuple[str, str], Instrument]
+    public: PublicPublisher
+
+
+async def bootstrap(runtime: ServiceRuntime) -> Reporting:
+    settings = ReportingSettings()
+    return Reporting(
+        instruments=load_instruments(settings.instruments_dir),
+        public=PublicPublisher(
+            runtime.settings.kafka_bootstrap,
+            settings.public_ref_key.encode(),
+            runtime.require_pool(),
+        ),
+    )
+
+
+def reporting(request: Request) -> Reporting:
+    return runtime_of(request).parts_as(Reporting)
+
+
+async def run_public_producer(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
+    await runtime.parts_as(Reporting).public.run(stop)
+
+
+async def publish_public(runtime: ServiceRuntime, topic: str, envelope: EventEnvelope) -> None:
+    await runtime.parts_as(Reporting).public.publish(envelope)
