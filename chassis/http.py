@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chassis.clean_text import ERROR_TYPE_PREFIX, TextRefused
 from chassis.errors import DomainError
 from chassis.event_store import ConcurrencyConflict
 from chassis.i18n import Catalogue, Language, negotiate_language
@@ -136,8 +137,24 @@ def install_problem_handlers(app: FastAPI, catalogue: Catalogue) -> None:
             log.info("malformed json")
             return problem(request, catalogue, 400, "error.malformed_json")
         fields = sorted({_field_name(error["loc"]) for error in errors})
-        log.info("invalid request", fields=fields)
+        log.info("invalid request", fields=fields, types=sorted({e["type"] for e in errors}))
         details = [{"field": _field_name(error["loc"]), "type": error["type"]} for error in errors]
+        refusals = [error for error in errors if error["type"].startswith(ERROR_TYPE_PREFIX)]
+        if refusals:
+            # A text we cannot store: say which field and what is wrong with it, in words.
+            lang = request_language(request)
+            sentences = [_text_sentence(catalogue, lang, error) for error in refusals]
+            others = sorted({_field_name(e["loc"]) for e in errors if e not in refusals})
+            if others:
+                sentences.append(catalogue.text("error.validation", lang, fields=", ".join(others)))
+            return problem(
+                request,
+                catalogue,
+                422,
+                "error.invalid_text",
+                {"problems": " ".join(sentences)},
+                {"errors": details},
+            )
         return problem(
             request,
             catalogue,
@@ -150,15 +167,31 @@ def install_problem_handlers(app: FastAPI, catalogue: Catalogue) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {
+            # FastAPI's only 400 of its own: a body it could not decode (e.g. invalid UTF-8).
+            400: "error.malformed_request",
             404: "error.not_found",
             405: "error.method_not_allowed",
             401: "error.unauthorized",
             403: "error.forbidden",
+            413: "error.too_large",
         }.get(exc.status_code, "error.internal")
         log.info("http error", status=exc.status_code)
         return problem(request, catalogue, exc.status_code, code)
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error")
-        return problem(request, catalogue, 500, "error.internal")
+    # Unexpected exceptions are answered by chassis.http_edge.ServerErrorAnswer, inside the
+    # correlation middleware, so that the 500 carries the correlation id and the connection lives.
+
+
+def text_refusal(catalogue: Catalogue, lang: Language, refused: TextRefused) -> str:
+    """The sentence a page shows for a refused text: which field, and what is wrong."""
+    field = catalogue.text(refused.label, lang) if refused.label else ""
+    return catalogue.text(f"error.text.{refused.reason}", lang, field=field, **refused.params)
+
+
+def _text_sentence(catalogue: Catalogue, lang: Language, error: Any) -> str:
+    context = dict(error.get("ctx") or {})
+    label = str(context.pop("label", ""))
+    reason = str(context.pop("reason", ""))
+    # Without a label of its own the field is named as the API knows it.
+    field = catalogue.text(label, lang) if label else _field_name(error["loc"])
+    return catalogue.text(f"error.text.{reason}", lang, field=field, **context)

@@ -25,7 +25,8 @@ from faststream.middlewares import AckPolicy
 from chassis.auth import TokenVerifier
 from chassis.clock import clock_from_file, use_clock
 from chassis.event_store import PostgresEventStore, Upcaster, create_pool
-from chassis.http import CorrelationMiddleware, install_problem_handlers
+from chassis.http import install_problem_handlers
+from chassis.http_edge import install_edge
 from chassis.i18n import Catalogue
 from chassis.kafka_wire import CORRELATION_HEADER, ensure_topics, event_producer, header_value
 from chassis.logs import configure_logging, correlation_scope, get_logger, parse_correlation_id
@@ -184,7 +185,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
 
     app = FastAPI(title=spec.title, description=spec.description, version="0.1.0")
     app.state.runtime = runtime
-    app.add_middleware(CorrelationMiddleware)
+    install_edge(app, catalogue, settings.max_body_bytes)
     install_problem_handlers(app, catalogue)
     app.include_router(kafka)
     app.include_router(_health_router(kafka))

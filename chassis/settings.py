@@ -42,6 +42,9 @@ class ServiceSettings(BaseSettings):
     # Development only: a file whose timestamp is the business "now" (chassis.clock), so the
     # cohort simulator can live through months in minutes. Unset: the system clock.
     clock_file: Path | None = None
+    # The largest request body a service reads (decision 0014): a JSON command or a page form
+    # is a few KiB even with a 4000-character answer; anything larger is refused with 413.
+    max_body_bytes: int = 64 * 1024
 
     @model_validator(mode="after")
     def _no_simulated_clock_in_production(self) -> ServiceSettings:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.auth import Principal
+from chassis.clean_text import CleanText
 from chassis.clock import helsinki_now
 from chassis.commands import command_context, expected_version
 from chassis.http_auth import require_role
@@ -29,10 +30,14 @@ class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # Twice the limit gets through, so that a little too long is told in words with the limit.
-    text: str = Field(
-        max_length=MAX_FEEDBACK_LENGTH * 2,
-        description=f"The feedback, 1–{MAX_FEEDBACK_LENGTH} characters.",
-    )
+    text: Annotated[
+        str,
+        CleanText(
+            MAX_FEEDBACK_LENGTH,
+            label="guidance.field.feedback",
+            hard_limit=MAX_FEEDBACK_LENGTH * 2,
+        ),
+    ] = Field(description=f"The feedback, 1–{MAX_FEEDBACK_LENGTH} characters.")
 
 
 class FeedbackCreated(BaseModel):

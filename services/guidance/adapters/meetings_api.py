@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from chassis.auth import Principal
+from chassis.clean_text import CleanText
 from chassis.clock import helsinki_now
 from chassis.commands import command_context, expected_version
 from chassis.http_auth import require_role
@@ -29,12 +30,21 @@ Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
 ClientOrStaff = Annotated[Principal, Depends(require_role("client", "counselor", "admin"))]
 
 
+# A task id is a short code of the curriculum (e.g. "w3-t2"), one line.
+TaskId = Annotated[
+    str,
+    CleanText(64, label="guidance.field.task", min_length=1, single_line=True, strip=True),
+]
+TaskIds = Annotated[
+    str,
+    CleanText(64, label="guidance.field.task_ids", min_length=1, single_line=True, strip=True),
+]
+
+
 class MeetingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    task_id: str | None = Field(
-        None, min_length=1, max_length=64, description="The task it is about, if any."
-    )
+    task_id: TaskId | None = Field(None, description="The task it is about, if any.")
 
 
 class MeetingRequested(BaseModel):
@@ -46,7 +56,7 @@ class ScheduleRequest(BaseModel):
 
     starts_at: AwareDatetime
     mode: MeetingMode
-    task_ids: list[str] = Field(default_factory=list, max_length=12)
+    task_ids: list[TaskIds] = Field(default_factory=list, max_length=12)
 
 
 class OutcomeRequest(BaseModel):
@@ -82,9 +92,10 @@ class NoteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # Twice the limit gets through, so that a little too long is told in words with the limit.
-    text: str = Field(
-        max_length=MAX_NOTE_LENGTH * 2, description=f"The note, 1–{MAX_NOTE_LENGTH} characters."
-    )
+    text: Annotated[
+        str,
+        CleanText(MAX_NOTE_LENGTH, label="guidance.field.note", hard_limit=MAX_NOTE_LENGTH * 2),
+    ] = Field(description=f"The note, 1–{MAX_NOTE_LENGTH} characters.")
 
 
 class NoteCreated(BaseModel):

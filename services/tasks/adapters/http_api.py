@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.access_log import record_read
 from chassis.auth import Principal
+from chassis.clean_text import CleanText
 from chassis.clock import helsinki_now, helsinki_today
 from chassis.commands import command_context, expected_version
 from chassis.errors import NotFound
@@ -28,6 +29,8 @@ from services.tasks.domain.schedule import moved_opening_date
 from services.tasks.domain.self_assessment import Phase, side_by_side
 
 router = APIRouter(tags=["plan"])
+# The direction page's textarea takes as many.
+MAX_REASON_LENGTH = 1000
 Client = Annotated[Principal, Depends(require_role("client"))]
 Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
 # The path's client and its counselors; a manager sees only aggregates (403 here).
@@ -37,11 +40,12 @@ ClientOrStaff = Annotated[Principal, Depends(require_role("client", "counselor",
 class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(
-        "",
-        max_length=MAX_ANSWER_LENGTH * 2,
-        description=f"The answer, at most {MAX_ANSWER_LENGTH} characters.",
-    )
+    # Up to twice the limit gets through, so that a little too long is told in words (the
+    # domain's refusal names the limit and says the draft is kept).
+    text: Annotated[
+        str,
+        CleanText(MAX_ANSWER_LENGTH, label="tasks.field.answer", hard_limit=MAX_ANSWER_LENGTH * 2),
+    ] = Field("", description=f"The answer, at most {MAX_ANSWER_LENGTH} characters.")
     kind: Literal["answer", "needs_help"] = Field(
         "answer", description="'needs_help': the client could not do it and asks for guidance."
     )
@@ -51,7 +55,9 @@ class DirectionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     direction: Direction
-    reason: str = Field("", max_length=1000)
+    reason: Annotated[str, CleanText(MAX_REASON_LENGTH, label="tasks.field.direction_reason")] = (
+        Field("", description=f"Why this direction, at most {MAX_REASON_LENGTH} characters.")
+    )
 
 
 class TaskView(BaseModel):
