@@ -331,8 +331,10 @@ def _json(document: dict[str, Any]) -> str:
 def _add_links(document: dict[str, Any], shapes: dict[tuple[str, str], RouteShape]) -> None:
     """A 2xx answer that names an id links to every operation taking that id in its path.
 
-    The other path parameters of the target come from the request that was answered, so a
-    meeting created under a path leads to that meeting under the same path.
+    The id is a member of the answer (`pathway_id`) or of the first item of a list in it
+    (`items[0].pathway_id`). A target's other path parameters come from the request that was
+    answered when it had them (a meeting created under a path leads to that meeting under the
+    same path); any left over are for the client to choose.
     """
     schemas = document["components"]["schemas"]
     targets = [
@@ -341,33 +343,36 @@ def _add_links(document: dict[str, Any], shapes: dict[tuple[str, str], RouteShap
         if (method, path) in shapes and shapes[(method, path)].path_params
     ]
     for source_path, source_method, source, shape in _operations_with_shapes(document, shapes):
-        if source_method != "post":
+        if source_method not in ("get", "post"):
             continue
         for code, response in source["responses"].items():
             if not code.startswith("2"):
                 continue
-            named = _top_level_properties(response, schemas)
+            pointers = _id_pointers(response, schemas)
             links: dict[str, Any] = {}
-            for path, method, operation, target in targets:
-                if (path, method) == (source_path, source_method):
+            for path, _method, operation, target in targets:
+                if path == source_path:
                     continue
-                new_ids = [name for name in target.path_params if name in named]
-                if not new_ids or any(
-                    name not in named and name not in shape.path_params
+                # Only a link that brings something new: an id this answer made or revealed.
+                new_ids = [
+                    name
                     for name in target.path_params
-                ):
+                    if name in pointers and name not in shape.path_params
+                ]
+                if not new_ids:
                     continue
-                # Only a link that brings something new: an id this call made or revealed.
-                if all(name in shape.path_params for name in new_ids):
-                    continue
+                parameters = {
+                    name: (
+                        f"$request.path.{name}"
+                        if name in shape.path_params
+                        else f"$response.body#{pointers[name]}"
+                    )
+                    for name in target.path_params
+                    if name in shape.path_params or name in pointers
+                }
                 links[str(operation["operationId"])] = {
                     "operationId": operation["operationId"],
-                    "parameters": {
-                        name: (
-                            f"$response.body#/{name}" if name in named else f"$request.path.{name}"
-                        )
-                        for name in target.path_params
-                    },
+                    "parameters": parameters,
                 }
             if links:
                 response["links"] = links
@@ -382,12 +387,34 @@ def _operations_with_shapes(
             yield path, method, operation, shape
 
 
-def _top_level_properties(response: dict[str, Any], schemas: dict[str, Any]) -> set[str]:
-    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
-    ref = schema.get("$ref", "")
+def _id_pointers(response: dict[str, Any], schemas: dict[str, Any]) -> dict[str, str]:
+    """JSON pointers to the ids an answer names: its own members first, then a list's first."""
+    schema = _resolve(
+        response.get("content", {}).get("application/json", {}).get("schema"), schemas
+    )
+    properties: dict[str, Any] = schema.get("properties", {})
+    pointers: dict[str, str] = {}
+    for name, member in properties.items():
+        item = _resolve(member.get("items"), schemas) if member.get("type") == "array" else {}
+        for inner in item.get("properties", {}):
+            if _is_id(inner):
+                pointers.setdefault(inner, f"/{name}/0/{inner}")
+    pointers.update({name: f"/{name}" for name in properties if _is_id(name)})
+    return pointers
+
+
+def _is_id(name: str) -> bool:
+    return name.endswith(("_id", "_ref"))
+
+
+def _resolve(schema: Any, schemas: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(schema, dict):
+        return {}
+    ref = str(schema.get("$ref", ""))
     if ref.startswith("#/components/schemas/"):
-        schema = schemas.get(ref.rsplit("/", 1)[-1], {})
-    return set(schema.get("properties", {}))
+        resolved: dict[str, Any] = schemas.get(ref.rsplit("/", 1)[-1], {})
+        return resolved
+    return schema
 
 
 def _close_try_it_out(docs: APIRouter) -> None:
