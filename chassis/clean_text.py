@@ -142,6 +142,19 @@ def clean(value: str, rule: CleanText) -> str:
     return rule.apply(value)
 
 
+def scrub(value: str, rule: CleanText) -> str:
+    """The storable part of a text, for rescuing what a person wrote when there is nobody to
+    ask (an expired session): refused characters dropped, cut at the rule's limit."""
+    kept = "".join(
+        char
+        for char in value.replace("\r\n", "\n").replace("\r", "\n")
+        if char in _KEPT_CONTROLS
+        or (unicodedata.category(char) not in ("Cc", "Cs") and char not in _BIDI_CONTROLS)
+    )
+    text = unicodedata.normalize("NFC", kept.translate(_REMOVED))
+    return text[: rule.hard_limit or rule.max_length]
+
+
 # The common shapes; a field with its own label writes its own `CleanText(...)`.
 FreeText = Annotated[str, CleanText(4000)]
 OneLine = Annotated[str, CleanText(200, single_line=True, strip=True)]

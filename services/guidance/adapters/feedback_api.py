@@ -26,18 +26,18 @@ Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
 ClientOrStaff = Annotated[Principal, Depends(require_role("client", "counselor", "admin"))]
 
 
+FEEDBACK_TEXT = CleanText(
+    MAX_FEEDBACK_LENGTH, label="guidance.field.feedback", hard_limit=MAX_FEEDBACK_LENGTH * 2
+)
+
+
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # Twice the limit gets through, so that a little too long is told in words with the limit.
-    text: Annotated[
-        str,
-        CleanText(
-            MAX_FEEDBACK_LENGTH,
-            label="guidance.field.feedback",
-            hard_limit=MAX_FEEDBACK_LENGTH * 2,
-        ),
-    ] = Field(description=f"The feedback, 1–{MAX_FEEDBACK_LENGTH} characters.")
+    text: Annotated[str, FEEDBACK_TEXT] = Field(
+        description=f"The feedback, 1–{MAX_FEEDBACK_LENGTH} characters."
+    )
 
 
 class FeedbackCreated(BaseModel):

@@ -31,10 +31,8 @@ ClientOrStaff = Annotated[Principal, Depends(require_role("client", "counselor",
 
 
 # A task id is a short code of the curriculum (e.g. "w3-t2"), one line.
-TaskId = Annotated[
-    str,
-    CleanText(64, label="guidance.field.task", min_length=1, single_line=True, strip=True),
-]
+TASK_ID = CleanText(64, label="guidance.field.task", min_length=1, single_line=True, strip=True)
+TaskId = Annotated[str, TASK_ID]
 TaskIds = Annotated[
     str,
     CleanText(64, label="guidance.field.task_ids", min_length=1, single_line=True, strip=True),
@@ -88,14 +86,16 @@ class MeetingList(BaseModel):
     )
 
 
+NOTE_TEXT = CleanText(MAX_NOTE_LENGTH, label="guidance.field.note", hard_limit=MAX_NOTE_LENGTH * 2)
+
+
 class NoteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # Twice the limit gets through, so that a little too long is told in words with the limit.
-    text: Annotated[
-        str,
-        CleanText(MAX_NOTE_LENGTH, label="guidance.field.note", hard_limit=MAX_NOTE_LENGTH * 2),
-    ] = Field(description=f"The note, 1–{MAX_NOTE_LENGTH} characters.")
+    text: Annotated[str, NOTE_TEXT] = Field(
+        description=f"The note, 1–{MAX_NOTE_LENGTH} characters."
+    )
 
 
 class NoteCreated(BaseModel):

@@ -59,8 +59,9 @@ async def new_path(request: Request) -> Response:
 @router.post(NEW_PATH)
 async def open_path(
     request: Request,
-    first_name: Annotated[str, Form(max_length=100)] = "",
-    last_name: Annotated[str, Form(max_length=100)] = "",
+    # Names are judged by enrolment, whose refusal shows on this page with the form kept.
+    first_name: Annotated[str, Form()] = "",
+    last_name: Annotated[str, Form()] = "",
     personal_identity_code: Annotated[str, Form(max_length=20)] = "",
     municipality: Annotated[str, Form(max_length=100)] = "",
     unit: Annotated[str, Form(max_length=100)] = "",
@@ -174,7 +175,7 @@ async def erase_client(
     pathway_id: UUID,
     request: Request,
     client_ref: Annotated[str, Form(max_length=200)] = "",
-    reason: Annotated[str, Form(max_length=500)] = "",
+    reason: Annotated[str, Form()] = "",
     submission_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """An admin erases the client's identity and words from every service (enrolment orders)."""
@@ -188,5 +189,8 @@ async def erase_client(
     except PeerUnavailable:
         return refusal(request, 503, "workspace.peer_unavailable")
     if not result.accepted:
-        return await timeline_page(request, principal, pathway_id, result.status, result.detail)
+        kept = {"poiston-syy": reason}
+        return await timeline_page(
+            request, principal, pathway_id, result.status, result.detail, kept
+        )
     return RedirectResponse("/?poistettu=1", status_code=303)

@@ -14,13 +14,16 @@ from fastapi.responses import RedirectResponse, Response
 from uuid6 import uuid7
 
 from chassis.auth import Principal
+from chassis.clean_text import TextRefused, clean
 from chassis.clock import HELSINKI, helsinki_now, helsinki_today
 from chassis.commands import command_context
 from chassis.errors import DomainError
-from chassis.http import request_language
+from chassis.http import request_language, text_refusal
 from chassis.service import runtime_of
 from chassis.streams import EventStreams
 from contracts.events.enrolment import DiscontinuationReason, PauseReason
+from services.guidance.adapters.feedback_api import FEEDBACK_TEXT
+from services.guidance.adapters.meetings_api import NOTE_TEXT, TASK_ID
 from services.guidance.application.feedback_handlers import FeedbackHandlers
 from services.guidance.application.handlers import GuidanceHandlers
 from services.guidance.application.note_handlers import NoteHandlers
@@ -64,7 +67,9 @@ async def timeline_page(
     pathway_id: UUID,
     status: int = 200,
     error: str | None = None,
+    kept: dict[str, str] | None = None,
 ) -> Response:
+    """`kept`: what a refused form held, by the form field's id, shown again in its box."""
     meetings_of, feedback_of = _handlers(request)
     try:
         meetings_read = await meetings_of.meetings_read(pathway_id, principal)
@@ -125,6 +130,7 @@ async def timeline_page(
         discontinuation_reasons=DISCONTINUATION_REASONS,
         notice=f"workspace.saved_{notice}" if notice in SAVED_NOTICES else None,
         error=error,
+        kept=kept or {},
         submission_id=uuid4(),
     )
 
@@ -144,11 +150,19 @@ def _back(pathway_id: UUID, saved: str, anchor: str) -> RedirectResponse:
 
 
 async def _refused(
-    request: Request, principal: Principal, pathway_id: UUID, refused: DomainError
+    request: Request,
+    principal: Principal,
+    pathway_id: UUID,
+    refused: DomainError | TextRefused,
+    kept: dict[str, str] | None = None,
 ) -> Response:
     catalogue = runtime_of(request).catalogue
-    message = catalogue.text(refused.code, request_language(request), **refused.params)
-    return await timeline_page(request, principal, pathway_id, refused.status, message)
+    lang = request_language(request)
+    if isinstance(refused, TextRefused):
+        message, status = text_refusal(catalogue, lang, refused), 422
+    else:
+        message, status = catalogue.text(refused.code, lang, **refused.params), refused.status
+    return await timeline_page(request, principal, pathway_id, status, message, kept)
 
 
 @router.post("/asiakkaat/{pathway_id}/vastaukset/{answer_id}/palaute")
@@ -156,7 +170,8 @@ async def give_feedback(
     pathway_id: UUID,
     answer_id: UUID,
     request: Request,
-    text: Annotated[str, Form(max_length=4000)] = "",
+    # No max_length on a page's text: a refusal must show the page with the text kept.
+    text: Annotated[str, Form()] = "",
     submission_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     principal = await signed_in_staff(request)
@@ -166,10 +181,12 @@ async def give_feedback(
     context = command_context(
         request, principal, scope=f"feedback:{answer_id}", key=submission_id or None
     )
+    kept = {f"palaute-{answer_id}": text}
     try:
-        await feedback.give(pathway_id, answer_id, text, principal, context, helsinki_now())
-    except DomainError as refused:
-        return await _refused(request, principal, pathway_id, refused)
+        cleaned = clean(text, FEEDBACK_TEXT)
+        await feedback.give(pathway_id, answer_id, cleaned, principal, context, helsinki_now())
+    except (DomainError, TextRefused) as refused:
+        return await _refused(request, principal, pathway_id, refused, kept)
     return _back(pathway_id, "palaute", f"vastaus-{answer_id}")
 
 
@@ -187,6 +204,10 @@ async def schedule_meeting(
     if not isinstance(principal, Principal):
         return principal
     meetings, _ = _handlers(request)
+    try:
+        task_id = clean(task_id, TASK_ID) if task_id else ""
+    except TextRefused as refused:
+        return await _refused(request, principal, pathway_id, refused)
     try:
         when = datetime.fromisoformat(starts_at).replace(tzinfo=HELSINKI)
         chosen_mode = next(m for m in MODES if m == mode)
@@ -276,19 +297,21 @@ async def write_note(
     pathway_id: UUID,
     meeting_id: UUID,
     request: Request,
-    text: Annotated[str, Form(max_length=4000)] = "",
+    text: Annotated[str, Form()] = "",
     submission_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     principal = await signed_in_staff(request)
     if not isinstance(principal, Principal):
         return principal
+    kept = {f"muistiinpano-{meeting_id}": text}
     runtime = runtime_of(request)
     notes = NoteHandlers(EventStreams(runtime.require_store()), runtime.require_pool())
     context = command_context(
         request, principal, scope=f"note:{meeting_id}", key=submission_id or None
     )
     try:
-        await notes.write(pathway_id, meeting_id, text, principal, context, helsinki_now())
-    except DomainError as refused:
-        return await _refused(request, principal, pathway_id, refused)
+        cleaned = clean(text, NOTE_TEXT)
+        await notes.write(pathway_id, meeting_id, cleaned, principal, context, helsinki_now())
+    except (DomainError, TextRefused) as refused:
+        return await _refused(request, principal, pathway_id, refused, kept)
     return _back(pathway_id, "muistiinpano", "tapaamiset")

@@ -31,6 +31,10 @@ from services.tasks.domain.self_assessment import Phase, side_by_side
 router = APIRouter(tags=["plan"])
 # The direction page's textarea takes as many.
 MAX_REASON_LENGTH = 1000
+ANSWER_TEXT = CleanText(
+    MAX_ANSWER_LENGTH, label="tasks.field.answer", hard_limit=MAX_ANSWER_LENGTH * 2
+)
+DIRECTION_REASON = CleanText(MAX_REASON_LENGTH, label="tasks.field.direction_reason")
 Client = Annotated[Principal, Depends(require_role("client"))]
 Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
 # The path's client and its counselors; a manager sees only aggregates (403 here).
@@ -42,10 +46,9 @@ class AnswerRequest(BaseModel):
 
     # Up to twice the limit gets through, so that a little too long is told in words (the
     # domain's refusal names the limit and says the draft is kept).
-    text: Annotated[
-        str,
-        CleanText(MAX_ANSWER_LENGTH, label="tasks.field.answer", hard_limit=MAX_ANSWER_LENGTH * 2),
-    ] = Field("", description=f"The answer, at most {MAX_ANSWER_LENGTH} characters.")
+    text: Annotated[str, ANSWER_TEXT] = Field(
+        "", description=f"The answer, at most {MAX_ANSWER_LENGTH} characters."
+    )
     kind: Literal["answer", "needs_help"] = Field(
         "answer", description="'needs_help': the client could not do it and asks for guidance."
     )
@@ -55,8 +58,8 @@ class DirectionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     direction: Direction
-    reason: Annotated[str, CleanText(MAX_REASON_LENGTH, label="tasks.field.direction_reason")] = (
-        Field("", description=f"Why this direction, at most {MAX_REASON_LENGTH} characters.")
+    reason: Annotated[str, DIRECTION_REASON] = Field(
+        "", description=f"Why this direction, at most {MAX_REASON_LENGTH} characters."
     )
 
 

@@ -14,12 +14,13 @@ from uuid import uuid4
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
+from chassis.clean_text import CleanText, TextRefused, clean, scrub
 from chassis.clock import helsinki_now, helsinki_today
 from chassis.commands import command_context
 from chassis.errors import DomainError
-from chassis.http import request_language
+from chassis.http import request_language, text_refusal
 from chassis.service import runtime_of
 from services.tasks.adapters.answer_texts import (
     MAX_DRAFT_LENGTH,
@@ -28,6 +29,7 @@ from services.tasks.adapters.answer_texts import (
     save_draft,
 )
 from services.tasks.adapters.curriculum_files import load_curriculum
+from services.tasks.adapters.http_api import DIRECTION_REASON
 from services.tasks.adapters.instrument_files import PRIMARY_INSTRUMENT, load_instruments
 from services.tasks.domain.curriculum import DIRECTION_WEEK, WEEKS, Curriculum, Direction, Task
 from services.tasks.domain.plan import MAX_ANSWER_LENGTH, Plan
@@ -193,17 +195,24 @@ async def post_task(
     task_id: str,
     request: Request,
     action: Annotated[str, Form()] = "submit",
-    text: Annotated[str, Form(max_length=MAX_DRAFT_LENGTH)] = "",
+    # No max_length here: a refusal must come back as the page with the text in its box
+    # (the request size limit bounds it; clean() words the field's own limit).
+    text: Annotated[str, Form()] = "",
     submission_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     client = await signed_in_client(request)
     if not isinstance(client, SignedIn):
         # A session that ran out while they wrote: keep the text as their draft first.
-        await keep_text_of_expired_session(request, task_id, text)
+        await keep_text_of_expired_session(request, task_id, scrub(text, DRAFT_TEXT))
         return client
     task = find_task(client, task_id)
     if task is None:
         return refusal(request, 404, "tasks.unknown_task")
+    try:
+        text = clean(text, DRAFT_TEXT)
+    except TextRefused as refused:
+        message = text_refusal(runtime_of(request).catalogue, request_language(request), refused)
+        return await task_page(request, client, task, status=422, error=message, text=text)
     pool = runtime_of(request).require_pool()
     if action == "draft":
         await save_draft(pool, client.plan.pathway_id, task_id, text)
@@ -239,8 +248,12 @@ async def post_task(
     return RedirectResponse(f"/tehtavat/{task_id}?tallennettu=vastaus", status_code=303)
 
 
+# What the answer box keeps: a draft may grow past the answer's limit; sending it may not.
+DRAFT_TEXT = CleanText(MAX_DRAFT_LENGTH, label="tasks.field.draft")
+
+
 class DraftBody(BaseModel):
-    text: str = Field(max_length=MAX_DRAFT_LENGTH)
+    text: Annotated[str, DRAFT_TEXT]
 
 
 @router.put("/tehtavat/{task_id}/luonnos", status_code=204)
@@ -268,13 +281,25 @@ async def direction_page(request: Request) -> Response:
 async def choose_direction(
     request: Request,
     direction: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form(max_length=1000)] = "",
+    reason: Annotated[str, Form()] = "",
     submission_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     client = await signed_in_client(request)
     if not isinstance(client, SignedIn):
         return client
     catalogue = runtime_of(request).catalogue
+    try:
+        reason = clean(reason, DIRECTION_REASON)
+    except TextRefused as refused:
+        return render(
+            request,
+            "direction.html",
+            status=422,
+            chosen=client.plan.direction,
+            reason=reason,
+            submission_id=uuid4(),
+            error=text_refusal(catalogue, request_language(request), refused),
+        )
     chosen: Direction
     if direction == "work":
         chosen = "work"
