@@ -388,18 +388,28 @@ def _operations_with_shapes(
 
 
 def _id_pointers(response: dict[str, Any], schemas: dict[str, Any]) -> dict[str, str]:
-    """JSON pointers to the ids an answer names: its own members first, then a list's first."""
-    schema = _resolve(
-        response.get("content", {}).get("application/json", {}).get("schema"), schemas
-    )
-    properties: dict[str, Any] = schema.get("properties", {})
+    """JSON pointers to the ids an answer names, the shallowest first: its own members, then
+    those of the first item of a list in it (`weeks[0].tasks[0].task_id`), a few levels down."""
+    schema = response.get("content", {}).get("application/json", {}).get("schema")
     pointers: dict[str, str] = {}
-    for name, member in properties.items():
-        item = _resolve(member.get("items"), schemas) if member.get("type") == "array" else {}
-        for inner in item.get("properties", {}):
-            if _is_id(inner):
-                pointers.setdefault(inner, f"/{name}/0/{inner}")
-    pointers.update({name: f"/{name}" for name in properties if _is_id(name)})
+    root = _resolve(schema, schemas)
+    if root.get("type") == "array":
+        root = _resolve(root.get("items"), schemas)
+        level = [("/0", root)]
+    else:
+        level = [("", root)]
+    for _ in range(3):
+        deeper: list[tuple[str, dict[str, Any]]] = []
+        for prefix, node in level:
+            for name, member in node.get("properties", {}).items():
+                if _is_id(name):
+                    pointers.setdefault(name, f"{prefix}/{name}")
+                member = _resolve(member, schemas)
+                if member.get("type") == "array":
+                    deeper.append((f"{prefix}/{name}/0", _resolve(member.get("items"), schemas)))
+                elif "properties" in member:
+                    deeper.append((f"{prefix}/{name}", member))
+        level = deeper
     return pointers
 
 
