@@ -18,6 +18,7 @@ from services.guidance.adapters.feedback_api import router as feedback
 from services.guidance.adapters.http_api import router
 from services.guidance.adapters.meetings_api import router as meetings
 from services.guidance.adapters.outcomes_api import router as outcomes
+from services.guidance.bootstrap import bootstrap
 from services.guidance.web.caseload_pages import router as caseload_pages
 from services.guidance.web.path_pages import router as path_pages
 from services.guidance.web.session import STAFF_CLIENT_ID, refusal
@@ -51,6 +52,7 @@ SPEC = ServiceSpec(
     subscribes=[ENROLMENT_EVENTS, TASKS_EVENTS, GUIDANCE_EVENTS],
     # The caseload first: a path's client is known there before its answers can be looked up.
     projections=[CASELOAD, ANSWERS_SEEN],
+    bootstrap=bootstrap,
 )
 
 

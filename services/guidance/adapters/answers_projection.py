@@ -62,6 +62,16 @@ async def answer_seen(pool: asyncpg.Pool, pathway_id: UUID, answer_id: UUID) -> 
     return None if erased is None else SeenAnswer(answer_id, erased)
 
 
+class PostgresAnswers:
+    """The answers as guidance has seen them (`application.ports.Answers`)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def seen(self, pathway_id: UUID, answer_id: UUID) -> SeenAnswer | None:
+        return await answer_seen(self._pool, pathway_id, answer_id)
+
+
 ANSWERS_SEEN = Projection(
     name="answers_seen",
     tables=["answers_seen", "erased_paths"],

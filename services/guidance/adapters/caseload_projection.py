@@ -23,6 +23,7 @@ from contracts.events.enrolment import (
 from contracts.events.tasks import (
     DirectionChanged,
     DirectionChosen,
+    PlanStarted,
     SelfAssessmentSubmitted,
     TaskAnswered,
     WeekOpened,
@@ -176,6 +177,19 @@ async def _self_assessed(
     )
 
 
+async def _plan_started(
+    connection: DbConnection, envelope: EventEnvelope, event: PlanStarted
+) -> None:
+    # The curriculum the path keeps: the tasks its meetings may be about (decision 0019).
+    await update_row(
+        connection,
+        envelope,
+        event.pathway_id,
+        "curriculum_version = $2",
+        event.curriculum_version,
+    )
+
+
 async def _week_opened(
     connection: DbConnection, envelope: EventEnvelope, event: WeekOpened
 ) -> None:
@@ -204,6 +218,7 @@ CASELOAD = Projection(
             typed(DirectionChosen, _direction),
             typed(DirectionChanged, _direction_changed),
             typed(SelfAssessmentSubmitted, _self_assessed),
+            typed(PlanStarted, _plan_started),
             typed(WeekOpened, _week_opened),
             *GUIDANCE_HANDLERS,
         ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -11,7 +11,6 @@ import asyncpg
 from chassis.auth import Principal
 from chassis.clock import HELSINKI
 from services.guidance.domain.caseload import CaseloadFacts, PathStatus
-from services.guidance.domain.outcomes import PathSpan
 
 # The rows a caller may see: a counselor the paths assigned to them, an admin the tenant's.
 # A row appears once the path's opening has arrived, and leaves when its client is erased.
@@ -105,13 +104,3 @@ async def change_marks(pool: asyncpg.Pool, principal: Principal) -> dict[UUID, d
         principal.subject,
     )
     return {row["pathway_id"]: row["updated_at"] for row in rows}
-
-
-async def path_span(pool: asyncpg.Pool, pathway_id: UUID) -> PathSpan:
-    row = await pool.fetchrow(
-        "SELECT client_ref, start_date, ended_on FROM caseload WHERE pathway_id = $1", pathway_id
-    )
-    if row is None:
-        return PathSpan(None, None, None)
-    start: date | None = row["start_date"]
-    return PathSpan(row["client_ref"], start, row["ended_on"])

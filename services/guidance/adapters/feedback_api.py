@@ -13,14 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from chassis.auth import Principal
 from chassis.clean_text import CleanText
 from chassis.clock import helsinki_now
-from chassis.commands import command_context, expected_version
+from chassis.commands import http_command
 from chassis.http_auth import require_role
-from chassis.service import runtime_of
-from chassis.streams import EventStreams
-from services.guidance.application.feedback_handlers import FeedbackHandlers
+from services.guidance.bootstrap import Guidance, guidance
 from services.guidance.domain.guidance_record import MAX_FEEDBACK_LENGTH
 
 router = APIRouter(prefix="/pathways/{pathway_id}", tags=["feedback"])
+Parts = Annotated[Guidance, Depends(guidance)]
 Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
 # The path's client and its counselors; a manager sees only aggregates (403 here).
 ClientOrStaff = Annotated[Principal, Depends(require_role("client", "counselor", "admin"))]
@@ -55,11 +54,6 @@ class FeedbackList(BaseModel):
     items: list[FeedbackView]
 
 
-def handlers(request: Request) -> FeedbackHandlers:
-    runtime = runtime_of(request)
-    return FeedbackHandlers(EventStreams(runtime.require_store()), runtime.require_pool())
-
-
 @router.post(
     "/answers/{answer_id}/feedback",
     status_code=status.HTTP_201_CREATED,
@@ -73,26 +67,22 @@ async def give(
     request: Request,
     response: Response,
     principal: Staff,
+    parts: Parts,
 ) -> FeedbackCreated:
-    context = command_context(request, principal, scope=f"feedback:{pathway_id}:{answer_id}")
-    given = await handlers(request).give(
-        pathway_id,
-        answer_id,
-        body.text,
-        principal,
-        context,
-        helsinki_now(),
-        expected_version(request),
+    scope = f"feedback:{pathway_id}:{answer_id}"
+    context = await http_command(request, principal, scope=scope)
+    given = await parts.feedback.give(
+        pathway_id, answer_id, body.text, principal, context, helsinki_now()
     )
     if given.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
-    return FeedbackCreated(feedback_id=given.feedback_id)
+    return FeedbackCreated(feedback_id=given.value)
 
 
 @router.get("/feedback", summary="The feedback on the path's answers, oldest first")
-async def feedback(pathway_id: UUID, request: Request, principal: ClientOrStaff) -> FeedbackList:
-    found = await handlers(request).feedback(pathway_id, principal)
+async def feedback(pathway_id: UUID, principal: ClientOrStaff, parts: Parts) -> FeedbackList:
+    found = await parts.queries.feedback(pathway_id, principal)
     return FeedbackList(
         items=[
             FeedbackView(

@@ -1,7 +1,8 @@
 """The counselor's meeting notes: free text, kept apart from the events so that it can be erased.
 
 No event announces a note (there is nothing in one that another context needs), so a retried
-request is recognised by its idempotency key, kept with the note.
+request is recognised by its idempotency key, kept with the note with the command's
+fingerprint.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from uuid import UUID
 
 import asyncpg
 
-from chassis.event_store import DbConnection
+from chassis.event_store import DbConnection, IdempotencyKeyReused
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,11 @@ async def store_note(
     body: str,
     written_at: datetime,
     idempotency_key: str | None,
+    fingerprint: str | None = None,
 ) -> StoredNote:
     stored = await connection.fetchval(
-        "INSERT INTO meeting_notes"
-        " (note_id, pathway_id, meeting_id, counselor_id, body, written_at, idempotency_key)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        "INSERT INTO meeting_notes (note_id, pathway_id, meeting_id, counselor_id, body,"
+        " written_at, idempotency_key, fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         " ON CONFLICT (idempotency_key) DO NOTHING RETURNING note_id",
         note_id,
         pathway_id,
@@ -53,13 +54,19 @@ async def store_note(
         body,
         written_at,
         idempotency_key,
+        fingerprint,
     )
     if stored is not None:
         return StoredNote(stored, replayed=False)
-    earlier = await connection.fetchval(
-        "SELECT note_id FROM meeting_notes WHERE idempotency_key = $1", idempotency_key
+    earlier = await connection.fetchrow(
+        "SELECT note_id, fingerprint FROM meeting_notes WHERE idempotency_key = $1",
+        idempotency_key,
     )
-    return StoredNote(earlier, replayed=True)
+    assert earlier is not None, "a key that conflicted is kept"
+    # The same key with another note (its fingerprint differs) is not a retry of this one.
+    if earlier["fingerprint"] and fingerprint and earlier["fingerprint"] != fingerprint:
+        raise IdempotencyKeyReused()
+    return StoredNote(earlier["note_id"], replayed=True)
 
 
 async def notes_of(pool: asyncpg.Pool, pathway_id: UUID) -> list[MeetingNote]:

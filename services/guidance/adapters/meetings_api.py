@@ -9,21 +9,19 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.auth import Principal
 from chassis.clean_text import CleanText
 from chassis.clock import helsinki_now
-from chassis.commands import command_context, expected_version
+from chassis.commands import http_command
 from chassis.http_auth import require_role
-from chassis.service import runtime_of
-from chassis.streams import EventStreams
-from services.guidance.application.handlers import GuidanceHandlers
-from services.guidance.application.note_handlers import NoteHandlers
+from services.guidance.bootstrap import Guidance, guidance
 from services.guidance.domain.guidance_record import MeetingMode, MeetingState
 from services.guidance.domain.meeting_notes import MAX_NOTE_LENGTH
 
 router = APIRouter(prefix="/pathways/{pathway_id}", tags=["meetings"])
+Parts = Annotated[Guidance, Depends(guidance)]
 Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
 # The path's own client too; whoever else gets a 404 from the path's access rule.
 # The path's client and its counselors; a manager sees only aggregates (403 here).
@@ -42,7 +40,9 @@ TaskIds = Annotated[
 class MeetingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    task_id: TaskId | None = Field(None, description="The task it is about, if any.")
+    task_id: TaskId | None = Field(
+        None, description="The task of the path's curriculum it is about, if any."
+    )
 
 
 class MeetingRequested(BaseModel):
@@ -52,9 +52,18 @@ class MeetingRequested(BaseModel):
 class ScheduleRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    starts_at: AwareDatetime
+    starts_at: datetime = Field(
+        description="When it starts: Helsinki time without an offset, or with a real UTC"
+        " offset (kept as the same instant in Helsinki time); from the path's start to a year"
+        " ahead.",
+        examples=["2026-12-10T10:00:00+02:00"],
+    )
     mode: MeetingMode
-    task_ids: list[TaskIds] = Field(default_factory=list, max_length=12)
+    task_ids: list[TaskIds] = Field(
+        default_factory=list,
+        max_length=12,
+        description="Tasks of the path's curriculum the meeting is about.",
+    )
 
 
 class OutcomeRequest(BaseModel):
@@ -102,20 +111,15 @@ class NoteCreated(BaseModel):
     note_id: UUID
 
 
-def handlers(request: Request) -> GuidanceHandlers:
-    runtime = runtime_of(request)
-    return GuidanceHandlers(EventStreams(runtime.require_store()), runtime.require_pool())
-
-
 @router.get(
     "/meetings",
     summary="The path's meetings, for its client and counselors",
     response_model_exclude_unset=True,
 )
 async def meetings(
-    pathway_id: UUID, request: Request, response: Response, principal: ClientOrStaff
+    pathway_id: UUID, response: Response, principal: ClientOrStaff, parts: Parts
 ) -> MeetingList:
-    found = await handlers(request).meetings_read(pathway_id, principal)
+    found = await parts.queries.meetings(pathway_id, principal)
     response.headers["ETag"] = f'"{found.version}"'
     items = [
         MeetingView(
@@ -157,12 +161,14 @@ async def write_note(
     request: Request,
     response: Response,
     principal: Staff,
+    parts: Parts,
 ) -> NoteCreated:
-    runtime = runtime_of(request)
-    context = command_context(request, principal, scope=f"meeting-note:{pathway_id}:{meeting_id}")
-    stored = await NoteHandlers(
-        EventStreams(runtime.require_store()), runtime.require_pool()
-    ).write(pathway_id, meeting_id, body.text, principal, context, helsinki_now())
+    scope = f"meeting-note:{pathway_id}:{meeting_id}"
+    context = await http_command(request, principal, scope=scope)
+    written = await parts.notes.write(
+        pathway_id, meeting_id, body.text, principal, context, helsinki_now()
+    )
+    stored = written.value
     if stored.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
@@ -181,16 +187,15 @@ async def request_meeting(
     request: Request,
     response: Response,
     principal: ClientOrStaff,
+    parts: Parts,
 ) -> MeetingRequested:
-    context = command_context(request, principal, scope=f"meeting-request:{pathway_id}")
-    requested = await handlers(request).request(
-        pathway_id, body.task_id, principal, context, helsinki_now()
-    )
-    if not requested.recorded:
+    context = await http_command(request, principal, scope=f"meeting-request:{pathway_id}")
+    ran = await parts.meetings.request(pathway_id, body.task_id, principal, context, helsinki_now())
+    if not ran.value.recorded:
         response.status_code = status.HTTP_200_OK
-    if requested.replayed:
+    if ran.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return MeetingRequested(meeting_id=requested.meeting_id)
+    return MeetingRequested(meeting_id=ran.value.meeting_id)
 
 
 @router.put(
@@ -199,10 +204,15 @@ async def request_meeting(
     summary="Schedule (or reschedule) a guidance meeting",
 )
 async def schedule(
-    pathway_id: UUID, meeting_id: UUID, body: ScheduleRequest, request: Request, principal: Staff
+    pathway_id: UUID,
+    meeting_id: UUID,
+    body: ScheduleRequest,
+    request: Request,
+    principal: Staff,
+    parts: Parts,
 ) -> None:
-    context = command_context(request, principal, scope=f"meeting:{meeting_id}")
-    await handlers(request).schedule(
+    context = await http_command(request, principal, scope=f"meeting:{meeting_id}")
+    await parts.meetings.schedule(
         pathway_id,
         meeting_id,
         body.starts_at,
@@ -210,7 +220,7 @@ async def schedule(
         body.task_ids,
         principal,
         context,
-        expected_version(request),
+        helsinki_now(),
     )
 
 
@@ -220,15 +230,12 @@ async def schedule(
     summary="Mark a scheduled meeting held or missed",
 )
 async def outcome(
-    pathway_id: UUID, meeting_id: UUID, body: OutcomeRequest, request: Request, principal: Staff
+    pathway_id: UUID,
+    meeting_id: UUID,
+    body: OutcomeRequest,
+    request: Request,
+    principal: Staff,
+    parts: Parts,
 ) -> None:
-    context = command_context(request, principal, scope=f"meeting-outcome:{meeting_id}")
-    await handlers(request).held(
-        pathway_id,
-        meeting_id,
-        body.held,
-        helsinki_now(),
-        principal,
-        context,
-        expected_version(request),
-    )
+    context = await http_command(request, principal, scope=f"meeting-outcome:{meeting_id}")
+    await parts.meetings.held(pathway_id, meeting_id, body.held, helsinki_now(), principal, context)

@@ -12,15 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chassis.auth import Principal
 from chassis.clock import helsinki_now, helsinki_today
-from chassis.commands import command_context, expected_version
+from chassis.commands import http_command
 from chassis.http_auth import require_role
-from chassis.service import runtime_of
-from chassis.streams import EventStreams
-from services.guidance.application.outcome_handlers import OutcomeHandlers
+from services.guidance.bootstrap import Guidance, guidance
 from services.guidance.domain.guidance_record import RecordedOutcome
 from services.guidance.domain.outcomes import FollowUp, OutcomeKind
 
 router = APIRouter(prefix="/pathways/{pathway_id}", tags=["outcomes"])
+Parts = Annotated[Guidance, Depends(guidance)]
 Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
 
 
@@ -43,11 +42,6 @@ class OutcomeList(BaseModel):
     items: list[OutcomeView]
 
 
-def handlers(request: Request) -> OutcomeHandlers:
-    runtime = runtime_of(request)
-    return OutcomeHandlers(EventStreams(runtime.require_store()), runtime.require_pool())
-
-
 def view(outcome: RecordedOutcome) -> OutcomeView:
     return OutcomeView.model_validate(outcome, from_attributes=True)
 
@@ -64,9 +58,10 @@ async def record(
     request: Request,
     response: Response,
     principal: Staff,
+    parts: Parts,
 ) -> OutcomeView:
-    context = command_context(request, principal, scope=f"outcome:{pathway_id}:{body.follow_up}")
-    recorded = await handlers(request).record(
+    context = await http_command(request, principal, scope=f"outcome:{pathway_id}")
+    recorded = await parts.outcomes.record(
         pathway_id,
         body.follow_up,
         body.outcome,
@@ -75,18 +70,17 @@ async def record(
         context,
         helsinki_now(),
         helsinki_today(),
-        expected_version(request),
     )
     if recorded.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
-    return view(recorded.outcome)
+    return view(recorded.value)
 
 
 @router.get("/outcomes", summary="The path's recorded outcomes (its counselors)")
 async def outcomes(
-    pathway_id: UUID, request: Request, response: Response, principal: Staff
+    pathway_id: UUID, response: Response, principal: Staff, parts: Parts
 ) -> OutcomeList:
-    found = await handlers(request).outcomes(pathway_id, principal)
+    found = await parts.queries.outcomes(pathway_id, principal)
     response.headers["ETag"] = f'"{found.version}"'
     return OutcomeList(items=[view(outcome) for outcome in found.outcomes])

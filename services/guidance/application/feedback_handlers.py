@@ -1,4 +1,8 @@
-"""Guidance's feedback: the counselor's words on a client's answer, and the client reading them."""
+"""Guidance's feedback command: the counselor's words on a client's answer.
+
+The words are kept in their forgettable table in the command's transaction, beside the
+FeedbackGiven that announces them (without them).
+"""
 
 from __future__ import annotations
 
@@ -6,32 +10,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 from uuid6 import uuid7
 
-from chassis.access_log import record_read
 from chassis.auth import Principal
-from chassis.streams import CommandContext, EventStreams, check_expected_version
+from chassis.event_store import AppendResult
+from chassis.streams import CommandContext
+from chassis.unit_of_work import CommandPipeline, Ran, UnitOfWork
 from contracts.events.guidance import FeedbackGiven
-from services.guidance.adapters.answers_projection import answer_seen
-from services.guidance.adapters.erasure import refuse_if_erased
-from services.guidance.adapters.feedback_texts import FeedbackText, feedback_of, store_feedback
-from services.guidance.adapters.path_access import require_access
+from services.guidance.application.ports import Answers, NewFeedback, Paths, Texts
+from services.guidance.application.records import first_event, load_record, require_access
 from services.guidance.application.retry import once_more_on_conflict
-from services.guidance.domain.guidance_record import GuidanceRecord, give_feedback
+from services.guidance.domain.guidance_record import give_feedback
 
 
 @dataclass(frozen=True)
-class Given:
-    feedback_id: UUID
-    # True for a retry of a command already run (same idempotency key): nothing new stored.
-    replayed: bool
-
-
-class FeedbackHandlers:
-    def __init__(self, streams: EventStreams, pool: asyncpg.Pool) -> None:
-        self._streams = streams
-        self._pool = pool
+class FeedbackCommands:
+    pipeline: CommandPipeline
+    paths: Paths
+    answers: Answers
+    texts: Texts
 
     async def give(
         self,
@@ -41,20 +38,13 @@ class FeedbackHandlers:
         principal: Principal,
         context: CommandContext,
         now: datetime,
-        expected_version: int | None = None,
-    ) -> Given:
-        access = await require_access(self._pool, pathway_id, principal, staff_only=True)
-        answer = await answer_seen(self._pool, pathway_id, answer_id)
+    ) -> Ran[UUID]:
+        """Returns the feedback's id (the first one's, for a retry)."""
+        access = await require_access(self.paths, pathway_id, principal, staff_only=True)
+        answer = await self.answers.seen(pathway_id, answer_id)
 
-        async def attempt() -> Given:
-            previous = await self._streams.previous_result(context)
-            if previous is not None:
-                return Given(
-                    await self._feedback_id_at(previous.stream_id, previous.first_version), True
-                )
-            stream = await self._streams.load(str(pathway_id))
-            check_expected_version(str(pathway_id), expected_version, stream.version)
-            record = GuidanceRecord.from_history(pathway_id, stream.version, stream.events)
+        async def handle(work: UnitOfWork) -> UUID:
+            record = await load_record(work.load, pathway_id)
             feedback_id = uuid7()
             events = give_feedback(
                 record,
@@ -67,37 +57,18 @@ class FeedbackHandlers:
                 answer_known=answer is not None,
                 answer_erased=answer is not None and answer.erased,
             )
-            async with self._pool.acquire() as connection, connection.transaction():
-                await refuse_if_erased(connection, pathway_id)
-                result = await self._streams.append(
-                    str(pathway_id), record.version, events, context, connection
-                )
-                if not result.replayed:
-                    await store_feedback(
-                        connection,
-                        feedback_id,
-                        pathway_id,
-                        answer_id,
-                        principal.subject,
-                        text.strip(),
-                        now,
-                    )
-            if result.replayed:
-                return Given(
-                    await self._feedback_id_at(result.stream_id, result.first_version), True
-                )
-            return Given(feedback_id, False)
+            await self.texts.refuse_if_erased(work, pathway_id)
+            await work.append(str(pathway_id), record.version, events)
+            body = text.strip()
+            feedback = NewFeedback(feedback_id, pathway_id, answer_id, principal.subject, body, now)
+            await self.texts.keep_feedback(work, feedback)
+            return feedback_id
 
-        return await once_more_on_conflict(attempt)
+        async def replay(recorded: AppendResult) -> UUID:
+            event = await first_event(self.pipeline.load, recorded)
+            assert isinstance(event, FeedbackGiven)
+            return event.feedback_id
 
-    async def feedback(self, pathway_id: UUID, principal: Principal) -> list[FeedbackText]:
-        access = await require_access(self._pool, pathway_id, principal, staff_only=False)
-        if access.client_ref is not None:
-            await record_read(self._pool, principal, access.client_ref, "feedback", pathway_id)
-        return await feedback_of(self._pool, pathway_id)
-
-    async def _feedback_id_at(self, stream_id: str, version: int) -> UUID:
-        stream = await self._streams.load(stream_id)
-        event = stream.events[version - 1]
-        assert isinstance(event, FeedbackGiven)
-        return event.feedback_id
+        # Feedback adds to the record and depends on no other decision, so feedback on two
+        # answers given at once both stand: the loser of the race decides again.
+        return await once_more_on_conflict(lambda: self.pipeline.run(context, handle, replay))

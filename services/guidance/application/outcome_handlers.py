@@ -1,4 +1,4 @@
-"""Outcome follow-ups: the counselor records what the client went on to; staff read them."""
+"""Outcome follow-ups: the counselor records what the client went on to."""
 
 from __future__ import annotations
 
@@ -6,39 +6,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-import asyncpg
-
-from chassis.access_log import record_read
 from chassis.auth import Principal
-from chassis.streams import CommandContext, EventStreams, check_expected_version
-from services.guidance.adapters.caseload_query import path_span
-from services.guidance.adapters.path_access import require_access
+from chassis.event_store import AppendResult
+from chassis.streams import CommandContext
+from chassis.unit_of_work import CommandPipeline, Ran, UnitOfWork
+from services.guidance.application.ports import Paths
+from services.guidance.application.records import load_record, require_access
 from services.guidance.application.retry import once_more_on_conflict
-from services.guidance.domain.guidance_record import GuidanceRecord, RecordedOutcome
+from services.guidance.domain.guidance_record import RecordedOutcome
 from services.guidance.domain.outcomes import FollowUp, OutcomeKind, record_outcome
 
 
 @dataclass(frozen=True)
-class Recorded:
-    outcome: RecordedOutcome
-    # True for a retry of a command already run (same idempotency key).
-    replayed: bool
-
-
-@dataclass(frozen=True)
-class OutcomesRead:
-    outcomes: list[RecordedOutcome]
-    version: int
-
-
-class OutcomeHandlers:
-    def __init__(self, streams: EventStreams, pool: asyncpg.Pool) -> None:
-        self._streams = streams
-        self._pool = pool
-
-    async def _load(self, pathway_id: UUID) -> GuidanceRecord:
-        stream = await self._streams.load(str(pathway_id))
-        return GuidanceRecord.from_history(pathway_id, stream.version, stream.events)
+class OutcomeCommands:
+    pipeline: CommandPipeline
+    paths: Paths
 
     async def record(
         self,
@@ -50,29 +32,20 @@ class OutcomeHandlers:
         context: CommandContext,
         now: datetime,
         today: date,
-        expected_version: int | None = None,
-    ) -> Recorded:
-        await require_access(self._pool, pathway_id, principal, staff_only=True)
-        span = await path_span(self._pool, pathway_id)
+    ) -> Ran[RecordedOutcome]:
+        access = await require_access(self.paths, pathway_id, principal, staff_only=True)
 
-        async def attempt() -> Recorded:
-            if await self._streams.previous_result(context) is not None:
-                return Recorded((await self._load(pathway_id)).outcomes[follow_up], True)
-            record = await self._load(pathway_id)
-            check_expected_version(str(pathway_id), expected_version, record.version)
-            events = record_outcome(record, span, follow_up, outcome, outcome_date, today, now)
-            result = await self._streams.append(str(pathway_id), record.version, events, context)
-            if result.replayed:  # the same request, run a moment earlier by another worker
-                return Recorded((await self._load(pathway_id)).outcomes[follow_up], True)
+        async def handle(work: UnitOfWork) -> RecordedOutcome:
+            record = await load_record(work.load, pathway_id)
+            events = record_outcome(
+                record, access.span, follow_up, outcome, outcome_date, today, now
+            )
+            await work.append(str(pathway_id), record.version, events)
             for event in events:
                 record.apply(event)
-            return Recorded(record.outcomes[follow_up], False)
+            return record.outcomes[follow_up]
 
-        return await once_more_on_conflict(attempt)
+        async def replay(recorded: AppendResult) -> RecordedOutcome:
+            return (await load_record(self.pipeline.load, pathway_id)).outcomes[follow_up]
 
-    async def outcomes(self, pathway_id: UUID, principal: Principal) -> OutcomesRead:
-        access = await require_access(self._pool, pathway_id, principal, staff_only=True)
-        record = await self._load(pathway_id)
-        if access.client_ref is not None:
-            await record_read(self._pool, principal, access.client_ref, "outcomes", pathway_id)
-        return OutcomesRead(list(record.outcomes.values()), record.version)
+        return await once_more_on_conflict(lambda: self.pipeline.run(context, handle, replay))

@@ -1,6 +1,9 @@
 """A client's timeline for their counselor: answers with feedback, direction, self-assessments,
 meetings. Answers, direction and self-assessments are read from tasks, the path from
 enrolment, both with the counselor's own token; feedback and meetings are guidance's own.
+
+Every form carries a hidden `submission_id`, read by `http_command` as the command's
+idempotency key: a double click, or a form sent again, does what it asks once.
 """
 
 from __future__ import annotations
@@ -15,19 +18,15 @@ from uuid6 import uuid7
 
 from chassis.auth import Principal
 from chassis.clean_text import TextRefused, clean
-from chassis.clock import HELSINKI, helsinki_now, helsinki_today
-from chassis.commands import command_context
+from chassis.clock import helsinki_now, helsinki_today
+from chassis.commands import http_command
 from chassis.errors import DomainError
 from chassis.http import request_language, text_refusal
 from chassis.service import runtime_of
-from chassis.streams import EventStreams
 from contracts.events.enrolment import DiscontinuationReason, PauseReason
 from services.guidance.adapters.feedback_api import FEEDBACK_TEXT
 from services.guidance.adapters.meetings_api import NOTE_TEXT, TASK_ID
-from services.guidance.application.feedback_handlers import FeedbackHandlers
-from services.guidance.application.handlers import GuidanceHandlers
-from services.guidance.application.note_handlers import NoteHandlers
-from services.guidance.application.outcome_handlers import OutcomeHandlers
+from services.guidance.bootstrap import guidance
 from services.guidance.domain.guidance_record import MeetingMode
 from services.guidance.domain.outcomes import FOLLOW_UPS, FollowUp, OutcomeKind
 from services.guidance.web.peer_services import PeerServices, PeerUnavailable
@@ -43,20 +42,6 @@ SAVED_NOTICES = ("palaute", "tapaaminen", "polku", "tulos", "muistiinpano")
 OUTCOME_KINDS: tuple[OutcomeKind, ...] = get_args(OutcomeKind)
 
 
-def _handlers(request: Request) -> tuple[GuidanceHandlers, FeedbackHandlers]:
-    runtime = runtime_of(request)
-    streams = EventStreams(runtime.require_store())
-    return (
-        GuidanceHandlers(streams, runtime.require_pool()),
-        FeedbackHandlers(streams, runtime.require_pool()),
-    )
-
-
-def _outcome_handlers(request: Request) -> OutcomeHandlers:
-    runtime = runtime_of(request)
-    return OutcomeHandlers(EventStreams(runtime.require_store()), runtime.require_pool())
-
-
 def _task_titles(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {task["task_id"]: task for week in plan["weeks"] for task in week["tasks"]}
 
@@ -70,12 +55,12 @@ async def timeline_page(
     kept: dict[str, str] | None = None,
 ) -> Response:
     """`kept`: what a refused form held, by the form field's id, shown again in its box."""
-    meetings_of, feedback_of = _handlers(request)
+    queries = guidance(request).queries
     try:
-        meetings_read = await meetings_of.meetings_read(pathway_id, principal)
+        meetings_read = await queries.meetings(pathway_id, principal)
         meetings = meetings_read.meetings
-        feedback = await feedback_of.feedback(pathway_id, principal)
-        outcomes = (await _outcome_handlers(request).outcomes(pathway_id, principal)).outcomes
+        feedback = await queries.feedback(pathway_id, principal)
+        outcomes = (await queries.outcomes(pathway_id, principal)).outcomes
     except DomainError as refused:
         return refusal(request, refused.status, refused.code)
     peers = PeerServices.for_request(request)
@@ -172,15 +157,12 @@ async def give_feedback(
     request: Request,
     # No max_length on a page's text: a refusal must show the page with the text kept.
     text: Annotated[str, Form()] = "",
-    submission_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     principal = await signed_in_staff(request)
     if not isinstance(principal, Principal):
         return principal
-    _, feedback = _handlers(request)
-    context = command_context(
-        request, principal, scope=f"feedback:{answer_id}", key=submission_id or None
-    )
+    feedback = guidance(request).feedback
+    context = await http_command(request, principal, scope=f"feedback:{answer_id}")
     kept = {f"palaute-{answer_id}": text}
     try:
         cleaned = clean(text, FEEDBACK_TEXT)
@@ -199,24 +181,26 @@ async def schedule_meeting(
     task_id: Annotated[str, Form(max_length=64)] = "",
     meeting_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """Schedule a requested meeting, or a new one (a new id comes with the form)."""
+    """Schedule a requested meeting, or a new one (made with a new id the first time the
+    form's submission id is seen: a double click books one meeting)."""
     principal = await signed_in_staff(request)
     if not isinstance(principal, Principal):
         return principal
-    meetings, _ = _handlers(request)
+    meetings = guidance(request).meetings
     try:
         task_id = clean(task_id, TASK_ID) if task_id else ""
     except TextRefused as refused:
         return await _refused(request, principal, pathway_id, refused)
     try:
-        when = datetime.fromisoformat(starts_at).replace(tzinfo=HELSINKI)
+        # The browser's datetime-local is Helsinki time without an offset.
+        when = datetime.fromisoformat(starts_at)
         chosen_mode = next(m for m in MODES if m == mode)
         target = UUID(meeting_id) if meeting_id else uuid7()
     except (ValueError, StopIteration):
         return await _refused(
             request, principal, pathway_id, DomainError("workspace.meeting_form_invalid")
         )
-    context = command_context(request, principal, scope=f"meeting:{target}")
+    context = await http_command(request, principal, scope=f"meeting:{pathway_id}")
     try:
         await meetings.schedule(
             pathway_id,
@@ -226,6 +210,7 @@ async def schedule_meeting(
             [task_id] if task_id else [],
             principal,
             context,
+            helsinki_now(),
         )
     except DomainError as refused:
         return await _refused(request, principal, pathway_id, refused)
@@ -242,8 +227,8 @@ async def meeting_outcome(
     principal = await signed_in_staff(request)
     if not isinstance(principal, Principal):
         return principal
-    meetings, _ = _handlers(request)
-    context = command_context(request, principal, scope=f"meeting-outcome:{meeting_id}")
+    meetings = guidance(request).meetings
+    context = await http_command(request, principal, scope=f"meeting-outcome:{meeting_id}")
     try:
         await meetings.held(
             pathway_id, meeting_id, held == "yes", helsinki_now(), principal, context
@@ -260,7 +245,6 @@ async def record_outcome(
     follow_up: Annotated[str, Form(max_length=8)] = "",
     outcome: Annotated[str, Form(max_length=32)] = "",
     outcome_date: Annotated[str, Form(max_length=10)] = "",
-    submission_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     principal = await signed_in_staff(request)
     if not isinstance(principal, Principal):
@@ -273,11 +257,9 @@ async def record_outcome(
         return await _refused(
             request, principal, pathway_id, DomainError("workspace.outcome_form_invalid")
         )
-    context = command_context(
-        request, principal, scope=f"outcome:{pathway_id}", key=submission_id or None
-    )
+    context = await http_command(request, principal, scope=f"outcome:{pathway_id}")
     try:
-        await _outcome_handlers(request).record(
+        await guidance(request).outcomes.record(
             pathway_id,
             chosen_follow_up,
             chosen_outcome,
@@ -298,17 +280,13 @@ async def write_note(
     meeting_id: UUID,
     request: Request,
     text: Annotated[str, Form()] = "",
-    submission_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     principal = await signed_in_staff(request)
     if not isinstance(principal, Principal):
         return principal
     kept = {f"muistiinpano-{meeting_id}": text}
-    runtime = runtime_of(request)
-    notes = NoteHandlers(EventStreams(runtime.require_store()), runtime.require_pool())
-    context = command_context(
-        request, principal, scope=f"note:{meeting_id}", key=submission_id or None
-    )
+    notes = guidance(request).notes
+    context = await http_command(request, principal, scope=f"note:{meeting_id}")
     try:
         cleaned = clean(text, NOTE_TEXT)
         await notes.write(pathway_id, meeting_id, cleaned, principal, context, helsinki_now())
