@@ -108,15 +108,16 @@ REQUEST_HEADERS: dict[str, dict[str, Any]] = {
         "required": False,
         "description": "The `ETag` last read: the command is refused with 409 when the "
         "resource has moved on since.",
-        "schema": {"type": "string", "pattern": '^(\\*|(W/)?"[0-9]+")$'},
+        # The quotes are optional: `3` is read as `"3"`.
+        "schema": {"type": "string", "pattern": '^(\\*|(W/)?"?[0-9]+"?)$'},
     },
     "X-Correlation-ID": {
         "name": "X-Correlation-ID",
         "in": "header",
         "required": False,
-        "description": "A correlation id to follow the request through the logs and events; "
-        "a missing or malformed one is replaced by a new one.",
-        "schema": {"type": "string", "format": "uuid"},
+        "description": "A correlation id (a UUID) to follow the request through the logs and "
+        "events; a missing one, or one that is not a UUID, is replaced by a new one.",
+        "schema": {"type": "string"},
     },
 }
 
