@@ -11,6 +11,7 @@ from contracts.topics import ENROLMENT_EVENTS
 from contracts.upcasting import upcast
 from services.enrolment.adapters.erasure_api import router as erasure
 from services.enrolment.adapters.http_api import router
+from services.enrolment.adapters.registry_api import router as registries
 from services.enrolment.bootstrap import bootstrap
 
 HERE = Path(__file__).parent
@@ -19,7 +20,7 @@ SPEC = ServiceSpec(
     name="enrolment",
     title="Digipolku enrolment",
     description="Opening and managing clients' 12-week paths (the Pathway aggregate).",
-    routers=[router, erasure],
+    routers=[router, erasure, registries],
     migrations=HERE / "migrations",
     translations=HERE / "translations",
     publishes=lambda stored: [ENROLMENT_EVENTS],

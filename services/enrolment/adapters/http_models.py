@@ -27,7 +27,17 @@ ErasureReason = Annotated[
         500, label="enrolment.field.erasure_reason", min_length=1, single_line=True, strip=True
     ),
 ]
-StaffId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Codes only: these values travel in events (and the municipality and cohort on the public
+# topic), so they are registry codes, never typed text. See docs/decisions/0015.
+StaffId = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@:-]*$")
+]
+MunicipalityCode = Annotated[
+    str, StringConstraints(min_length=3, max_length=3, pattern=r"^[0-9]{3}$")
+]
+RegistryCode = Annotated[
+    str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+]
 
 
 class Suitability(BaseModel):
@@ -49,11 +59,15 @@ class OpenPathwayRequest(BaseModel):
     first_name: FirstName = Field(description="The client's first name; kept only in the vault.")
     last_name: LastName = Field(description="The client's last name; kept only in the vault.")
     personal_identity_code: str = Field(min_length=11, max_length=11)
-    municipality: str = Field(min_length=1, max_length=100)
-    unit: str = Field(min_length=1, max_length=100)
-    cohort: str = Field(min_length=1, max_length=100)
+    municipality: MunicipalityCode = Field(
+        description="Statistics Finland's municipality code, one of the tenant's "
+        "(GET /registry/municipalities).",
+        examples=["061"],
+    )
+    unit: RegistryCode = Field(description="A unit's code (GET /registry/units).")
+    cohort: RegistryCode = Field(description="A cohort's code (GET /registry/cohorts).")
     start_date: date
-    counselor_ids: list[str] | None = Field(
+    counselor_ids: list[StaffId] | None = Field(
         None, description="Counselors of the path; the caller when left out."
     )
     suitability: Suitability

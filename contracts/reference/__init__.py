@@ -1,0 +1,1 @@
+"""Public official reference data every service may read (not any service's state)."""
