@@ -32,7 +32,7 @@ from services.enrolment.adapters.registry_models import (
 )
 from services.enrolment.application.references import remember_staff
 from services.enrolment.bootstrap import enrolment
-from services.enrolment.domain.registry import RegistryKind
+from services.enrolment.domain.registry import RegistryKind, check_new_code
 
 router = APIRouter(tags=["registries"])
 
@@ -97,6 +97,7 @@ def _entry_routes(kind: RegistryKind, plural: str) -> None:
         responses={409: {"description": f"The tenant has a {kind} with this code already."}},
     )
     async def add(body: NewEntry, principal: Admin, db: Db) -> EntryView:
+        check_new_code(body.code)
         entry = await records.add_entry(
             db, kind, principal.tenant, body.code, body.name_fi, body.name_sv
         )

@@ -82,8 +82,26 @@ class RegistryEntryMissing(NotFound):
         super().__init__(f"enrolment.registry.{kind}_missing", value=code)
 
 
+# A Finnish identity code as a slug would write it (lowercase century sign and check mark).
+IDENTITY_CODE_LIKE = re.compile(r"[0-9]{6}[-a-fu-y][0-9]{3}[0-9a-y]")
+
+
+class CodeLooksLikeIdentityCode(DomainError):
+    """An admin typed something shaped like an identity code as a unit or cohort code."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__("enrolment.registry.code_like_identity_code", field="code")
+
+
 def is_registry_code(value: str) -> bool:
     return REGISTRY_CODE.fullmatch(value) is not None
+
+
+def check_new_code(code: str) -> None:
+    """Codes are copied into every event and the public topic: nothing personal may hide in
+    one, so a code holding an identity code's shape anywhere is refused."""
+    if IDENTITY_CODE_LIKE.search(code):
+        raise CodeLooksLikeIdentityCode(code)
 
 
 def check_entry(kind: RegistryKind, field: str, code: str, entry: RegistryEntry | None) -> None:
