@@ -1,12 +1,27 @@
-"""The fuzz run's counts, printed at the end of the pytest output (also without `-s`)."""
+"""A system of the fuzz tests' own, and their counts printed at the end of the pytest output
+(also without `-s`).
+
+Of its own because the fuzzer changes what it finds: it opens, pauses and ends paths, and the
+admin's erasure route is fuzzed too, which must never meet data another test keeps.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from tests.fuzz.fuzzing import FuzzReport
+from deploy.system import RunningSystem, start_system
+from tests.fuzz.fuzzing import REPORTS
 
-REPORTS: list[FuzzReport] = []
+
+@pytest.fixture(scope="package")
+def fuzz_system() -> Iterator[RunningSystem]:
+    system = start_system(durable=False)
+    try:
+        yield system
+    finally:
+        system.stop()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

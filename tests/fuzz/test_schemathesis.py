@@ -1,20 +1,17 @@
 """Schemathesis against every service's OpenAPI document, as every kind of caller.
 
-A system of its own (the admin's erasure route is fuzzed too, and the fuzzer opens, pauses
-and ends paths), with one path opened first so that reads and the stateful phase reach real
-data. Every run must end with no server error and no violation of the document: status
-codes, content types, response schemas and response headers as declared.
+On the fuzz tests' own system (see conftest), with one path opened first so that reads and
+the stateful phase reach real data. Every run must end with no server error and no
+violation of the document: status codes, content types, response schemas and response
+headers as declared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from deploy.system import RunningSystem, start_system
-from tests.fuzz.conftest import REPORTS
-from tests.fuzz.fuzzing import run_schemathesis
+from deploy.system import RunningSystem
+from tests.fuzz.fuzzing import REPORTS, run_schemathesis
 from tests.support.api import open_path, wait_for_plan
 from tests.support.identities import IdentityFactory
 
@@ -22,15 +19,6 @@ ROLES = ("anonymous", "client", "counselor", "manager", "admin")
 # Enrolment last: its admin run erases clients, the seeded one among them perhaps.
 SERVICES = ("tasks", "guidance", "reporting", "enrolment")
 RUNS = [(service, role) for service in SERVICES for role in ROLES]
-
-
-@pytest.fixture(scope="module")
-def fuzz_system() -> Iterator[RunningSystem]:
-    system = start_system(durable=False)
-    try:
-        yield system
-    finally:
-        system.stop()
 
 
 @pytest.fixture(scope="module")
