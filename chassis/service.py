@@ -31,6 +31,7 @@ from chassis.i18n import Catalogue
 from chassis.kafka_wire import CORRELATION_HEADER, ensure_topics, event_producer, header_value
 from chassis.logs import configure_logging, correlation_scope, get_logger, parse_correlation_id
 from chassis.migrate import upgrade_async
+from chassis.openapi import install_openapi
 from chassis.projector import Projection, Projector
 from chassis.relay import Relay, TopicChooser
 from chassis.settings import ServiceSettings
@@ -187,6 +188,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     app.state.runtime = runtime
     install_edge(app, catalogue, settings.max_body_bytes)
     install_problem_handlers(app, catalogue)
+    install_openapi(app, kafka.docs_router)
     app.include_router(kafka)
     app.include_router(_health_router(kafka))
     for router in spec.routers:
