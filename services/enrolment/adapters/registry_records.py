@@ -6,10 +6,11 @@ transaction.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 
+from chassis.event_store import DbConnection
 from services.enrolment.domain.registry import (
     RegistryEntry,
     RegistryEntryExists,
@@ -18,7 +19,7 @@ from services.enrolment.domain.registry import (
     StaffMember,
 )
 
-Database = asyncpg.Connection | asyncpg.Pool
+Database: TypeAlias = "DbConnection | asyncpg.Pool[asyncpg.Record]"
 TABLES: dict[RegistryKind, str] = {"unit": "registry_units", "cohort": "registry_cohorts"}
 
 

@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI, Request
 
 from chassis.auth import Principal
-from chassis.errors import Forbidden
+from chassis.errors import DomainError, Forbidden
 from chassis.event_store import create_pool
 from chassis.http import install_problem_handlers
 from chassis.i18n import Catalogue
@@ -199,7 +199,7 @@ async def test_an_opening_names_only_known_things(
     await http.put("/staff/kaisa", json={"role": "counselor"}, headers=ADMIN)
     await http.put("/staff/boss", json={"role": "manager"}, headers=ADMIN)
 
-    async def refused(**changes: object) -> UnknownReference | RetiredReference | NotACounselor:
+    async def refused(**changes: object) -> DomainError:
         values: dict[str, object] = {
             "municipality": "061",
             "unit": "ktt",
