@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from chassis.auth import Principal
 from chassis.clock import helsinki_today
 from chassis.http import request_language
-from services.guidance.web.peer_services import PeerServices, PeerUnavailable
+from services.guidance.web.peer_services import PeerServices, PeerUnavailable, Registries
 from services.guidance.web.session import refusal, signed_in_staff
 from services.guidance.web.templating import render
 from services.guidance.web.timeline_pages import timeline_page
@@ -34,15 +34,24 @@ PATH_COMMANDS = {
 }
 
 
-def open_path_form(
+async def open_path_form(
     request: Request, status: int = 200, error: str | None = None, **values: object
 ) -> Response:
+    """The form; municipality, unit and cohort are chosen from the tenant's registries (typed
+    as codes only while enrolment cannot be asked for them)."""
+    try:
+        registries: Registries | None = await PeerServices.for_request(request).registries(
+            request_language(request)
+        )
+    except PeerUnavailable:
+        registries = None
     return render(
         request,
         "open_path.html",
         status=status,
         error=error,
         criteria=CRITERIA,
+        registries=registries,
         values={"start_date": helsinki_today().isoformat(), **values},
         submission_id=values.get("submission_id") or uuid4(),
     )
@@ -53,7 +62,7 @@ async def new_path(request: Request) -> Response:
     principal = await signed_in_staff(request)
     if not isinstance(principal, Principal):
         return principal
-    return open_path_form(request)
+    return await open_path_form(request)
 
 
 @router.post(NEW_PATH)
@@ -87,7 +96,7 @@ async def open_path(
     try:
         starts = date.fromisoformat(start_date)
     except ValueError:
-        return open_path_form(request, 422, "workspace.start_date_invalid", **typed)
+        return await open_path_form(request, 422, "workspace.start_date_invalid", **typed)
     body = {
         "first_name": first_name,
         "last_name": last_name,
@@ -103,9 +112,9 @@ async def open_path(
             body, submission_id or str(uuid4()), request_language(request)
         )
     except PeerUnavailable:
-        return open_path_form(request, 503, "workspace.peer_unavailable", **typed)
+        return await open_path_form(request, 503, "workspace.peer_unavailable", **typed)
     if not result.accepted:
-        return open_path_form(request, result.status, None, detail=result.detail, **typed)
+        return await open_path_form(request, result.status, None, detail=result.detail, **typed)
     # The caseload row appears once guidance has the event; the list updates by itself.
     return RedirectResponse("/?avattu=1", status_code=303)
 

@@ -43,6 +43,23 @@ class CommandResult:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One entry of a registry, as an opening form offers it."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Registries:
+    """The tenant's municipalities, units and cohorts (enrolment's registries)."""
+
+    municipalities: list[Choice]
+    units: list[Choice]
+    cohorts: list[Choice]
+
+
+@dataclass(frozen=True)
 class PeerServices:
     tasks_url: str
     enrolment_url: str
@@ -97,6 +114,21 @@ class PeerServices:
             for item in body["items"]
             if item.get("first_name")
         }
+
+    async def registries(self, lang: str) -> Registries:
+        """What a new path may be opened with: codes, named in the reader's language."""
+
+        async def choices(kind: str) -> list[Choice]:
+            body = await self._get(f"{self.enrolment_url}/registry/{kind}")
+            return [
+                Choice(str(item["code"]), str(item.get(f"name_{lang}") or item["name_fi"]))
+                for item in body["items"]
+                if item.get("active", True)
+            ]
+
+        return Registries(
+            await choices("municipalities"), await choices("units"), await choices("cohorts")
+        )
 
     async def path(self, pathway_id: UUID) -> dict[str, Any]:
         body: dict[str, Any] = await self._get(f"{self.enrolment_url}/pathways/{pathway_id}")
