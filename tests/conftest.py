@@ -8,6 +8,7 @@ import pytest
 
 from deploy.system import RunningSystem, start_system
 from tests.support.identities import IdentityFactory
+from tests.support.registries import register_standard
 
 
 @pytest.fixture(scope="session")
@@ -21,4 +22,7 @@ def system() -> Iterator[RunningSystem]:
 
 @pytest.fixture(scope="session")
 def identities(system: RunningSystem) -> IdentityFactory:
+    # Paths name registered units and cohorts only: the usual ones exist for every test.
+    for tenant in ("kanta-hame", "pirkanmaa"):
+        register_standard(system, tenant)
     return IdentityFactory(system.issuer_url)

@@ -13,6 +13,7 @@ from deploy.system import RunningSystem
 from tests.browser.conftest import PageChecks
 from tests.support.api import open_path_body
 from tests.support.identities import IdentityFactory
+from tests.support.registries import register
 from tests.support.waiting import eventually
 
 
@@ -21,11 +22,12 @@ def test_a_manager_filters_to_one_municipality_and_downloads_the_figures(
 ) -> None:
     checks = PageChecks("dashboard")
     counselor = identities.staff("counselor")
-    town = f"Kunta{uuid4().hex[:6]}"  # its own municipality: other tests' paths stay out
+    cohort = f"kojelauta-{uuid4().hex[:6]}"  # its own cohort: other tests' paths stay out
+    register(system, cohorts=[cohort])
     for _ in range(6):
         opened = httpx.post(
             f"{system.urls['enrolment']}/pathways",
-            json=open_path_body(identities.client(), municipality=town),
+            json=open_path_body(identities.client(), cohort=cohort),
             headers={**counselor.headers, "Idempotency-Key": str(uuid4())},
         )
         assert opened.status_code == 201, opened.text
@@ -34,7 +36,7 @@ def test_a_manager_filters_to_one_municipality_and_downloads_the_figures(
     def six_opened() -> bool:
         figures = httpx.get(
             f"{system.urls['reporting']}/figures",
-            params={"municipality": town},
+            params={"municipality": "061", "cohort": cohort},
             headers=manager.headers,
         ).json()
         return bool(figures["funnel"]["opened"]["value"] == 6)
@@ -50,7 +52,9 @@ def test_a_manager_filters_to_one_municipality_and_downloads_the_figures(
     expect(page.get_by_role("heading", level=1)).to_have_text("Digipolun vaikuttavuus")
     checks.check(page, "all-municipalities")
 
-    page.get_by_label("Kunta").fill(town)
+    # Municipalities are chosen by name; the filter carries Statistics Finland's code.
+    page.get_by_label("Kunta").select_option(label="Forssa")
+    page.get_by_label("Ryhmä", exact=True).fill(cohort)
     page.get_by_role("button", name="Näytä").click()
     funnel = page.get_by_role("figure", name="Polun eteneminen")
     expect(funnel.get_by_role("row", name="Avattu")).to_contain_text("6")

@@ -43,9 +43,12 @@ from tests.support.matrix import (
     Who,
     admin_only,
 )
+from tests.support.registries import register
 from tests.support.waiting import eventually
 
 OTHER_TENANT = "pirkanmaa"
+# A unit and a cohort of the tenant only, for renaming and retiring (nothing opens in them).
+MATRIX_ENTRY = "matrix-entry"
 TIMEOUT = httpx.Timeout(10.0)
 # Operational and documentation routes, open to all by design; not client data.
 UNGUARDED_PREFIXES = ("/healthz", "/readyz", "/asyncapi", "/docs", "/openapi.json", "/redoc")
@@ -168,6 +171,66 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         admin_only(other_tenant=ALLOWED),
         lambda t: _access_log(t.client_ref),
         shows=_items,
+    ),
+    # The tenant's registries (decision 0015): counselors and admins read them, each their own
+    # tenant's; only admins change them. Another tenant's admin adds to their own registry
+    # and does not find this tenant's entries (404).
+    *(
+        Endpoint(
+            "enrolment",
+            "GET",
+            f"/registry/{kind}",
+            CASEWORK,
+            lambda t, k=kind: Call(f"/registry/{k}"),
+        )
+        for kind in ("municipalities", "units", "cohorts")
+    ),
+    Endpoint("enrolment", "GET", "/staff", CASEWORK, lambda t: Call("/staff")),
+    *(
+        Endpoint(
+            "enrolment",
+            "POST",
+            f"/registry/{kind}",
+            admin_only(other_tenant=ALLOWED),
+            lambda t, k=kind: Call(
+                f"/registry/{k}", json={"code": f"matrix-{uuid4().hex[:8]}", "name_fi": "Matriisi"}
+            ),
+        )
+        for kind in ("units", "cohorts")
+    ),
+    *(
+        Endpoint(
+            "enrolment",
+            "PUT",
+            f"/registry/{kind}/{{code}}",
+            admin_only(other_tenant=404),
+            lambda t, k=kind: Call(f"/registry/{k}/{MATRIX_ENTRY}", json={"name_fi": "Matriisi"}),
+        )
+        for kind in ("units", "cohorts")
+    ),
+    *(
+        Endpoint(
+            "enrolment",
+            "POST",
+            f"/registry/{kind}/{{code}}/retire",
+            admin_only(other_tenant=404),
+            lambda t, k=kind: Call(f"/registry/{k}/{MATRIX_ENTRY}/retire"),
+        )
+        for kind in ("units", "cohorts")
+    ),
+    Endpoint(
+        "enrolment",
+        "PUT",
+        "/staff/{subject}",
+        admin_only(other_tenant=ALLOWED),  # in their own tenant's directory
+        lambda t: Call("/staff/matrix-substitute", json={"role": "counselor"}),
+    ),
+    Endpoint(
+        "enrolment",
+        "DELETE",
+        "/staff/{subject}",
+        admin_only(other_tenant=404),
+        lambda t: Call("/staff/matrix-leaver"),
     ),
     # --- tasks :8002 -------------------------------------------------------------------------
     Endpoint(
@@ -458,6 +521,12 @@ def world(system: RunningSystem, identities: IdentityFactory, http: httpx.Client
         "other_client": identities.client(),
     }
     client_a = identities.client()
+    register(
+        system,
+        units=[MATRIX_ENTRY],
+        cohorts=[MATRIX_ENTRY],
+        counselors=["matrix-substitute", "matrix-leaver"],
+    )
 
     # Path A: client A's, opened by counselor 1. Path B: the other client's, counselor 2's.
     pathway_id, client_ref = open_path(system, http, own_counselor, client_a)

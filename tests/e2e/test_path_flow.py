@@ -10,6 +10,7 @@ import httpx
 from deploy.system import SERVICES, RunningSystem
 from tests.support.api import open_path_body, wait_for_plan
 from tests.support.identities import IdentityFactory, Person
+from tests.support.registries import register
 from tests.support.waiting import eventually
 
 
@@ -23,6 +24,7 @@ def test_open_answer_choose_shows_in_caseload_and_reporting(
     tasks = system.urls["tasks"]
     # A cohort of their own, so that other tests' paths do not move these figures.
     cohort = f"polku-{uuid4().hex[:8]}"
+    register(system, cohorts=[cohort])
 
     def open_path(client: Person) -> str:
         response = httpx.post(

@@ -12,10 +12,12 @@ import httpx
 from deploy.system import RunningSystem
 from tests.support.api import open_path_body, wait_for_plan
 from tests.support.identities import IdentityFactory, Person
+from tests.support.registries import register
 from tests.support.waiting import eventually
 
 
 def open_in_cohort(system: RunningSystem, counselor: Person, client: Person, cohort: str) -> str:
+    register(system, cohorts=[cohort])
     response = httpx.post(
         f"{system.urls['enrolment']}/pathways",
         json=open_path_body(client, cohort=cohort),

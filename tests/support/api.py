@@ -10,6 +10,7 @@ import httpx
 
 from deploy.system import RunningSystem
 from tests.support.identities import Person
+from tests.support.registries import COHORT, MUNICIPALITY, UNIT, register_standard
 from tests.support.waiting import eventually
 
 ALL_CONFIRMED = {
@@ -25,9 +26,9 @@ def open_path_body(client: Person, **overrides: Any) -> dict[str, Any]:
         "first_name": "Testi",
         "last_name": f"Asiakas {client.subject}",
         "personal_identity_code": client.identity_code,
-        "municipality": "Forssa",
-        "unit": "Kuntouttava työtoiminta Forssa",
-        "cohort": "2026-syksy",
+        "municipality": MUNICIPALITY,
+        "unit": UNIT,
+        "cohort": COHORT,
         "start_date": date.today().isoformat(),
         "suitability": ALL_CONFIRMED,
     }
@@ -38,6 +39,7 @@ def open_path_body(client: Person, **overrides: Any) -> dict[str, Any]:
 def open_path(
     system: RunningSystem, counselor: Person, client: Person, headers: dict[str, str] | None = None
 ) -> str:
+    register_standard(system)
     response = httpx.post(
         f"{system.urls['enrolment']}/pathways",
         json=open_path_body(client),

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from chassis.auth import Principal
 from chassis.web.sign_in import refusal_page, signed_in
+from contracts.reference.municipalities import register
 from services.reporting.adapters.figures_query import Filters
 from services.reporting.adapters.http_api import read_groups
 from services.reporting.web.figure_rows import bars, flatten
@@ -96,7 +97,19 @@ async def dashboard(request: Request) -> Response:
         direction=direction,
         adherence=adherence,
         outcomes=outcomes,
+        municipalities=municipality_choices(principal.tenant, given.get("municipality")),
     )
+
+
+def municipality_choices(tenant: str, chosen: str | None) -> list[dict[str, object]]:
+    """The tenant's municipalities by code, named in both languages (the official register);
+    a chosen value that is no code of theirs stays offered as it is, so the filter shows."""
+    choices: list[dict[str, object]] = [
+        {"code": m.code, "name": {"fi": m.fi, "sv": m.sv}} for m in register().of_tenant(tenant)
+    ]
+    if chosen and chosen not in {c["code"] for c in choices}:
+        choices.append({"code": chosen, "name": {"fi": chosen, "sv": chosen}})
+    return choices
 
 
 @router.get("/luvut.csv")
