@@ -27,7 +27,13 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from bench.latency_stats import TAIL_PERCENT, Latency, header, line, nearest_rank, ratio
 from chassis.kafka_wire import ensure_topics, event_producer
 from chassis.settings import ServiceSettings
-from deploy.demo_data import TENANT, demo_identity_code, helsinki_today_now, open_path_request
+from deploy.demo_data import (
+    TENANT,
+    UNIT,
+    demo_identity_code,
+    helsinki_today_now,
+    open_path_request,
+)
 from deploy.system import RunningSystem, start_system
 
 T = TypeVar("T")
@@ -41,6 +47,7 @@ PROGRESS_EVERY = 20
 MAX_SAMPLES = 500
 assert POPULATION + WARMUP + MAX_SAMPLES <= 700
 Headers = dict[str, str]
+COHORT = "bench"
 
 
 class Dashboard:
@@ -56,6 +63,22 @@ class Dashboard:
     async def sign_in(self) -> None:
         self.counselor = await self._token("ohjaaja-bench", "counselor")
         self.manager = await self._token("johtaja-bench", "manager")
+        await self._register()
+
+    async def _register(self) -> None:
+        """The bench's unit, cohort and counselor, as the tenant's admin keeps them."""
+        admin = await self._token("paakayttaja-bench", "admin")
+        base = self._system.urls["enrolment"]
+        for kind, code in (("units", UNIT), ("cohorts", COHORT)):
+            added = await self._client.post(
+                f"{base}/registry/{kind}", json={"code": code, "name_fi": code}, headers=admin
+            )
+            if added.status_code != 409:
+                added.raise_for_status()
+        staff = await self._client.put(
+            f"{base}/staff/ohjaaja-bench", json={"role": "counselor"}, headers=admin
+        )
+        staff.raise_for_status()
 
     async def _token(self, subject: str, role: str) -> Headers:
         response = await self._client.post(
@@ -75,8 +98,8 @@ class Dashboard:
                 "Mittari",
                 f"Asiakas-{number}",
                 demo_identity_code(number),
-                "Forssa",
-                "bench",
+                "061",  # Forssa
+                COHORT,
                 helsinki_today_now(),
             ),
         )

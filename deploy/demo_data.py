@@ -1,7 +1,9 @@
 """A few demo paths for `make run`, created through the services' public APIs.
 
 Counselor `ohjaaja-demo` opens six paths in three municipalities; most clients answer their
-first task. (`make run` adds them after the cohort simulator's past months.)
+first task. The unit, the cohort and the counselor are registered first through enrolment's
+admin API, and municipalities go by their Statistics Finland codes. (`make run` adds them
+after the cohort simulator's past months.)
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from deploy.system import RunningSystem
 
 TENANT = "kanta-hame"
 COUNSELOR = "ohjaaja-demo"
-MUNICIPALITIES = ("Forssa", "Jokioinen", "Tammela")
-UNIT = "Kuntouttava työtoiminta"
+MUNICIPALITIES = ("061", "169", "834")  # Forssa, Jokioinen, Tammela
+UNIT = "kuntouttava-tyotoiminta"
+UNIT_NAME = "Kuntouttava työtoiminta"
+COHORT = "demo"
+ADMIN = "paakayttaja-demo"
 FIRST_NAMES = ("Aino", "Eero", "Helmi", "Onni", "Siiri", "Väinö")
 
 
@@ -66,10 +71,27 @@ def _token(client: httpx.Client, issuer: str, **claims: object) -> dict[str, str
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+def register_references(client: httpx.Client, system: RunningSystem) -> None:
+    """The demo's unit, cohort and counselor in the tenant's registries (already there is
+    fine: `make run` may seed a durable system twice)."""
+    admin = _token(client, system.issuer_url, subject=ADMIN, role="admin")
+    base = system.urls["enrolment"]
+    for kind, code, name in (("units", UNIT, UNIT_NAME), ("cohorts", COHORT, "Demoryhmä")):
+        added = client.post(
+            f"{base}/registry/{kind}", json={"code": code, "name_fi": name}, headers=admin
+        )
+        if added.status_code != 409:
+            added.raise_for_status()
+    client.put(
+        f"{base}/staff/{COUNSELOR}", json={"role": "counselor"}, headers=admin
+    ).raise_for_status()
+
+
 def seed(system: RunningSystem, paths: int = 6) -> int:
     """Open `paths` demo paths; returns how many answers were written."""
     answers = 0
     with httpx.Client(timeout=30) as client:
+        register_references(client, system)
         counselor = _token(client, system.issuer_url, subject=COUNSELOR, role="counselor")
         for number in range(paths):
             code = demo_identity_code(number)
@@ -81,7 +103,7 @@ def seed(system: RunningSystem, paths: int = 6) -> int:
                     f"Demo-{number}",
                     code,
                     MUNICIPALITIES[number % len(MUNICIPALITIES)],
-                    "demo",
+                    COHORT,
                     helsinki_today_now(),
                 ),
             )

@@ -80,12 +80,15 @@ class PopulationSpec:
 
     end: date
     seed: int = 2026
+    # Municipalities by their Statistics Finland codes (contracts/reference): Forssa,
+    # Hämeenlinna and Riihimäki, with the counselor who opens their paths.
     municipalities: tuple[tuple[str, str], ...] = (
-        ("Forssa", "ohjaaja-demo"),
-        ("Hämeenlinna", "ohjaaja-demo"),
-        ("Riihimäki", "ohjaaja-2"),
+        ("061", "ohjaaja-demo"),
+        ("109", "ohjaaja-demo"),
+        ("694", "ohjaaja-2"),
     )
-    unit: str = "Kuntouttava työtoiminta"
+    unit: str = "kuntouttava-tyotoiminta"  # the unit's code in the tenant's registry
+    unit_name: str = "Kuntouttava työtoiminta"
     # Weeks before `end` at which each cohort starts: the earliest have reached their
     # 6-month follow-up, the latest are under way.
     cohort_weeks_before_end: tuple[int, ...] = (42, 30, 18, 6)

@@ -28,6 +28,7 @@ from services.tasks.adapters.instrument_files import load_instruments
 from services.tasks.domain.curriculum import WEEKS
 from simulator.driver import DATA, ClientState, Driver, Endpoints, SimulationError
 from simulator.population import ClientProfile, PopulationSpec, generate
+from simulator.references import register_references
 from simulator.settle import wait_until_reported
 from simulator.timeline import Step, timeline
 
@@ -75,6 +76,7 @@ async def simulate(
     limits = httpx.Limits(max_connections=CONCURRENT_CLIENTS * 2)
     try:
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+            await register_references(http, endpoints, spec)
             driver = Driver(http, endpoints, spec.seed)
             numbered = list(enumerate(steps))
             done = 0
