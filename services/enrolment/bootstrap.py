@@ -12,7 +12,7 @@ from chassis.rebuild import rebuild_if_untracked
 from chassis.service import ServiceRuntime, runtime_of
 from chassis.unit_of_work import CommandPipeline, InlineProjection
 from contracts.topics import ENROLMENT_EVENTS
-from services.enrolment.adapters.client_records import PostgresClientRecords
+from services.enrolment.adapters.client_records import PostgresClientRecords, PostgresReferences
 from services.enrolment.adapters.identity_vault import IdentityVault
 from services.enrolment.adapters.pathway_list import PATHWAY_LIST
 from services.enrolment.adapters.vault_cipher import VaultCipher
@@ -45,7 +45,7 @@ async def bootstrap(runtime: ServiceRuntime) -> Enrolment:
         store, pool, [InlineProjection(ENROLMENT_EVENTS, path_list)]
     )
     return Enrolment(
-        commands=EnrolmentCommands(pipeline, PostgresClientRecords(vault)),
+        commands=EnrolmentCommands(pipeline, PostgresClientRecords(vault), PostgresReferences()),
         erasure=ErasureCommands(pipeline, vault, pool),
         queries=EnrolmentQueries(pipeline, vault, pool),
         vault=vault,

@@ -1,13 +1,16 @@
-"""Enrolment's command-side tables on PostgreSQL, written in the command's transaction."""
+"""Enrolment's command-side tables on PostgreSQL, read and written in the command's transaction."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
+from chassis.auth import Principal
 from chassis.unit_of_work import UnitOfWork
 from services.enrolment.adapters.identity_vault import IdentityVault
 from services.enrolment.adapters.open_paths import claim_open_path, lock_client, release_open_path
+from services.enrolment.application import references
 from services.enrolment.domain.client_identity import ClientIdentity
+from services.enrolment.domain.pathway import OpenPathway
 
 
 class PostgresClientRecords:
@@ -25,3 +28,21 @@ class PostgresClientRecords:
         self, work: UnitOfWork, tenant: str, client_ref: str, identity: ClientIdentity
     ) -> None:
         await self._vault.store(work.connection, tenant, client_ref, identity)
+
+
+class PostgresReferences:
+    async def remember_staff(self, work: UnitOfWork, principal: Principal) -> None:
+        await references.remember_staff(work.connection, principal)
+
+    async def check_opening(self, work: UnitOfWork, tenant: str, command: OpenPathway) -> None:
+        await references.check_opening(
+            work.connection,
+            tenant,
+            command.municipality,
+            command.unit,
+            command.cohort,
+            command.counselor_ids,
+        )
+
+    async def check_counselor(self, work: UnitOfWork, tenant: str, counselor_id: str) -> None:
+        await references.check_counselor(work.connection, tenant, counselor_id)

@@ -82,7 +82,7 @@ async def open_path(
     )
     identity = ClientIdentity(body.first_name, body.last_name, identity_code)
     context = await http_command(request, principal, scope="open-pathway")
-    opened = await parts.commands.open(command, identity, context, helsinki_today())
+    opened = await parts.commands.open(command, identity, principal, context, helsinki_today())
     if opened.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"

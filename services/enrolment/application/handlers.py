@@ -17,9 +17,9 @@ from chassis.errors import Conflict, NotFound
 from chassis.event_store import AppendResult
 from chassis.streams import CommandContext, LoadedStream
 from chassis.unit_of_work import CommandPipeline, Ran, UnitOfWork
-from services.enrolment.application.ports import ClientRecords
+from services.enrolment.application.ports import ClientRecords, References
 from services.enrolment.domain.client_identity import ClientIdentity
-from services.enrolment.domain.commands import PathCommand, decide
+from services.enrolment.domain.commands import AssignCounselor, PathCommand, decide
 from services.enrolment.domain.pathway import OpenPathway, Pathway, open_pathway
 
 StreamLoader = Callable[[str], Awaitable[LoadedStream]]
@@ -29,11 +29,19 @@ StreamLoader = Callable[[str], Awaitable[LoadedStream]]
 class EnrolmentCommands:
     pipeline: CommandPipeline
     records: ClientRecords
+    references: References
 
     async def open(
-        self, command: OpenPathway, identity: ClientIdentity, context: CommandContext, today: date
+        self,
+        command: OpenPathway,
+        identity: ClientIdentity,
+        principal: Principal,
+        context: CommandContext,
+        today: date,
     ) -> Ran[UUID]:
         async def handle(work: UnitOfWork) -> UUID:
+            await self.references.remember_staff(work, principal)
+            await self.references.check_opening(work, context.tenant, command)
             # The append goes first: a retry racing its own first attempt waits on the key
             # there and gets the first result, not a 409 from the claim below.
             await work.append(str(command.pathway_id), 0, open_pathway(command, today))
@@ -56,6 +64,9 @@ class EnrolmentCommands:
 
         async def handle(work: UnitOfWork) -> Pathway:
             pathway = await load_visible(work.load, pathway_id, principal)
+            await self.references.remember_staff(work, principal)
+            if isinstance(command, AssignCounselor):
+                await self.references.check_counselor(work, context.tenant, command.counselor_id)
             events = decide(pathway, command, today)
             await work.append(str(pathway_id), pathway.version, events)
             was_open = pathway.is_open

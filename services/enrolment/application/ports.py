@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Protocol
 from uuid import UUID
 
+from chassis.auth import Principal
 from chassis.unit_of_work import UnitOfWork
 from services.enrolment.domain.client_identity import ClientIdentity
+from services.enrolment.domain.pathway import OpenPathway
 
 
 class ClientRecords(Protocol):
@@ -24,3 +26,16 @@ class ClientRecords(Protocol):
         self, work: UnitOfWork, tenant: str, client_ref: str, identity: ClientIdentity
     ) -> None:
         """Keep the client's name and identity code in the vault (never in an event)."""
+
+
+class References(Protocol):
+    """The tenant's registries, which every reference a path carries must be in."""
+
+    async def remember_staff(self, work: UnitOfWork, principal: Principal) -> None:
+        """A counselor or admin with a valid token is a known member of the tenant's staff."""
+
+    async def check_opening(self, work: UnitOfWork, tenant: str, command: OpenPathway) -> None:
+        """Municipality, unit, cohort and counselors of a new path; 422 naming the field."""
+
+    async def check_counselor(self, work: UnitOfWork, tenant: str, counselor_id: str) -> None:
+        """A counselor added to a path is an active counselor of the tenant."""

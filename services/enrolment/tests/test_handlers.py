@@ -19,6 +19,7 @@ from services.enrolment.application.handlers import EnrolmentCommands
 from services.enrolment.domain.client_identity import ClientIdentity
 from services.enrolment.domain.commands import AssignCounselor, Complete, Pause
 from services.enrolment.domain.pathway import SUITABILITY_CRITERIA, OpenPathway
+from services.enrolment.domain.registry import UnknownReference
 
 TODAY = date(2026, 12, 7)
 COUNSELOR = Principal(subject="ohjaaja-1", role="counselor", tenant="kanta-hame")
@@ -43,6 +44,24 @@ class MemoryClientRecords:
         self.identities[client_ref] = identity
 
 
+class MemoryReferences:
+    """The tenant's registries: the counselors on staff; every place is known."""
+
+    def __init__(self) -> None:
+        self.staff = {COUNSELOR.subject, STRANGER.subject}
+
+    async def remember_staff(self, work: UnitOfWork, principal: Principal) -> None:
+        self.staff.add(principal.subject)
+
+    async def check_opening(self, work: UnitOfWork, tenant: str, command: OpenPathway) -> None:
+        for counselor_id in command.counselor_ids:
+            await self.check_counselor(work, tenant, counselor_id)
+
+    async def check_counselor(self, work: UnitOfWork, tenant: str, counselor_id: str) -> None:
+        if counselor_id not in self.staff:
+            raise UnknownReference("counselor_id", counselor_id)
+
+
 @pytest.fixture
 def records() -> MemoryClientRecords:
     return MemoryClientRecords()
@@ -50,7 +69,8 @@ def records() -> MemoryClientRecords:
 
 @pytest.fixture
 def commands(records: MemoryClientRecords) -> EnrolmentCommands:
-    return EnrolmentCommands(CommandPipeline.in_memory(InMemoryEventStore()), records)
+    pipeline = CommandPipeline.in_memory(InMemoryEventStore())
+    return EnrolmentCommands(pipeline, records, MemoryReferences())
 
 
 def context(
@@ -88,7 +108,7 @@ async def test_opening_records_the_path_claims_it_and_keeps_the_identity(
     commands: EnrolmentCommands, records: MemoryClientRecords
 ) -> None:
     command = opening()
-    ran = await commands.open(command, IDENTITY, context(), TODAY)
+    ran = await commands.open(command, IDENTITY, COUNSELOR, context(), TODAY)
     assert (ran.value, ran.replayed) == (command.pathway_id, False)
     assert await events_in(commands) == ["PathwayOpened"]
     assert records.open_paths == {"ref-1": command.pathway_id}
@@ -98,41 +118,41 @@ async def test_opening_records_the_path_claims_it_and_keeps_the_identity(
 async def test_a_retried_opening_returns_the_first_path_even_with_a_new_id(
     commands: EnrolmentCommands,
 ) -> None:
-    first = await commands.open(opening(), IDENTITY, context("k"), TODAY)
-    retry = await commands.open(opening(), IDENTITY, context("k"), TODAY)
+    first = await commands.open(opening(), IDENTITY, COUNSELOR, context("k"), TODAY)
+    retry = await commands.open(opening(), IDENTITY, COUNSELOR, context("k"), TODAY)
     assert retry.replayed and retry.value == first.value
     assert await events_in(commands) == ["PathwayOpened"]
 
 
 async def test_the_same_key_for_another_client_is_refused(commands: EnrolmentCommands) -> None:
-    await commands.open(opening("ref-1"), IDENTITY, context("k", "first"), TODAY)
+    await commands.open(opening("ref-1"), IDENTITY, COUNSELOR, context("k", "first"), TODAY)
     with pytest.raises(IdempotencyKeyReused):
-        await commands.open(opening("ref-2"), IDENTITY, context("k", "second"), TODAY)
+        await commands.open(opening("ref-2"), IDENTITY, COUNSELOR, context("k", "second"), TODAY)
     assert await events_in(commands) == ["PathwayOpened"]
 
 
 async def test_a_second_open_path_for_a_client_is_refused_and_records_nothing(
     commands: EnrolmentCommands,
 ) -> None:
-    await commands.open(opening(), IDENTITY, context(), TODAY)
+    await commands.open(opening(), IDENTITY, COUNSELOR, context(), TODAY)
     with pytest.raises(Conflict):
-        await commands.open(opening(), IDENTITY, context(), TODAY)
+        await commands.open(opening(), IDENTITY, COUNSELOR, context(), TODAY)
     assert await events_in(commands) == ["PathwayOpened"]
 
 
 async def test_completing_a_path_frees_the_client_for_a_new_one(
     commands: EnrolmentCommands, records: MemoryClientRecords
 ) -> None:
-    first = await commands.open(opening(), IDENTITY, context(), TODAY)
+    first = await commands.open(opening(), IDENTITY, COUNSELOR, context(), TODAY)
     done = await commands.on_path(first.value, Complete(TODAY), COUNSELOR, context(), TODAY)
     assert done.value.status == "completed"
     assert records.open_paths == {}
-    await commands.open(opening(), IDENTITY, context(), TODAY)
+    await commands.open(opening(), IDENTITY, COUNSELOR, context(), TODAY)
     assert await events_in(commands) == ["PathwayOpened", "PathwayCompleted", "PathwayOpened"]
 
 
 async def test_a_path_is_invisible_to_a_counselor_not_on_it(commands: EnrolmentCommands) -> None:
-    opened = await commands.open(opening(), IDENTITY, context(), TODAY)
+    opened = await commands.open(opening(), IDENTITY, COUNSELOR, context(), TODAY)
     with pytest.raises(NotFound):
         await commands.on_path(opened.value, Pause(TODAY), STRANGER, context(expected=99), TODAY)
     added = AssignCounselor(STRANGER.subject)
@@ -144,8 +164,19 @@ async def test_a_path_is_invisible_to_a_counselor_not_on_it(commands: EnrolmentC
 async def test_a_command_decided_on_an_old_version_is_a_conflict(
     commands: EnrolmentCommands,
 ) -> None:
-    opened = await commands.open(opening(), IDENTITY, context(), TODAY)
+    opened = await commands.open(opening(), IDENTITY, COUNSELOR, context(), TODAY)
     await commands.on_path(opened.value, Pause(TODAY), COUNSELOR, context(expected=1), TODAY)
     with pytest.raises(ConcurrencyConflict):
         await commands.on_path(opened.value, Complete(TODAY), COUNSELOR, context(expected=1), TODAY)
     assert await events_in(commands) == ["PathwayOpened", "PathwayPaused"]
+
+
+async def test_only_a_counselor_on_staff_can_be_added_to_a_path(
+    commands: EnrolmentCommands,
+) -> None:
+    opened = await commands.open(opening(), IDENTITY, COUNSELOR, context(), TODAY)
+    with pytest.raises(UnknownReference):
+        await commands.on_path(
+            opened.value, AssignCounselor("kuka-tahansa"), COUNSELOR, context(), TODAY
+        )
+    assert await events_in(commands) == ["PathwayOpened"]
