@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from chassis.clock import HELSINKI
 from deploy.system import RunningSystem
 from tests.browser.conftest import PageChecks
+from tests.browser.registries import COHORT, UNIT, offer_unit_and_cohort
 from tests.support.api import open_path_body, wait_for_plan
 from tests.support.identities import IdentityFactory
 from tests.support.waiting import eventually
@@ -24,6 +25,7 @@ def test_counselor_opens_follows_gives_feedback_holds_a_meeting_and_records_an_o
     page: Page, system: RunningSystem, identities: IdentityFactory
 ) -> None:
     checks = PageChecks("counselor")
+    offer_unit_and_cohort(system, identities)
     client = identities.client()
     first, last = "Aino", f"Asiakas{uuid4().hex[:6]}"
     guidance = system.urls["guidance"]
@@ -49,9 +51,10 @@ def test_counselor_opens_follows_gives_feedback_holds_a_meeting_and_records_an_o
     page.get_by_label("Sukunimi").fill(last)
     assert client.identity_code is not None
     page.get_by_label("Henkilötunnus").fill(client.identity_code)
-    page.get_by_label("Kunta").fill("Forssa")
-    page.get_by_label("Yksikkö").fill("Kuntouttava työtoiminta Forssa")
-    page.get_by_label("Ryhmä (kohortti)").fill("2026-syksy")
+    # Chosen from the tenant's registries (decision 0015), which the form offers.
+    page.get_by_label("Kunta").select_option(label="Forssa")
+    page.get_by_label("Yksikkö").select_option(label=UNIT[1])
+    page.get_by_label("Ryhmä (kohortti)").select_option(label=COHORT[1])
     page.get_by_role("button", name="Avaa polku").click()
     expect(page.get_by_role("alert")).to_contain_text("soveltuvuusehtoa")
     expect(page.get_by_label("Sukunimi")).to_have_value(last)

@@ -130,6 +130,15 @@ class PeerServices:
             await choices("municipalities"), await choices("units"), await choices("cohorts")
         )
 
+    async def counselors(self) -> list[Choice]:
+        """The tenant's counselors in enrolment's staff directory, by subject."""
+        body = await self._get(f"{self.enrolment_url}/staff")
+        return [
+            Choice(str(item["subject"]), str(item.get("display_name") or item["subject"]))
+            for item in body["items"]
+            if item.get("role") == "counselor" and item.get("active", True)
+        ]
+
     async def path(self, pathway_id: UUID) -> dict[str, Any]:
         body: dict[str, Any] = await self._get(f"{self.enrolment_url}/pathways/{pathway_id}")
         return body

@@ -29,7 +29,7 @@ from services.guidance.adapters.meetings_api import NOTE_TEXT, TASK_ID
 from services.guidance.bootstrap import guidance
 from services.guidance.domain.guidance_record import MeetingMode
 from services.guidance.domain.outcomes import FOLLOW_UPS, FollowUp, OutcomeKind
-from services.guidance.web.peer_services import PeerServices, PeerUnavailable
+from services.guidance.web.peer_services import Choice, PeerServices, PeerUnavailable
 from services.guidance.web.session import refusal, signed_in_staff
 from services.guidance.web.templating import render
 
@@ -79,6 +79,11 @@ async def timeline_page(
                 entry["read_at"] = datetime.fromisoformat(entry["read_at"])
         except PeerUnavailable:
             access_log = []
+    try:
+        # Whom the path may be handed to: the tenant's staff directory (typed ids without it).
+        counselors: list[Choice] | None = await peers.counselors()
+    except PeerUnavailable:
+        counselors = None
     tasks = _task_titles(plan)
     for answer in answers:
         answer["answered_at"] = datetime.fromisoformat(answer["answered_at"])
@@ -108,6 +113,7 @@ async def timeline_page(
         outcomes=outcomes,
         is_admin=principal.role == "admin",
         access_log=access_log,
+        counselors=counselors,
         follow_ups=FOLLOW_UPS,
         outcome_kinds=OUTCOME_KINDS,
         today=helsinki_today(),
