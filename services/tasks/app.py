@@ -14,6 +14,7 @@ from contracts.upcasting import upcast
 from services.tasks.adapters.consumer import on_event
 from services.tasks.adapters.http_api import router
 from services.tasks.application.week_scheduler import run_week_scheduler
+from services.tasks.bootstrap import bootstrap
 from services.tasks.web.meeting_pages import router as meeting_pages
 from services.tasks.web.pages import router as pages
 from services.tasks.web.session import refusal
@@ -38,6 +39,7 @@ SPEC = ServiceSpec(
     published_topics=[TASKS_EVENTS],
     subscribes=[ENROLMENT_EVENTS, GUIDANCE_EVENTS],
     on_event=on_event,
+    bootstrap=bootstrap,
     background=[run_week_scheduler],
     upcaster=upcast,
 )

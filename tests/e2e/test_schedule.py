@@ -11,12 +11,18 @@ import httpx
 
 from chassis.clock import helsinki_today
 from chassis.event_store import PostgresEventStore, create_pool
-from chassis.streams import CommandContext, EventStreams
+from chassis.streams import CommandContext
+from chassis.unit_of_work import CommandPipeline
 from contracts.envelope import Actor
 from contracts.upcasting import upcast
 from deploy.system import RunningSystem
+from services.tasks.adapters.command_tables import (
+    PostgresCalendars,
+    PostgresHeldMeetings,
+    PostgresPaths,
+)
 from services.tasks.adapters.schedule_tables import due_pathways
-from services.tasks.application.handlers import TasksHandlers
+from services.tasks.application.policies import PlanPolicies
 from tests.support.api import open_path_body, wait_for_plan
 from tests.support.identities import TENANT, IdentityFactory, Person
 from tests.support.waiting import eventually
@@ -91,12 +97,17 @@ async def calendar_opens_week_three(system: RunningSystem, pathway_id: UUID, due
         store = PostgresEventStore(pool, upcast)
         assert pathway_id not in [p for p, _ in await due_pathways(pool, due - timedelta(1), 500)]
         assert pathway_id in [p for p, _ in await due_pathways(pool, due, 500)]
-        handlers = TasksHandlers(EventStreams(store), pool)
+        policies = PlanPolicies(
+            CommandPipeline.on_postgres(store, pool),
+            PostgresPaths(pool),
+            PostgresCalendars(pool),
+            PostgresHeldMeetings(pool),
+        )
         context = CommandContext(
             actor=Actor(role="system", id="test-calendar"), tenant=TENANT, correlation_id=uuid4()
         )
-        assert await handlers.open_due(pathway_id, due, context) == 1
-        assert await handlers.open_due(pathway_id, due, context) == 0
+        assert await policies.open_due(pathway_id, due, context) == 1
+        assert await policies.open_due(pathway_id, due, context) == 0
         assert pathway_id not in [p for p, _ in await due_pathways(pool, due, 500)]
     finally:
         await pool.close()
@@ -122,12 +133,13 @@ def test_an_ended_path_opens_no_more_weeks(
         lambda: not asyncio.run(is_due(system, pathway_id, some_later_day)) or None,
         what="the calendar forgets the ended path",
     )
-    # A week the counselor opens early after the end puts nothing back on the calendar.
+    # An ended path has no next week, not even one the counselor would open early (0018).
     opened_early = httpx.post(
         f"{system.urls['tasks']}/pathways/{pathway_id}/weeks/open-next",
         headers=counselor.headers,
     )
-    assert opened_early.status_code == 200, opened_early.text
+    assert opened_early.status_code == 409, opened_early.text
+    assert opened_early.json()["code"] == "tasks.path_ended"
     assert not asyncio.run(is_due(system, pathway_id, some_later_day))
 
 

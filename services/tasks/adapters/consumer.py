@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chassis.clock import helsinki_today
 from chassis.service import ServiceRuntime
-from chassis.streams import CommandContext, EventStreams
+from chassis.streams import CommandContext
 from contracts.envelope import Actor, EventEnvelope
 from contracts.events.enrolment import (
     ClientDataErased,
@@ -19,50 +19,45 @@ from contracts.events.guidance import GuidanceMeetingHeld
 from contracts.registry import parse_payload
 from services.tasks.adapters.erasure import erase_client_text
 from services.tasks.adapters.plan_access import find_access, set_counselors
-from services.tasks.application.handlers import TasksHandlers
+from services.tasks.bootstrap import Tasks
 
 SERVICE_ACTOR = Actor(role="system", id="tasks")
 
 
+def _caused_by(envelope: EventEnvelope, key: str | None = None) -> CommandContext:
+    return CommandContext(
+        actor=SERVICE_ACTOR,
+        tenant=envelope.tenant,
+        correlation_id=envelope.correlation_id,
+        causation_id=envelope.event_id,
+        idempotency_key=key,
+    )
+
+
 async def on_event(runtime: ServiceRuntime, topic: str, envelope: EventEnvelope) -> None:
     event = parse_payload(envelope)
-    pool = runtime.require_pool()
+    parts = runtime.parts_as(Tasks)
+    policies = parts.policies
+    pool = parts.pool
     if isinstance(event, PathwayOpened):
-        context = CommandContext(
-            actor=SERVICE_ACTOR,
-            tenant=envelope.tenant,
-            correlation_id=envelope.correlation_id,
-            causation_id=envelope.event_id,
-            idempotency_key=f"start-plan:{event.pathway_id}",
-        )
-        handlers = TasksHandlers(EventStreams(runtime.require_store()), pool)
-        await handlers.start_plan_for(event, context, helsinki_today())
+        context = _caused_by(envelope, f"start-plan:{event.pathway_id}")
+        await policies.start_plan_for(event, context, helsinki_today())
     elif isinstance(event, GuidanceMeetingHeld):
-        context = CommandContext(
-            actor=SERVICE_ACTOR,
-            tenant=envelope.tenant,
-            correlation_id=envelope.correlation_id,
-            causation_id=envelope.event_id,
-            idempotency_key=f"meeting-held:{event.meeting_id}",
-        )
-        await TasksHandlers(EventStreams(runtime.require_store()), pool).meeting_held(
-            event, context
-        )
+        context = _caused_by(envelope, f"meeting-held:{event.meeting_id}")
+        await policies.meeting_held(event, context)
     elif isinstance(event, PathwayPaused):
-        await TasksHandlers(EventStreams(runtime.require_store()), pool).pause_changed(
-            event.pathway_id, paused_on=event.paused_on, resumed_on=None
+        await policies.pause_changed(
+            event.pathway_id, _caused_by(envelope), paused_on=event.paused_on
         )
     elif isinstance(event, PathwayResumed):
-        await TasksHandlers(EventStreams(runtime.require_store()), pool).pause_changed(
-            event.pathway_id, paused_on=None, resumed_on=event.resumed_on
+        await policies.pause_changed(
+            event.pathway_id, _caused_by(envelope), resumed_on=event.resumed_on
         )
     elif isinstance(event, PathwayCompleted | PathwayDiscontinued):
         ended_on = (
             event.completed_on if isinstance(event, PathwayCompleted) else event.discontinued_on
         )
-        await TasksHandlers(EventStreams(runtime.require_store()), pool).path_ended(
-            event.pathway_id, ended_on
-        )
+        await policies.path_ended(event.pathway_id, ended_on, _caused_by(envelope))
     elif isinstance(event, ClientDataErased):
         async with pool.acquire() as connection, connection.transaction():
             await erase_client_text(connection, event.pathway_id)

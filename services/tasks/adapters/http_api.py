@@ -13,16 +13,15 @@ from chassis.access_log import record_read
 from chassis.auth import Principal
 from chassis.clean_text import CleanText
 from chassis.clock import helsinki_now, helsinki_today
-from chassis.commands import command_context, expected_version
+from chassis.commands import http_command
 from chassis.errors import NotFound
 from chassis.http_auth import require_role
 from chassis.service import runtime_of
-from chassis.streams import EventStreams
 from services.tasks.adapters.answer_texts import load_answers_of, load_direction_reason
 from services.tasks.adapters.curriculum_files import load_curriculum
 from services.tasks.adapters.instrument_files import load_instruments
 from services.tasks.adapters.plan_access import find_client_plan
-from services.tasks.application.handlers import TasksHandlers
+from services.tasks.bootstrap import tasks
 from services.tasks.domain.curriculum import WEEKS, Direction
 from services.tasks.domain.plan import MAX_ANSWER_LENGTH, Plan
 from services.tasks.domain.schedule import moved_opening_date
@@ -85,16 +84,15 @@ class PlanView(BaseModel):
     current_week: int
     weeks_recorded_open: int = Field(description="The latest week a WeekOpened recorded.")
     paused: bool
+    ended_on: date | None = Field(
+        None, description="The day the path was completed or discontinued; null while it goes on."
+    )
     next_week_opens_on: date | None = Field(
-        description="When the calendar opens the next week; null while paused or all are open."
+        description="When the calendar opens the next week; null while paused, once all are"
+        " open or once the path has ended."
     )
     direction: Direction | None
     weeks: list[WeekView]
-
-
-def handlers(request: Request) -> TasksHandlers:
-    runtime = runtime_of(request)
-    return TasksHandlers(EventStreams(runtime.require_store()), runtime.require_pool())
 
 
 def plan_view(plan: Plan, lang: str) -> PlanView:
@@ -104,7 +102,7 @@ def plan_view(plan: Plan, lang: str) -> PlanView:
     assert plan.start_date is not None
     next_opens_on = (
         moved_opening_date(plan.start_date, open_week + 1, plan.pauses)
-        if open_week < WEEKS
+        if open_week < WEEKS and not plan.ended
         else None
     )
     weeks = []
@@ -130,6 +128,7 @@ def plan_view(plan: Plan, lang: str) -> PlanView:
         current_week=open_week,
         weeks_recorded_open=plan.opened_week,
         paused=plan.paused,
+        ended_on=plan.ended_on,
         next_week_opens_on=next_opens_on,
         direction=plan.direction,
         weeks=weeks,
@@ -144,7 +143,7 @@ async def my_plan(request: Request, response: Response, principal: Client) -> Pl
     )
     if pathway_id is None:
         raise NotFound("tasks.no_plan")
-    plan = await handlers(request).load_visible(pathway_id, principal)
+    plan = await tasks(request).queries.visible_plan(pathway_id, principal)
     await record_read(
         runtime_of(request).require_pool(),
         principal,
@@ -160,7 +159,7 @@ async def my_plan(request: Request, response: Response, principal: Client) -> Pl
 async def get_plan(
     pathway_id: UUID, request: Request, response: Response, principal: ClientOrStaff
 ) -> PlanView:
-    plan = await handlers(request).load_visible(pathway_id, principal)
+    plan = await tasks(request).queries.visible_plan(pathway_id, principal)
     await record_read(
         runtime_of(request).require_pool(),
         principal,
@@ -185,8 +184,8 @@ async def answer(
     response: Response,
     principal: Client,
 ) -> dict[str, str]:
-    context = command_context(request, principal, scope=f"answer:{pathway_id}:{task_id}")
-    answered = await handlers(request).answer(
+    context = await http_command(request, principal, scope=f"answer:{pathway_id}:{task_id}")
+    answered = await tasks(request).commands.answer(
         pathway_id,
         task_id,
         body.text,
@@ -195,12 +194,11 @@ async def answer(
         context,
         helsinki_now(),
         helsinki_today(),
-        expected_version(request),
     )
     if answered.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
-    return {"answer_id": str(answered.answer_id)}
+    return {"answer_id": str(answered.value)}
 
 
 @router.post(
@@ -215,8 +213,8 @@ async def direction(
     response: Response,
     principal: Client,
 ) -> dict[str, str]:
-    context = command_context(request, principal, scope=f"direction:{pathway_id}")
-    replayed = await handlers(request).choose(
+    context = await http_command(request, principal, scope=f"direction:{pathway_id}")
+    chosen = await tasks(request).commands.choose(
         pathway_id,
         body.direction,
         body.reason,
@@ -224,9 +222,8 @@ async def direction(
         context,
         helsinki_now(),
         helsinki_today(),
-        expected_version(request),
     )
-    if replayed:
+    if chosen.replayed:
         response.status_code = status.HTTP_200_OK
     return {"direction": body.direction}
 
@@ -253,11 +250,11 @@ async def self_assessment(
     response: Response,
     principal: Client,
 ) -> dict[str, str]:
-    context = command_context(request, principal, scope=f"assessment:{pathway_id}:{phase}")
-    replayed = await handlers(request).self_assess(
+    context = await http_command(request, principal, scope=f"assessment:{pathway_id}:{phase}")
+    given = await tasks(request).commands.self_assess(
         pathway_id, phase, body.scores, principal, context, helsinki_now(), helsinki_today()
     )
-    if replayed:
+    if given.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
     return {"phase": phase}
@@ -265,9 +262,11 @@ async def self_assessment(
 
 @router.post("/pathways/{pathway_id}/weeks/open-next", summary="Open the next week early")
 async def open_next(pathway_id: UUID, request: Request, principal: Staff) -> dict[str, int]:
-    context = command_context(request, principal, scope=f"open-week:{pathway_id}")
-    week = await handlers(request).open_next(pathway_id, principal, context, helsinki_today())
-    return {"open_week": week}
+    context = await http_command(request, principal, scope=f"open-week:{pathway_id}")
+    opened = await tasks(request).commands.open_next(
+        pathway_id, principal, context, helsinki_today()
+    )
+    return {"open_week": opened.value}
 
 
 class DirectionChangeRequest(BaseModel):
@@ -288,16 +287,11 @@ async def change_direction(
     response: Response,
     principal: Staff,
 ) -> dict[str, str]:
-    context = command_context(request, principal, scope=f"direction-change:{pathway_id}")
-    replayed = await handlers(request).change_direction(
-        pathway_id,
-        body.direction,
-        principal,
-        context,
-        helsinki_now(),
-        expected_version(request),
+    context = await http_command(request, principal, scope=f"direction-change:{pathway_id}")
+    changed = await tasks(request).commands.change_direction(
+        pathway_id, body.direction, principal, context, helsinki_now()
     )
-    if replayed:
+    if changed.replayed:
         response.status_code = status.HTTP_200_OK
     return {"direction": body.direction}
 
@@ -321,11 +315,11 @@ class AnswersView(BaseModel):
     summary="A path's answers in order, with their texts (its client and counselors)",
 )
 async def list_answers(pathway_id: UUID, request: Request, principal: ClientOrStaff) -> AnswersView:
-    tasks = handlers(request)
-    plan = await tasks.load_visible(pathway_id, principal)
+    queries = tasks(request).queries
+    plan = await queries.visible_plan(pathway_id, principal)
     pool = runtime_of(request).require_pool()
     await record_read(pool, principal, plan.client_ref, "answers", pathway_id)
-    answered = await tasks.answers_of(pathway_id)
+    answered = await queries.answers_of(pathway_id)
     texts = await load_answers_of(pool, pathway_id)
     return AnswersView(
         items=[
@@ -364,7 +358,7 @@ class PathSummary(BaseModel):
     summary="Direction with its reason, and the self-assessments side by side",
 )
 async def path_summary(pathway_id: UUID, request: Request, principal: ClientOrStaff) -> PathSummary:
-    plan = await handlers(request).load_visible(pathway_id, principal)
+    plan = await tasks(request).queries.visible_plan(pathway_id, principal)
     pool = runtime_of(request).require_pool()
     await record_read(pool, principal, plan.client_ref, "summary", pathway_id)
     areas = [

@@ -21,6 +21,14 @@ async def load_pauses(connection: DbConnection | asyncpg.Pool, pathway_id: UUID)
     return [Pause(row["paused_on"], row["resumed_on"]) for row in rows]
 
 
+async def load_ending(connection: DbConnection | asyncpg.Pool, pathway_id: UUID) -> date | None:
+    """The day the path was completed or discontinued, if it has ended."""
+    value = await connection.fetchval(
+        "SELECT ended_on FROM plan_endings WHERE pathway_id = $1", pathway_id
+    )
+    return value if isinstance(value, date) else None
+
+
 async def record_pause(connection: DbConnection, pathway_id: UUID, paused_on: date) -> None:
     # Redelivery inserts the same row again: the key makes it a no-op.
     await connection.execute(

@@ -16,13 +16,14 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from chassis.clock import helsinki_today
-from chassis.event_store import ConcurrencyConflict, PostgresEventStore
+from chassis.event_store import ConcurrencyConflict
 from chassis.logs import get_logger
 from chassis.service import ServiceRuntime
-from chassis.streams import CommandContext, EventStreams
+from chassis.streams import CommandContext
 from contracts.envelope import Actor
 from services.tasks.adapters.schedule_tables import due_pathways
-from services.tasks.application.handlers import TasksHandlers
+from services.tasks.application.policies import PlanPolicies
+from services.tasks.bootstrap import Tasks
 
 log = get_logger(__name__)
 
@@ -30,9 +31,8 @@ CALENDAR_ACTOR = Actor(role="system", id="tasks-calendar")
 BATCH = 200
 
 
-async def open_due_weeks_once(pool: asyncpg.Pool, store: PostgresEventStore, today: date) -> int:
+async def open_due_weeks_once(pool: asyncpg.Pool, policies: PlanPolicies, today: date) -> int:
     """One pass over the paths due by `today`; returns how many weeks it opened."""
-    handlers = TasksHandlers(EventStreams(store), pool)
     opened = 0
     seen: set[UUID] = set()
     while True:
@@ -43,7 +43,7 @@ async def open_due_weeks_once(pool: asyncpg.Pool, store: PostgresEventStore, tod
             seen.add(pathway_id)
             context = CommandContext(actor=CALENDAR_ACTOR, tenant=tenant, correlation_id=uuid4())
             try:
-                opened += await handlers.open_due(pathway_id, today, context)
+                opened += await policies.open_due(pathway_id, today, context)
             except ConcurrencyConflict:
                 log.info("week opening raced", pathway_id=str(pathway_id))
 
@@ -52,9 +52,8 @@ async def run_week_scheduler(runtime: ServiceRuntime, stop: asyncio.Event) -> No
     interval = runtime.settings.week_scheduler_seconds
     while not stop.is_set():
         try:
-            opened = await open_due_weeks_once(
-                runtime.require_pool(), runtime.require_store(), helsinki_today()
-            )
+            parts = runtime.parts_as(Tasks)
+            opened = await open_due_weeks_once(parts.pool, parts.policies, helsinki_today())
             if opened:
                 log.info("weeks opened by the calendar", weeks=opened)
         except Exception:

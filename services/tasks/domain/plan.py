@@ -44,6 +44,8 @@ class Plan:
     opened_week: int = 0
     # Pauses of the path, from enrolment's events; the handler fills them in on loading.
     pauses: list[Pause] = field(default_factory=list)
+    # The day the path was completed or discontinued (enrolment's events), filled in likewise.
+    ended_on: date | None = None
     answered: dict[str, UUID] = field(default_factory=dict)
     # Tasks where the client said "I couldn't do this / I need help": they may answer later.
     help_requested: dict[str, bool] = field(default_factory=dict)
@@ -86,9 +88,13 @@ class Plan:
         return self.start_date is not None
 
     def open_week(self, today: date) -> int:
-        """The latest open week: by the calendar, or earlier if the counselor opened it."""
+        """The latest open week: by the calendar, or earlier if the counselor opened it.
+
+        An ended path's calendar stopped on the day it ended.
+        """
         assert self.start_date is not None
-        return max(scheduled_week(self.start_date, today, self.pauses), self.opened_week)
+        day = self._calendar_day(today)
+        return max(scheduled_week(self.start_date, day, self.pauses), self.opened_week)
 
     def is_late(self, week: int, today: date) -> bool:
         """A task is late once the week after it has opened by the calendar."""
@@ -96,7 +102,14 @@ class Plan:
         if week >= WEEKS:
             return False
         next_opens = moved_opening_date(self.start_date, week + 1, self.pauses)
-        return next_opens is not None and today >= next_opens
+        return next_opens is not None and self._calendar_day(today) >= next_opens
+
+    @property
+    def ended(self) -> bool:
+        return self.ended_on is not None
+
+    def _calendar_day(self, today: date) -> date:
+        return today if self.ended_on is None else min(today, self.ended_on)
 
     @property
     def paused(self) -> bool:
@@ -105,14 +118,23 @@ class Plan:
     def next_calendar_opening(self) -> tuple[int, date] | None:
         """The next week still to be recorded as opened, and the day the calendar opens it.
 
-        None when all twelve are open or a pause goes on (the day is not known yet).
+        None when all twelve are open, a pause goes on (the day is not known yet) or the path
+        has ended (no week opens any more).
         """
         assert self.start_date is not None
         week = self.opened_week + 1
-        if week > WEEKS:
+        if week > WEEKS or self.ended:
             return None
         day = moved_opening_date(self.start_date, week, self.pauses)
         return None if day is None else (week, day)
+
+
+def refuse_if_ended(plan: Plan) -> None:
+    """A completed or discontinued path takes no more of the client's work (decision 0018)."""
+    if plan.ended_on is not None:
+        day = plan.ended_on
+        # Written as people in Finland write a date, in either language.
+        raise Conflict("tasks.path_ended", ended_on=f"{day.day}.{day.month}.{day.year}")
 
 
 def start_plan(
@@ -143,6 +165,7 @@ def answer_task(
 ) -> list[EventModel]:
     if not plan.started:
         raise NotFound("error.not_found")
+    refuse_if_ended(plan)
     task = curriculum.task(task_id)
     if task is None:
         raise NotFound("tasks.unknown_task")
@@ -188,6 +211,7 @@ def choose_direction(
 ) -> list[EventModel]:
     if not plan.started:
         raise NotFound("error.not_found")
+    refuse_if_ended(plan)
     if plan.direction is not None:
         raise Conflict("tasks.direction_already_chosen")
     if plan.open_week(today) < DIRECTION_WEEK:
@@ -207,6 +231,7 @@ def open_next_week(plan: Plan, today: date) -> list[EventModel]:
     """The counselor opens the next week ahead of the calendar."""
     if not plan.started:
         raise NotFound("error.not_found")
+    refuse_if_ended(plan)
     week = plan.open_week(today) + 1
     if week > WEEKS:
         raise DomainError("tasks.all_weeks_open")
@@ -225,8 +250,11 @@ def open_next_week(plan: Plan, today: date) -> list[EventModel]:
 
 
 def open_due_weeks(plan: Plan, today: date) -> list[EventModel]:
-    """The calendar's openings that are due and not yet recorded, one WeekOpened each."""
-    if not plan.started:
+    """The calendar's openings that are due and not yet recorded, one WeekOpened each.
+
+    An ended path opens none: the weeks it did not reach stay closed.
+    """
+    if not plan.started or plan.ended:
         return []
     assert plan.start_date is not None
     due = scheduled_week(plan.start_date, today, plan.pauses)
@@ -251,6 +279,7 @@ def change_direction(
     """A later change of direction, agreed with the counselor (who records it)."""
     if not plan.started:
         raise NotFound("error.not_found")
+    refuse_if_ended(plan)
     if plan.direction is None:
         raise DomainError("tasks.direction_not_chosen")
     if plan.direction == direction:

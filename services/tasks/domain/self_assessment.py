@@ -11,7 +11,7 @@ from chassis.errors import Conflict, DomainError, NotFound
 from contracts.events.base import EventModel
 from contracts.events.tasks import SelfAssessmentSubmitted
 from services.tasks.domain.curriculum import WEEKS, Text
-from services.tasks.domain.plan import Plan
+from services.tasks.domain.plan import Plan, refuse_if_ended
 
 Phase = Literal["baseline", "final"]
 Visibility = Literal["individual", "group_only"]
@@ -62,6 +62,10 @@ def submit_self_assessment(
 ) -> list[EventModel]:
     if not plan.started:
         raise NotFound("error.not_found")
+    # The final self-assessment belongs to the end of the path: it may still be given once
+    # the path has been completed (decision 0018); nothing else is taken from an ended path.
+    if phase == "baseline" or not phase_open(plan, phase, today):
+        refuse_if_ended(plan)
     if (instrument.instrument_id, phase) in plan.assessments:
         raise Conflict("tasks.assessment_already_given")
     if not phase_open(plan, phase, today):

@@ -35,6 +35,7 @@ async def meetings_page(
         notice=notice,
         error=error,
         submission_id=uuid4(),
+        path_status="ended" if client.plan.ended else ("paused" if client.plan.paused else None),
     )
 
 
@@ -55,6 +56,9 @@ async def request_meeting(
     client = await signed_in_client(request)
     if not isinstance(client, SignedIn):
         return client
+    if client.plan.ended:
+        # An ended path is read-only on the client's pages (decision 0018).
+        return await meetings_page(request, client, 409, "tasks.path_ended_short")
     curriculum = load_curriculum(client.plan.curriculum_version)
     about = task_id if curriculum.task(task_id) is not None else None
     try:

@@ -18,16 +18,11 @@ from pydantic import BaseModel
 
 from chassis.clean_text import CleanText, TextRefused, clean, scrub
 from chassis.clock import helsinki_now, helsinki_today
-from chassis.commands import command_context
+from chassis.commands import http_command
 from chassis.errors import DomainError
 from chassis.http import request_language, text_refusal
 from chassis.service import runtime_of
-from services.tasks.adapters.answer_texts import (
-    MAX_DRAFT_LENGTH,
-    load_answer,
-    load_draft,
-    save_draft,
-)
+from services.tasks.adapters.answer_texts import MAX_DRAFT_LENGTH, load_answer, load_draft
 from services.tasks.adapters.curriculum_files import load_curriculum
 from services.tasks.adapters.http_api import DIRECTION_REASON
 from services.tasks.adapters.instrument_files import PRIMARY_INSTRUMENT, load_instruments
@@ -64,6 +59,7 @@ class HomeView:
     baseline_due: bool = False
     final_due: bool = False
     paused: bool = False
+    ended: bool = False
 
 
 def task_status(plan: Plan, task: Task, today: datetime) -> str:
@@ -89,11 +85,13 @@ def home_view(plan: Plan, curriculum: Curriculum) -> HomeView:
         current_week=current,
         completed=sum(1 for t in all_tasks if t.task_id in plan.completed),
         total=len(all_tasks),
-        direction_due=current >= DIRECTION_WEEK and plan.direction is None,
-        baseline_due=(PRIMARY_INSTRUMENT, "baseline") not in plan.assessments,
+        # An ended path asks for nothing more, but for the final self-assessment (0018).
+        direction_due=current >= DIRECTION_WEEK and plan.direction is None and not plan.ended,
+        baseline_due=(PRIMARY_INSTRUMENT, "baseline") not in plan.assessments and not plan.ended,
         final_due=phase_open(plan, "final", now.date())
         and (PRIMARY_INSTRUMENT, "final") not in plan.assessments,
-        paused=plan.paused,
+        paused=plan.paused and not plan.ended,
+        ended=plan.ended,
     )
     for week in range(1, current + 1):
         for task in curriculum.tasks_of_week(week, plan.direction):
@@ -122,6 +120,7 @@ async def home(request: Request) -> Response:
         view=view,
         tasks=view.this_week,
         week_info=curriculum.week(view.current_week),
+        path_status=path_state(client.plan),
     )
 
 
@@ -137,10 +136,12 @@ async def task_page(
     pool = runtime_of(request).require_pool()
     today = helsinki_today()
     state = "open"
-    if task.week > plan.open_week(today):
-        state = "not_open"
-    elif task.task_id in plan.answered and not plan.help_requested.get(task.task_id):
+    if task.task_id in plan.answered and not plan.help_requested.get(task.task_id):
         state = "answered"
+    elif plan.ended:
+        state = "ended"  # read-only: what was answered stays to read, nothing more is taken
+    elif task.week > plan.open_week(today):
+        state = "not_open"
     draft = await load_draft(pool, plan.pathway_id, task.task_id) if state == "open" else None
     answer_id = plan.answered.get(task.task_id)
     notice = {
@@ -169,6 +170,7 @@ async def task_page(
         guidance=guidance,
         feedback=guidance.feedback_on(answer_id) if answer_id else [],
         meetings=guidance.meetings_about(task.task_id),
+        path_status=path_state(plan),
     )
 
 
@@ -213,19 +215,18 @@ async def post_task(
     except TextRefused as refused:
         message = text_refusal(runtime_of(request).catalogue, request_language(request), refused)
         return await task_page(request, client, task, status=422, error=message, text=text)
-    pool = runtime_of(request).require_pool()
-    if action == "draft":
-        await save_draft(pool, client.plan.pathway_id, task_id, text)
-        return RedirectResponse(f"/tehtavat/{task_id}?tallennettu=luonnos", status_code=303)
-    kind = "needs_help" if action == "help" else "answer"
-    context = command_context(
-        request,
-        client.principal,
-        scope=f"answer:{client.plan.pathway_id}:{task_id}",
-        key=submission_id or None,
-    )
+    commands = client.parts.commands
+    pathway_id = client.plan.pathway_id
     try:
-        await client.handlers.answer(
+        if action == "draft":
+            await commands.save_draft(pathway_id, task_id, text, client.principal)
+            return RedirectResponse(f"/tehtavat/{task_id}?tallennettu=luonnos", status_code=303)
+    except DomainError as refused:
+        return await refused_task(request, client, task, refused, text)
+    kind = "needs_help" if action == "help" else "answer"
+    context = await http_command(request, client.principal, scope=f"answer:{pathway_id}:{task_id}")
+    try:
+        await commands.answer(
             client.plan.pathway_id,
             task_id,
             text,
@@ -237,15 +238,26 @@ async def post_task(
         )
     except DomainError as refused:
         # Nothing the client wrote is lost: it stays in the box and as their draft.
-        if text:
-            await save_draft(pool, client.plan.pathway_id, task_id, text)
-        message = runtime_of(request).catalogue.text(
-            refused.code, request_language(request), **refused.params
-        )
-        return await task_page(
-            request, client, task, status=refused.status, error=message, text=text
-        )
+        if text and not client.plan.ended:
+            await commands.save_draft(pathway_id, task_id, text, client.principal)
+        return await refused_task(request, client, task, refused, text)
     return RedirectResponse(f"/tehtavat/{task_id}?tallennettu=vastaus", status_code=303)
+
+
+async def refused_task(
+    request: Request, client: SignedIn, task: Task, refused: DomainError, text: str
+) -> Response:
+    message = runtime_of(request).catalogue.text(
+        refused.code, request_language(request), **refused.params
+    )
+    return await task_page(request, client, task, status=refused.status, error=message, text=text)
+
+
+def path_state(plan: Plan) -> str | None:
+    """What the pages say about the whole path: "ended", "paused" or nothing."""
+    if plan.ended:
+        return "ended"
+    return "paused" if plan.paused else None
 
 
 # What the answer box keeps: a draft may grow past the answer's limit; sending it may not.
@@ -263,7 +275,12 @@ async def autosave(task_id: str, body: DraftBody, request: Request) -> Response:
         return Response(status_code=401)
     if find_task(client, task_id) is None:
         return Response(status_code=404)
-    await save_draft(runtime_of(request).require_pool(), client.plan.pathway_id, task_id, body.text)
+    try:
+        await client.parts.commands.save_draft(
+            client.plan.pathway_id, task_id, body.text, client.principal
+        )
+    except DomainError as refused:
+        return Response(status_code=refused.status)
     return Response(status_code=204)
 
 
@@ -273,7 +290,12 @@ async def direction_page(request: Request) -> Response:
     if not isinstance(client, SignedIn):
         return client
     return render(
-        request, "direction.html", chosen=client.plan.direction, submission_id=uuid4(), reason=""
+        request,
+        "direction.html",
+        chosen=client.plan.direction,
+        submission_id=uuid4(),
+        reason="",
+        path_status=path_state(client.plan),
     )
 
 
@@ -315,14 +337,11 @@ async def choose_direction(
             submission_id=uuid4(),
             error=catalogue.text("direction.missing", request_language(request)),
         )
-    context = command_context(
-        request,
-        client.principal,
-        scope=f"direction:{client.plan.pathway_id}",
-        key=submission_id or None,
+    context = await http_command(
+        request, client.principal, scope=f"direction:{client.plan.pathway_id}"
     )
     try:
-        await client.handlers.choose(
+        await client.parts.commands.choose(
             client.plan.pathway_id,
             chosen,
             reason,
@@ -340,6 +359,7 @@ async def choose_direction(
             reason=reason,
             submission_id=uuid4(),
             error=catalogue.text(refused.code, request_language(request), **refused.params),
+            path_status=path_state(client.plan),
         )
     return RedirectResponse("/suunta", status_code=303)
 
@@ -390,6 +410,10 @@ def assessment_form(
         error=error,
         answers=answers or {},
         submission_id=uuid4(),
+        path_status=path_state(client.plan),
+        # An ended path takes only the final self-assessment, once its phase is open (0018).
+        closed=client.plan.ended
+        and not (phase == "final" and phase_open(client.plan, "final", helsinki_today())),
     )
 
 
@@ -407,14 +431,11 @@ async def submit_assessment(phase: str, request: Request) -> Response:
         instrument_id, _, item_id = key.partition(":")
         if value.isdigit():
             scores.setdefault(instrument_id, {})[item_id] = int(value)
-    context = command_context(
-        request,
-        client.principal,
-        scope=f"assessment:{client.plan.pathway_id}:{phase}",
-        key=str(form.get("submission_id", "")) or None,
+    context = await http_command(
+        request, client.principal, scope=f"assessment:{client.plan.pathway_id}:{phase}"
     )
     try:
-        await client.handlers.self_assess(
+        await client.parts.commands.self_assess(
             client.plan.pathway_id,
             "final" if phase == "final" else "baseline",
             scores,

@@ -12,11 +12,9 @@ from chassis.auth import Principal
 from chassis.errors import DomainError
 from chassis.http_auth import bearer_token
 from chassis.service import runtime_of
-from chassis.streams import EventStreams
 from chassis.web.sign_in import refusal_page, signed_in
-from services.tasks.adapters.answer_texts import save_draft
 from services.tasks.adapters.plan_access import find_client_plan
-from services.tasks.application.handlers import TasksHandlers
+from services.tasks.bootstrap import Tasks, tasks
 from services.tasks.domain.plan import Plan
 from services.tasks.web.templating import render
 
@@ -28,7 +26,7 @@ RESCUE_GRACE_SECONDS = 12 * 3600
 class SignedIn:
     principal: Principal
     plan: Plan
-    handlers: TasksHandlers
+    parts: Tasks
 
 
 def refusal(request: Request, status: int, reason: str) -> Response:
@@ -42,13 +40,11 @@ async def signed_in_client(request: Request) -> SignedIn | Response:
         return principal
     if principal.client_ref is None:
         return refusal(request, 403, "error.forbidden")
-    runtime = runtime_of(request)
-    pool = runtime.require_pool()
-    pathway_id = await find_client_plan(pool, principal.tenant, principal.client_ref)
+    parts = tasks(request)
+    pathway_id = await find_client_plan(parts.pool, principal.tenant, principal.client_ref)
     if pathway_id is None:
         return render(request, "no_plan.html")
-    handlers = TasksHandlers(EventStreams(runtime.require_store()), pool)
-    return SignedIn(principal, await handlers.load_visible(pathway_id, principal), handlers)
+    return SignedIn(principal, await parts.queries.visible_plan(pathway_id, principal), parts)
 
 
 async def keep_text_of_expired_session(request: Request, task_id: str, text: str) -> UUID | None:
@@ -67,8 +63,12 @@ async def keep_text_of_expired_session(request: Request, task_id: str, text: str
         return None
     if principal.role != "client" or principal.client_ref is None:
         return None
-    pool = runtime.require_pool()
-    pathway_id = await find_client_plan(pool, principal.tenant, principal.client_ref)
-    if pathway_id is not None:
-        await save_draft(pool, pathway_id, task_id, text)
+    parts = tasks(request)
+    pathway_id = await find_client_plan(parts.pool, principal.tenant, principal.client_ref)
+    if pathway_id is None:
+        return None
+    try:
+        await parts.commands.save_draft(pathway_id, task_id, text, principal)
+    except DomainError:
+        return None  # an ended path keeps no drafts
     return pathway_id
