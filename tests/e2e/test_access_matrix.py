@@ -14,7 +14,7 @@ client, another client (with a path of their own) and nobody (no token).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -49,6 +49,7 @@ from tests.support.waiting import eventually
 OTHER_TENANT = "pirkanmaa"
 # A unit and a cohort of the tenant only, for renaming and retiring (nothing opens in them).
 MATRIX_ENTRY = "matrix-entry"
+OTHER_TENANT_COUNSELOR = "matrix-counselor-pirkanmaa"
 TIMEOUT = httpx.Timeout(10.0)
 # Operational and documentation routes, open to all by design; not client data.
 UNGUARDED_PREFIXES = ("/healthz", "/readyz", "/asyncapi", "/docs", "/openapi.json", "/redoc")
@@ -82,6 +83,20 @@ def _in_a_day() -> str:
 # every role through to the path's access check (`Depends(current_principal)` instead of
 # `require_role(...)`), where a manager is simply "not allowed" and gets the 404 meant for a
 # resource of someone else.
+
+
+def _fixed(path: str, json: Any = None) -> Callable[[Target], Call]:
+    """A call that does not depend on the target (the tenant's registries)."""
+    return lambda t: Call(path, json=json)
+
+
+def _new_entry(kind: str) -> Callable[[Target], Call]:
+    """Adding a unit or cohort: a new code every time, so each allowed call really adds."""
+
+    def call(t: Target) -> Call:
+        return Call(f"/registry/{kind}", json={"code": f"matrix-{uuid4().hex[:8]}", "name_fi": "M"})
+
+    return call
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -181,7 +196,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "GET",
             f"/registry/{kind}",
             CASEWORK,
-            lambda t, k=kind: Call(f"/registry/{k}"),
+            _fixed(f"/registry/{kind}"),
         )
         for kind in ("municipalities", "units", "cohorts")
     ),
@@ -192,9 +207,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "POST",
             f"/registry/{kind}",
             admin_only(other_tenant=ALLOWED),
-            lambda t, k=kind: Call(
-                f"/registry/{k}", json={"code": f"matrix-{uuid4().hex[:8]}", "name_fi": "Matriisi"}
-            ),
+            _new_entry(kind),
         )
         for kind in ("units", "cohorts")
     ),
@@ -204,7 +217,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "PUT",
             f"/registry/{kind}/{{code}}",
             admin_only(other_tenant=404),
-            lambda t, k=kind: Call(f"/registry/{k}/{MATRIX_ENTRY}", json={"name_fi": "Matriisi"}),
+            _fixed(f"/registry/{kind}/{MATRIX_ENTRY}", {"name_fi": "Matriisi"}),
         )
         for kind in ("units", "cohorts")
     ),
@@ -214,7 +227,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "POST",
             f"/registry/{kind}/{{code}}/retire",
             admin_only(other_tenant=404),
-            lambda t, k=kind: Call(f"/registry/{k}/{MATRIX_ENTRY}/retire"),
+            _fixed(f"/registry/{kind}/{MATRIX_ENTRY}/retire"),
         )
         for kind in ("units", "cohorts")
     ),
@@ -527,6 +540,7 @@ def world(system: RunningSystem, identities: IdentityFactory, http: httpx.Client
         cohorts=[MATRIX_ENTRY],
         counselors=["matrix-substitute", "matrix-leaver"],
     )
+    register(system, tenant=OTHER_TENANT, counselors=[OTHER_TENANT_COUNSELOR])
 
     # Path A: client A's, opened by counselor 1. Path B: the other client's, counselor 2's.
     pathway_id, client_ref = open_path(system, http, own_counselor, client_a)
@@ -590,8 +604,18 @@ def world(system: RunningSystem, identities: IdentityFactory, http: httpx.Client
     return World(system, identities, http, people, shared)
 
 
+# An admin is no path counselor (decision 0015): opening a path, they name a counselor of
+# their own tenant, in a municipality of their own tenant.
+OPENED_BY_ADMIN: dict[Who, dict[str, Any]] = {
+    "admin": {"counselor_ids": ["matrix-counselor-1"]},
+    "other_tenant_admin": {"municipality": "837", "counselor_ids": [OTHER_TENANT_COUNSELOR]},
+}
+
+
 def send(world: World, endpoint: Endpoint, who: Who, target: Target) -> httpx.Response:
     call = endpoint.call(target)
+    if endpoint.key == ("enrolment", "POST", "/pathways") and who in OPENED_BY_ADMIN:
+        call = replace(call, json={**call.json, **OPENED_BY_ADMIN[who]})
     headers = world.headers(who, target)
     if endpoint.method != "GET":
         headers["Idempotency-Key"] = str(uuid4())

@@ -290,9 +290,14 @@ def test_discontinuing_takes_a_reason_from_the_list(
 
 
 def test_counselors_are_assigned_and_each_lists_their_own_paths(
-    enrolment: str, counselor: Person, admin: Person, identities: IdentityFactory
+    system: RunningSystem,
+    enrolment: str,
+    counselor: Person,
+    admin: Person,
+    identities: IdentityFactory,
 ) -> None:
     colleague = identities.staff("counselor")
+    register(system, counselors=[colleague.subject])  # never called enrolment themselves
     pathway_id = opened(enrolment, counselor, identities.client(), last_name="Listattava")
     path = f"{enrolment}/pathways/{pathway_id}"
 
