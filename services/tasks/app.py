@@ -9,12 +9,13 @@ from fastapi import FastAPI
 from chassis.oidc_login import login_router
 from chassis.service import ServiceSpec, create_app
 from chassis.web.pages import language_router
-from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
+from contracts.topics import TASKS_EVENTS
 from contracts.upcasting import upcast
 from services.tasks.adapters.consumer import on_event
 from services.tasks.adapters.http_api import router
+from services.tasks.adapters.projections import PROJECTIONS
 from services.tasks.application.week_scheduler import run_week_scheduler
-from services.tasks.bootstrap import bootstrap
+from services.tasks.bootstrap import SUBSCRIBED, bootstrap
 from services.tasks.web.meeting_pages import router as meeting_pages
 from services.tasks.web.pages import router as pages
 from services.tasks.web.session import refusal
@@ -37,7 +38,8 @@ SPEC = ServiceSpec(
     translations=HERE / "translations",
     publishes=lambda stored: [TASKS_EVENTS],
     published_topics=[TASKS_EVENTS],
-    subscribes=[ENROLMENT_EVENTS, GUIDANCE_EVENTS],
+    subscribes=SUBSCRIBED,
+    projections=PROJECTIONS,
     on_event=on_event,
     bootstrap=bootstrap,
     background=[run_week_scheduler],

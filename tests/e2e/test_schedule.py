@@ -16,11 +16,7 @@ from chassis.unit_of_work import CommandPipeline
 from contracts.envelope import Actor
 from contracts.upcasting import upcast
 from deploy.system import RunningSystem
-from services.tasks.adapters.command_tables import (
-    PostgresCalendars,
-    PostgresHeldMeetings,
-    PostgresPaths,
-)
+from services.tasks.adapters.command_tables import PostgresCalendars
 from services.tasks.adapters.schedule_tables import due_pathways
 from services.tasks.application.policies import PlanPolicies
 from tests.support.api import open_path_body, wait_for_plan
@@ -97,12 +93,7 @@ async def calendar_opens_week_three(system: RunningSystem, pathway_id: UUID, due
         store = PostgresEventStore(pool, upcast)
         assert pathway_id not in [p for p, _ in await due_pathways(pool, due - timedelta(1), 500)]
         assert pathway_id in [p for p, _ in await due_pathways(pool, due, 500)]
-        policies = PlanPolicies(
-            CommandPipeline.on_postgres(store, pool),
-            PostgresPaths(pool),
-            PostgresCalendars(pool),
-            PostgresHeldMeetings(pool),
-        )
+        policies = PlanPolicies(CommandPipeline.on_postgres(store, pool), PostgresCalendars(pool))
         context = CommandContext(
             actor=Actor(role="system", id="test-calendar"), tenant=TENANT, correlation_id=uuid4()
         )

@@ -6,7 +6,6 @@ go to the pool.
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 import asyncpg
@@ -14,15 +13,8 @@ import asyncpg
 from chassis.event_store import DbConnection
 from chassis.unit_of_work import UnitOfWork
 from services.tasks.adapters.answer_texts import save_draft, store_answer
-from services.tasks.adapters.plan_access import PlanAccess, find_access, record_access
-from services.tasks.adapters.schedule_tables import (
-    load_ending,
-    load_pauses,
-    record_ending,
-    record_pause,
-    record_resume,
-    save_next_opening,
-)
+from services.tasks.adapters.plan_access import PlanAccess, find_access
+from services.tasks.adapters.schedule_tables import load_ending, load_pauses, save_next_opening
 from services.tasks.application.ports import PathCalendar
 from services.tasks.domain.curriculum import Direction
 from services.tasks.domain.plan import Plan
@@ -34,15 +26,6 @@ class PostgresPaths:
 
     async def access(self, pathway_id: UUID) -> PlanAccess | None:
         return await find_access(self._pool, pathway_id)
-
-    async def keep_access(self, work: UnitOfWork, access: PlanAccess) -> None:
-        await record_access(
-            work.connection,
-            access.pathway_id,
-            access.tenant,
-            access.client_ref,
-            list(access.counselor_ids),
-        )
 
 
 class PostgresCalendars:
@@ -57,15 +40,6 @@ class PostgresCalendars:
             pauses=await load_pauses(source, pathway_id),
             ended_on=await load_ending(source, pathway_id),
         )
-
-    async def record_pause(self, work: UnitOfWork, pathway_id: UUID, paused_on: date) -> None:
-        await record_pause(work.connection, pathway_id, paused_on)
-
-    async def record_resume(self, work: UnitOfWork, pathway_id: UUID, resumed_on: date) -> None:
-        await record_resume(work.connection, pathway_id, resumed_on)
-
-    async def record_ending(self, work: UnitOfWork, pathway_id: UUID, ended_on: date) -> None:
-        await record_ending(work.connection, pathway_id, ended_on)
 
     async def keep_next_opening(self, work: UnitOfWork, plan: Plan) -> None:
         await save_next_opening(work.connection, plan)
@@ -105,13 +79,3 @@ class PostgresHeldMeetings:
             task_id,
         )
         return found is not None
-
-    async def keep(
-        self, work: UnitOfWork, pathway_id: UUID, meeting_id: UUID, task_ids: list[str]
-    ) -> None:
-        # Redelivery inserts the same rows again: the key makes it a no-op.
-        await work.connection.executemany(
-            "INSERT INTO held_meetings (pathway_id, task_id, meeting_id) VALUES ($1, $2, $3)"
-            " ON CONFLICT DO NOTHING",
-            [(pathway_id, task_id, meeting_id) for task_id in task_ids],
-        )

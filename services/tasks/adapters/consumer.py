@@ -1,14 +1,22 @@
-"""What the tasks service does with other contexts' events."""
+"""What the tasks service does with other contexts' events, besides its projections: a small
+registry of reactions, each a policy run through the command pipeline.
+
+The projections (adapters/projections.py) have applied the same batch before a reaction
+runs, so a reaction decides on the facts its event brought.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from chassis.clock import helsinki_today
 from chassis.service import ServiceRuntime
 from chassis.streams import CommandContext
 from contracts.envelope import Actor, EventEnvelope
+from contracts.events.base import EventModel
 from contracts.events.enrolment import (
     ClientDataErased,
-    CounselorAssigned,
     PathwayCompleted,
     PathwayDiscontinued,
     PathwayOpened,
@@ -18,10 +26,11 @@ from contracts.events.enrolment import (
 from contracts.events.guidance import GuidanceMeetingHeld
 from contracts.registry import parse_payload
 from services.tasks.adapters.erasure import erase_client_text
-from services.tasks.adapters.plan_access import find_access, set_counselors
 from services.tasks.bootstrap import Tasks
 
 SERVICE_ACTOR = Actor(role="system", id="tasks")
+
+Reaction = Callable[[Tasks, EventEnvelope, Any], Awaitable[None]]
 
 
 def _caused_by(envelope: EventEnvelope, key: str | None = None) -> CommandContext:
@@ -34,39 +43,45 @@ def _caused_by(envelope: EventEnvelope, key: str | None = None) -> CommandContex
     )
 
 
+async def start_plan(tasks: Tasks, envelope: EventEnvelope, event: PathwayOpened) -> None:
+    context = _caused_by(envelope, f"start-plan:{event.pathway_id}")
+    await tasks.policies.start_plan_for(event, context, helsinki_today())
+
+
+async def complete_after_meeting(
+    tasks: Tasks, envelope: EventEnvelope, event: GuidanceMeetingHeld
+) -> None:
+    context = _caused_by(envelope, f"meeting-held:{event.meeting_id}")
+    await tasks.policies.meeting_held(event, context)
+
+
+async def reschedule(
+    tasks: Tasks,
+    envelope: EventEnvelope,
+    event: PathwayPaused | PathwayResumed | PathwayCompleted | PathwayDiscontinued,
+) -> None:
+    await tasks.policies.reschedule(event.pathway_id, _caused_by(envelope))
+
+
+async def erase_texts(tasks: Tasks, envelope: EventEnvelope, event: ClientDataErased) -> None:
+    # The client's words cannot be rebuilt from events, so no projection keeps them.
+    async with tasks.pool.acquire() as connection, connection.transaction():
+        await erase_client_text(connection, event.pathway_id)
+
+
+REACTIONS: dict[type[EventModel], Reaction] = {
+    PathwayOpened: start_plan,
+    GuidanceMeetingHeld: complete_after_meeting,
+    PathwayPaused: reschedule,
+    PathwayResumed: reschedule,
+    PathwayCompleted: reschedule,
+    PathwayDiscontinued: reschedule,
+    ClientDataErased: erase_texts,
+}
+
+
 async def on_event(runtime: ServiceRuntime, topic: str, envelope: EventEnvelope) -> None:
     event = parse_payload(envelope)
-    parts = runtime.parts_as(Tasks)
-    policies = parts.policies
-    pool = parts.pool
-    if isinstance(event, PathwayOpened):
-        context = _caused_by(envelope, f"start-plan:{event.pathway_id}")
-        await policies.start_plan_for(event, context, helsinki_today())
-    elif isinstance(event, GuidanceMeetingHeld):
-        context = _caused_by(envelope, f"meeting-held:{event.meeting_id}")
-        await policies.meeting_held(event, context)
-    elif isinstance(event, PathwayPaused):
-        await policies.pause_changed(
-            event.pathway_id, _caused_by(envelope), paused_on=event.paused_on
-        )
-    elif isinstance(event, PathwayResumed):
-        await policies.pause_changed(
-            event.pathway_id, _caused_by(envelope), resumed_on=event.resumed_on
-        )
-    elif isinstance(event, PathwayCompleted | PathwayDiscontinued):
-        ended_on = (
-            event.completed_on if isinstance(event, PathwayCompleted) else event.discontinued_on
-        )
-        await policies.path_ended(event.pathway_id, ended_on, _caused_by(envelope))
-    elif isinstance(event, ClientDataErased):
-        async with pool.acquire() as connection, connection.transaction():
-            await erase_client_text(connection, event.pathway_id)
-    elif isinstance(event, CounselorAssigned):
-        access = await find_access(pool, event.pathway_id)
-        if access is None:
-            return
-        counselors = [c for c in access.counselor_ids if c != event.replaces]
-        if event.counselor_id not in counselors:
-            counselors.append(event.counselor_id)
-        async with pool.acquire() as connection:
-            await set_counselors(connection, event.pathway_id, counselors)
+    reaction = REACTIONS.get(type(event))
+    if reaction is not None:
+        await reaction(runtime.parts_as(Tasks), envelope, event)

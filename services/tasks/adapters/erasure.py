@@ -2,8 +2,9 @@
 
 Answers, drafts and the reason for the direction are the client's own free text: they go.
 The events stay (they hold no text, only facts such as an answer's length), so reporting's
-counts stay right. The plan is unlinked from the person: its pseudonymous client_ref is
-replaced, so signing in again with the same identity no longer finds it.
+counts stay right. The plan is unlinked from the person by the access projection
+(adapters/projections.py), which a rebuild makes again; the texts cannot be rebuilt, so this
+reaction deletes them.
 """
 
 from __future__ import annotations
@@ -20,8 +21,3 @@ async def erase_client_text(connection: DbConnection, pathway_id: UUID) -> None:
     await connection.execute("DELETE FROM answer_texts WHERE pathway_id = $1", pathway_id)
     await connection.execute("DELETE FROM answer_drafts WHERE pathway_id = $1", pathway_id)
     await connection.execute("DELETE FROM direction_reasons WHERE pathway_id = $1", pathway_id)
-    await connection.execute(
-        "UPDATE plan_access SET client_ref = $2 WHERE pathway_id = $1",
-        pathway_id,
-        f"{ERASED_REF_PREFIX}{pathway_id}",
-    )

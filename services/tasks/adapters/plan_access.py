@@ -67,13 +67,3 @@ async def record_access(
         client_ref,
         counselor_ids,
     )
-
-
-async def set_counselors(
-    connection: DbConnection, pathway_id: UUID, counselor_ids: list[str]
-) -> None:
-    await connection.execute(
-        "UPDATE plan_access SET counselor_ids = $2 WHERE pathway_id = $1",
-        pathway_id,
-        counselor_ids,
-    )

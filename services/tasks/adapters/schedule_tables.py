@@ -29,45 +29,16 @@ async def load_ending(connection: DbConnection | asyncpg.Pool, pathway_id: UUID)
     return value if isinstance(value, date) else None
 
 
-async def record_pause(connection: DbConnection, pathway_id: UUID, paused_on: date) -> None:
-    # Redelivery inserts the same row again: the key makes it a no-op.
-    await connection.execute(
-        "INSERT INTO plan_pauses (pathway_id, paused_on) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        pathway_id,
-        paused_on,
-    )
-
-
-async def record_resume(connection: DbConnection, pathway_id: UUID, resumed_on: date) -> None:
-    # Only a pause that began by then ends; a redelivered old resume leaves a newer pause be.
-    await connection.execute(
-        "UPDATE plan_pauses SET resumed_on = $2"
-        " WHERE pathway_id = $1 AND resumed_on IS NULL AND paused_on <= $2",
-        pathway_id,
-        resumed_on,
-    )
-
-
-async def record_ending(connection: DbConnection, pathway_id: UUID, ended_on: date) -> None:
-    """The path has ended: the calendar forgets it, now and whatever comes later."""
-    await connection.execute(
-        "INSERT INTO plan_endings (pathway_id, ended_on) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        pathway_id,
-        ended_on,
-    )
-    await connection.execute("DELETE FROM week_schedule WHERE pathway_id = $1", pathway_id)
-
-
 async def save_next_opening(connection: DbConnection, plan: Plan) -> None:
     """Keep the path's row in week_schedule in step with its plan (none once it has ended)."""
     if not plan.started:
         return
-    if plan.opened_week >= WEEKS:
+    if plan.opened_week >= WEEKS or plan.ended:
         await connection.execute("DELETE FROM week_schedule WHERE pathway_id = $1", plan.pathway_id)
         return
     upcoming = plan.next_calendar_opening()  # None while a pause goes on
     week, opens_on = upcoming if upcoming is not None else (plan.opened_week + 1, None)
-    # An ended path's row was dropped by record_ending and is not put back.
+    # An ending that arrived meanwhile is not undone by a plan loaded before it.
     await connection.execute(
         "INSERT INTO week_schedule (pathway_id, next_week, opens_on) SELECT $1, $2, $3"
         " WHERE NOT EXISTS (SELECT 1 FROM plan_endings WHERE pathway_id = $1)"

@@ -1,6 +1,10 @@
 """What tasks does on its own: start a plan when a path opens, open the calendar's weeks,
 complete tasks after a held meeting, move the calendar when a path pauses, resumes or ends.
 
+The facts these decide on (who may see a plan, its pauses, its ending, the meetings held)
+are kept by tracked projections (adapters/projections.py), applied before the reactions
+(adapters/consumer.py) see the same events.
+
 Each runs through the command pipeline like a person's command: a policy's idempotency key
 (made by its caller from the event or the week) makes a redelivery decide nothing new.
 """
@@ -19,9 +23,8 @@ from contracts.events.base import EventModel
 from contracts.events.enrolment import PathwayOpened
 from contracts.events.guidance import GuidanceMeetingHeld
 from services.tasks.adapters.curriculum_files import CURRENT_VERSION, load_curriculum
-from services.tasks.adapters.plan_access import PlanAccess
 from services.tasks.application.plans import load_plan
-from services.tasks.application.ports import Calendars, HeldMeetings, Paths
+from services.tasks.application.ports import Calendars
 from services.tasks.domain.plan import (
     Plan,
     complete_after_meeting,
@@ -33,9 +36,7 @@ from services.tasks.domain.plan import (
 @dataclass(frozen=True)
 class PlanPolicies:
     pipeline: CommandPipeline
-    paths: Paths
     calendars: Calendars
-    meetings: HeldMeetings
 
     async def start_plan_for(
         self, opened: PathwayOpened, context: CommandContext, today: date
@@ -52,10 +53,6 @@ class PlanPolicies:
                 events += open_due_weeks(started, today)
                 await work.append(str(plan.pathway_id), plan.version, events)
                 await self.calendars.keep_next_opening(work, _applied(plan, events))
-            access = PlanAccess(
-                opened.pathway_id, context.tenant, opened.client_ref, tuple(opened.counselor_ids)
-            )
-            await self.paths.keep_access(work, access)
 
         return await self.pipeline.run(context, handle, _nothing)
 
@@ -86,7 +83,6 @@ class PlanPolicies:
 
         async def handle(work: UnitOfWork) -> None:
             task_ids = list(held.task_ids)
-            await self.meetings.keep(work, held.pathway_id, held.meeting_id, task_ids)
             plan = await load_plan(work.load, self.calendars, held.pathway_id, work)
             if not plan.started:
                 return
@@ -96,30 +92,13 @@ class PlanPolicies:
 
         await self.pipeline.run(context, handle, _nothing)
 
-    async def pause_changed(
-        self,
-        pathway_id: UUID,
-        context: CommandContext,
-        paused_on: date | None = None,
-        resumed_on: date | None = None,
-    ) -> None:
-        """A pause or resume from enrolment moves the path's coming openings."""
+    async def reschedule(self, pathway_id: UUID, context: CommandContext) -> None:
+        """A pause, resume or ending (already in its projection) moves the path's coming
+        openings, or takes the path off the calendar."""
 
         async def handle(work: UnitOfWork) -> None:
-            if paused_on is not None:
-                await self.calendars.record_pause(work, pathway_id, paused_on)
-            if resumed_on is not None:
-                await self.calendars.record_resume(work, pathway_id, resumed_on)
             plan = await load_plan(work.load, self.calendars, pathway_id, work)
             await self.calendars.keep_next_opening(work, plan)
-
-        await self.pipeline.run(context, handle, _nothing)
-
-    async def path_ended(self, pathway_id: UUID, ended_on: date, context: CommandContext) -> None:
-        """A completed or discontinued path opens no more weeks and takes no more work."""
-
-        async def handle(work: UnitOfWork) -> None:
-            await self.calendars.record_ending(work, pathway_id, ended_on)
 
         await self.pipeline.run(context, handle, _nothing)
 

@@ -29,25 +29,16 @@ class PathCalendar:
 
 class Paths(Protocol):
     async def access(self, pathway_id: UUID) -> PlanAccess | None:
-        """Who may see the plan, or None before the path has reached tasks."""
-
-    async def keep_access(self, work: UnitOfWork, access: PlanAccess) -> None:
-        """Recorded with the plan's start (a second time changes nothing)."""
+        """Who may see the plan (the access projection), or None before it has arrived."""
 
 
 class Calendars(Protocol):
     async def of(self, pathway_id: UUID, work: UnitOfWork | None = None) -> PathCalendar:
-        """The path's pauses and ending; inside `work`'s transaction when given."""
-
-    async def record_pause(self, work: UnitOfWork, pathway_id: UUID, paused_on: date) -> None: ...
-
-    async def record_resume(self, work: UnitOfWork, pathway_id: UUID, resumed_on: date) -> None: ...
-
-    async def record_ending(self, work: UnitOfWork, pathway_id: UUID, ended_on: date) -> None:
-        """The path has ended: the calendar forgets it, now and whatever comes later."""
+        """The path's pauses and ending (their projections); inside `work`'s transaction
+        when given."""
 
     async def keep_next_opening(self, work: UnitOfWork, plan: Plan) -> None:
-        """Keep the path's next calendar opening in step with its plan."""
+        """Keep the path's next calendar opening in step with its plan (none once ended)."""
 
 
 class Texts(Protocol):
@@ -68,8 +59,4 @@ class Texts(Protocol):
 
 class HeldMeetings(Protocol):
     async def held(self, pathway_id: UUID, task_id: str) -> bool:
-        """Whether a guidance meeting about the task has been held."""
-
-    async def keep(
-        self, work: UnitOfWork, pathway_id: UUID, meeting_id: UUID, task_ids: list[str]
-    ) -> None: ...
+        """Whether a guidance meeting about the task has been held (its projection)."""

@@ -48,8 +48,11 @@ class MemoryPaths:
     async def access(self, pathway_id: UUID) -> PlanAccess | None:
         return self.access_of.get(pathway_id)
 
-    async def keep_access(self, work: UnitOfWork, access: PlanAccess) -> None:
-        self.access_of.setdefault(access.pathway_id, access)
+    def opened(self, pathway_id: UUID) -> None:
+        """As the access projection records PathwayOpened."""
+        self.access_of[pathway_id] = PlanAccess(
+            pathway_id, TENANT, str(CLIENT.client_ref), (COUNSELOR.subject,)
+        )
 
 
 @dataclass
@@ -61,21 +64,23 @@ class MemoryCalendars:
     async def of(self, pathway_id: UUID, work: UnitOfWork | None = None) -> PathCalendar:
         return PathCalendar(list(self.pauses.get(pathway_id, [])), self.endings.get(pathway_id))
 
-    async def record_pause(self, work: UnitOfWork, pathway_id: UUID, paused_on: date) -> None:
+    # As the pauses' and endings' projections record enrolment's events.
+    def paused(self, pathway_id: UUID, paused_on: date) -> None:
         self.pauses.setdefault(pathway_id, []).append(Pause(paused_on))
 
-    async def record_resume(self, work: UnitOfWork, pathway_id: UUID, resumed_on: date) -> None:
+    def resumed(self, pathway_id: UUID, resumed_on: date) -> None:
         self.pauses[pathway_id] = [
             Pause(p.paused_on, resumed_on) if p.resumed_on is None else p
             for p in self.pauses.get(pathway_id, [])
         ]
 
-    async def record_ending(self, work: UnitOfWork, pathway_id: UUID, ended_on: date) -> None:
+    def ended(self, pathway_id: UUID, ended_on: date) -> None:
         self.endings.setdefault(pathway_id, ended_on)
-        self.next_opening.pop(pathway_id, None)
 
     async def keep_next_opening(self, work: UnitOfWork, plan: Plan) -> None:
-        if plan.pathway_id not in self.endings:
+        if plan.ended:
+            self.next_opening.pop(plan.pathway_id, None)
+        else:
             self.next_opening[plan.pathway_id] = plan.next_calendar_opening()
 
 
@@ -107,10 +112,9 @@ class MemoryMeetings:
     async def held(self, pathway_id: UUID, task_id: str) -> bool:
         return (pathway_id, task_id) in self.rows
 
-    async def keep(
-        self, work: UnitOfWork, pathway_id: UUID, meeting_id: UUID, task_ids: list[str]
-    ) -> None:
-        self.rows.update((pathway_id, task_id) for task_id in task_ids)
+    def held_about(self, held: GuidanceMeetingHeld) -> None:
+        """As the held meetings' projection records GuidanceMeetingHeld."""
+        self.rows.update((held.pathway_id, task_id) for task_id in held.task_ids)
 
 
 @dataclass
@@ -129,7 +133,7 @@ class World:
 
     @property
     def policies(self) -> PlanPolicies:
-        return PlanPolicies(self.pipeline, self.paths, self.calendars, self.meetings)
+        return PlanPolicies(self.pipeline, self.calendars)
 
     @property
     def queries(self) -> PlanQueries:
@@ -141,6 +145,7 @@ class World:
 
     async def open_path(self, start: date = START, today: date = TODAY) -> UUID:
         pathway_id = uuid4()
+        self.paths.opened(pathway_id)
         await self.policies.start_plan_for(
             opened(pathway_id, start), system(f"start-plan:{pathway_id}"), today
         )
@@ -200,7 +205,8 @@ async def answer(
 
 
 async def end(world: World, pathway_id: UUID, on: date = TODAY) -> None:
-    await world.policies.path_ended(pathway_id, on, system())
+    world.calendars.ended(pathway_id, on)
+    await world.policies.reschedule(pathway_id, system())
 
 
 # The plan's start and the calendar
@@ -241,9 +247,11 @@ async def test_an_ended_path_opens_no_more_weeks_and_its_plan_stops_on_the_day(
 
 async def test_a_pause_holds_the_next_opening_and_a_resume_moves_it(world: World) -> None:
     pathway_id = await world.open_path()
-    await world.policies.pause_changed(pathway_id, system(), paused_on=TODAY)
+    world.calendars.paused(pathway_id, TODAY)
+    await world.policies.reschedule(pathway_id, system())
     assert world.calendars.next_opening[pathway_id] is None
-    await world.policies.pause_changed(pathway_id, system(), resumed_on=TODAY + timedelta(days=3))
+    world.calendars.resumed(pathway_id, TODAY + timedelta(days=3))
+    await world.policies.reschedule(pathway_id, system())
     assert world.calendars.next_opening[pathway_id] == (3, START + timedelta(days=17))
 
 
@@ -320,6 +328,7 @@ async def test_a_meeting_held_completes_the_answered_task_once(world: World) -> 
         held_at=NOW,
     )
     key = f"meeting-held:{held.meeting_id}"
+    world.meetings.held_about(held)
     await world.policies.meeting_held(held, system(key))
     await world.policies.meeting_held(held, system(key))
     assert (await world.events()).count("TaskCompleted") == 1
@@ -331,6 +340,7 @@ async def test_a_task_answered_after_its_meeting_completes_at_once(world: World)
     held = GuidanceMeetingHeld(
         pathway_id=pathway_id, meeting_id=uuid4(), task_ids=[MEETING_TASK.task_id], held_at=NOW
     )
+    world.meetings.held_about(held)
     await world.policies.meeting_held(held, system(f"meeting-held:{held.meeting_id}"))
     await answer(world, pathway_id, MEETING_TASK.task_id)
     assert MEETING_TASK.task_id in (await world.plan(pathway_id)).completed
@@ -407,7 +417,8 @@ async def test_a_path_ended_before_the_last_week_takes_no_final_self_assessment(
 
 async def test_a_paused_path_still_takes_answers_to_open_weeks(world: World) -> None:
     pathway_id = await world.open_path()
-    await world.policies.pause_changed(pathway_id, system(), paused_on=TODAY)
+    world.calendars.paused(pathway_id, TODAY)
+    await world.policies.reschedule(pathway_id, system())
     await world.commands.save_draft(pathway_id, "w02-t1", "luonnos", CLIENT)
     await answer(world, pathway_id, "w02-t1")
     assert "w02-t1" in (await world.plan(pathway_id)).answered
