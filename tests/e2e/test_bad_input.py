@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from uuid import uuid4
 
 import httpx
 import pytest
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 
 from deploy.system import RunningSystem
 from tests.support.api import open_path, open_path_body, wait_for_plan
@@ -240,3 +245,242 @@ def test_overlong_and_empty_answers_are_refused(
     assert_problem(direction, 422, "tasks.direction_not_yet")
     after = httpx.get(f"{system.urls['tasks']}/me/plan", headers=client.headers).json()
     assert after["version"] == plan["version"]
+
+
+# --- Clean text, malformed bodies and the size limit (issue 11, decision 0014) -------------
+
+
+@dataclass(frozen=True)
+class ClientPath:
+    pathway_id: str
+    client_ref: str
+    client: Person
+    counselor: Person
+    task_id: str
+
+
+@pytest.fixture(scope="module")
+def running(system: RunningSystem, counselor: Person, identities: IdentityFactory) -> ClientPath:
+    client = identities.client()
+    pathway_id = open_path(system, counselor, client)
+    plan = wait_for_plan(system, client)
+    path = httpx.get(
+        f"{system.urls['enrolment']}/pathways/{pathway_id}", headers=counselor.headers
+    ).json()
+    return ClientPath(
+        pathway_id, path["client_ref"], client, counselor, plan["weeks"][0]["tasks"][0]["task_id"]
+    )
+
+
+NUL = "\u0000"
+# Each write route's free text with a NUL: who sends it, where, and the field's Finnish label.
+NUL_CASES: dict[str, tuple[str, str, str, str, dict[str, object], str]] = {
+    "answer": (
+        "client",
+        "POST",
+        "tasks",
+        "/pathways/{p}/tasks/{t}/answers",
+        {"text": f"Moi{NUL}"},
+        "Vastaus",
+    ),
+    "draft": (
+        "client",
+        "PUT",
+        "tasks",
+        "/tehtavat/{t}/luonnos",
+        {"text": f"Luonnos{NUL}"},
+        "Luonnos",
+    ),
+    "direction reason": (
+        "client",
+        "POST",
+        "tasks",
+        "/pathways/{p}/direction",
+        {"direction": "work", "reason": f"Koska{NUL}"},
+        "Perustelu",
+    ),
+    "feedback": (
+        "counselor",
+        "POST",
+        "guidance",
+        "/pathways/{p}/answers/{r}/feedback",
+        {"text": f"Hyvä{NUL}"},
+        "Palaute",
+    ),
+    "meeting note": (
+        "counselor",
+        "POST",
+        "guidance",
+        "/pathways/{p}/meetings/{r}/notes",
+        {"text": f"Muistiin{NUL}"},
+        "Muistiinpano",
+    ),
+    "meeting request": (
+        "client",
+        "POST",
+        "guidance",
+        "/pathways/{p}/meeting-requests",
+        {"task_id": f"w1{NUL}"},
+        "Tehtävä",
+    ),
+    "meeting task ids": (
+        "counselor",
+        "PUT",
+        "guidance",
+        "/pathways/{p}/meetings/{r}",
+        {"starts_at": "2030-01-07T10:00:00+02:00", "mode": "video", "task_ids": [f"w1{NUL}"]},
+        "Tapaamisen tehtävät",
+    ),
+    "erasure reason": (
+        "admin",
+        "POST",
+        "enrolment",
+        "/clients/{c}/erasure",
+        {"reason": f"Pyyntö{NUL}"},
+        "Poiston peruste",
+    ),
+}
+
+
+def _state(system: RunningSystem, path: ClientPath) -> tuple[object, ...]:
+    guidance = f"{system.urls['guidance']}/pathways/{path.pathway_id}"
+    plan = httpx.get(f"{system.urls['tasks']}/me/plan", headers=path.client.headers).json()
+    enrolled = httpx.get(
+        f"{system.urls['enrolment']}/pathways/{path.pathway_id}", headers=path.counselor.headers
+    ).json()
+    return (
+        plan["version"],
+        httpx.get(f"{guidance}/meetings", headers=path.counselor.headers).json(),
+        httpx.get(f"{guidance}/feedback", headers=path.counselor.headers).json(),
+        enrolled["version"],
+        enrolled["erased"],
+    )
+
+
+@pytest.mark.parametrize("case", list(NUL_CASES))
+def test_a_nul_in_free_text_is_a_422_naming_the_field_and_stores_nothing(
+    system: RunningSystem, identities: IdentityFactory, running: ClientPath, case: str
+) -> None:
+    role, method, service, template, body, label = NUL_CASES[case]
+    who = {
+        "client": running.client,
+        "counselor": running.counselor,
+        "admin": identities.staff("admin"),
+    }[role]
+    url = system.urls[service] + template.format(
+        p=running.pathway_id, t=running.task_id, r=uuid4(), c=running.client_ref
+    )
+    before = _state(system, running)
+    response = httpx.request(
+        method, url, json=body, headers={**who.headers, "Idempotency-Key": str(uuid4())}
+    )
+    problem = assert_problem(response, 422, "error.invalid_text")
+    assert f"”{label}”" in str(problem["detail"]) and "U+0000" in str(problem["detail"])
+    swedish = httpx.request(
+        method, url, json=body, headers={**who.headers, "Accept-Language": "sv"}
+    )
+    assert "styrtecken (U+0000)" in str(swedish.json()["detail"])
+    assert _state(system, running) == before
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name"])
+def test_a_nul_in_a_name_opens_no_path(
+    system: RunningSystem, counselor: Person, identities: IdentityFactory, field: str
+) -> None:
+    client = identities.client()
+    body = open_path_body(client, **{field: f"Matti{NUL}"})
+    refused = httpx.post(
+        f"{system.urls['enrolment']}/pathways", json=body, headers=counselor.headers
+    )
+    label = {"first_name": "Etunimi", "last_name": "Sukunimi"}[field]
+    assert f"”{label}”" in str(assert_problem(refused, 422, "error.invalid_text")["detail"])
+    # Nothing half-stored: the same client's path opens afterwards, with their real name.
+    assert open_path(system, counselor, client)
+
+
+def test_a_bidirectional_override_is_refused(system: RunningSystem, running: ClientPath) -> None:
+    response = httpx.post(
+        f"{system.urls['tasks']}/pathways/{running.pathway_id}/tasks/{running.task_id}/answers",
+        json={"text": "Tavallinen \u202etxet"},
+        headers=running.client.headers,
+    )
+    problem = assert_problem(response, 422, "error.invalid_text")
+    assert "U+202E" in str(problem["detail"])
+
+
+def test_text_is_stored_in_nfc(
+    system: RunningSystem, counselor: Person, identities: IdentityFactory
+) -> None:
+    client = identities.client()
+    pathway_id = open_path(system, counselor, client)
+    plan = wait_for_plan(system, client)
+    task_id = plan["weeks"][0]["tasks"][0]["task_id"]
+    draft = httpx.put(
+        f"{system.urls['tasks']}/tehtavat/{task_id}/luonnos",
+        json={"text": "Ha\u0308ma\u0308la\u0308inen\r\nrivi"},
+        headers=client.headers,
+    )
+    assert draft.status_code == 204, draft.text
+    answered = httpx.post(
+        f"{system.urls['tasks']}/pathways/{pathway_id}/tasks/{task_id}/answers",
+        json={"text": "a\u0308iti\u200b ja i\u0308so\u0308"},
+        headers=client.headers,
+    )
+    assert answered.status_code == 201, answered.text
+    answers = httpx.get(
+        f"{system.urls['tasks']}/pathways/{pathway_id}/answers", headers=client.headers
+    ).json()
+    texts = [a["text"] for a in answers["items"]]
+    assert texts == ["\u00e4iti ja \u00efs\u00f6"]  # composed; the zero-width space removed
+
+
+def test_invalid_utf8_is_a_malformed_request(system: RunningSystem, counselor: Person) -> None:
+    response = httpx.post(
+        f"{system.urls['enrolment']}/pathways",
+        content=b'{"first_name": "\xc3\x28"}',
+        headers={**counselor.headers, "Content-Type": "application/json"},
+    )
+    body = assert_problem(response, 400, "error.malformed_request")
+    assert "UTF-8" in str(body["detail"])
+
+
+@pytest.mark.parametrize("service", ["enrolment", "tasks", "guidance", "reporting"])
+def test_a_50_mb_body_is_refused_at_once_without_a_token(
+    system: RunningSystem, service: str
+) -> None:
+    # Declares 50 MB and sends a few bytes: an answer that waited for the body would hang.
+    url = httpx.URL(system.urls[service])
+    started = time.perf_counter()
+    with socket.create_connection((url.host, url.port), timeout=5) as conn:
+        conn.sendall(
+            b"POST /pathways HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 52428800\r\n\r\n{"first_name": "'
+        )
+        head = conn.recv(4096)
+    assert head.startswith(b"HTTP/1.1 413 "), head
+    assert b"application/problem+json" in head and b"x-correlation-id" in head.lower()
+    assert time.perf_counter() - started < 2
+
+
+def test_an_oversize_or_chunked_body_is_413(system: RunningSystem, running: ClientPath) -> None:
+    url = f"{system.urls['tasks']}/pathways/{running.pathway_id}/tasks/{running.task_id}/answers"
+    whole = httpx.post(url, json={"text": "x" * 70_000})  # no token: refused before that
+    assert_problem(whole, 413, "error.too_large")
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"text": "'
+        for _ in range(100):
+            yield b"x" * 1024
+        yield b'"}'
+
+    chunked = httpx.post(url, content=chunks(), headers=running.client.headers)
+    assert "content-length" not in chunked.request.headers
+    assert_problem(chunked, 413, "error.too_large")
+
+
+@pytest.mark.parametrize("service", ["enrolment", "tasks", "guidance", "reporting"])
+def test_asyncapi_yaml_is_served(system: RunningSystem, service: str) -> None:
+    response = httpx.get(f"{system.urls[service]}/asyncapi.yaml")
+    assert response.status_code == 200, response.text
+    document = yaml.safe_load(response.text)
+    assert str(document["asyncapi"]).startswith("3.")
