@@ -484,3 +484,45 @@ def test_asyncapi_yaml_is_served(system: RunningSystem, service: str) -> None:
     assert response.status_code == 200, response.text
     document = yaml.safe_load(response.text)
     assert str(document["asyncapi"]).startswith("3.")
+
+
+def test_refused_text_on_a_page_shows_the_page_again_with_the_text_kept(
+    system: RunningSystem, running: ClientPath
+) -> None:
+    written = "Minun vastaukseni \u202eei näy oikein"
+    answer_page = httpx.post(
+        f"{system.urls['tasks']}/tehtavat/{running.task_id}",
+        data={"action": "submit", "text": written, "submission_id": str(uuid4())},
+        headers=running.client.headers,
+    )
+    assert answer_page.status_code == 422
+    assert answer_page.headers["content-type"].startswith("text/html")
+    assert f">{written}</textarea>" in answer_page.text
+    assert "Kentässä ”Vastaus”" in answer_page.text
+
+    reason = "Koska\u202e"
+    direction_page = httpx.post(
+        f"{system.urls['tasks']}/suunta",
+        data={"direction": "work", "reason": reason, "submission_id": str(uuid4())},
+        headers=running.client.headers,
+    )
+    assert direction_page.status_code == 422
+    assert f">{reason}</textarea>" in direction_page.text
+    assert "Kentässä ”Perustelu”" in direction_page.text
+
+    answered = httpx.post(
+        f"{system.urls['tasks']}/pathways/{running.pathway_id}/tasks/{running.task_id}/answers",
+        json={"text": "Ensimmäinen vastaukseni."},
+        headers=running.client.headers,
+    )
+    assert answered.status_code == 201, answered.text
+    answer_id = answered.json()["answer_id"]
+    feedback = "Hyvä alku\u202e, jatka samaan malliin"
+    timeline = httpx.post(
+        f"{system.urls['guidance']}/asiakkaat/{running.pathway_id}/vastaukset/{answer_id}/palaute",
+        data={"text": feedback, "submission_id": str(uuid4())},
+        headers=running.counselor.headers,
+    )
+    assert timeline.status_code == 422, timeline.text
+    assert "Kentässä ”Palaute”" in timeline.text
+    assert f">{feedback}</textarea>" in timeline.text

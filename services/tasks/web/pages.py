@@ -205,13 +205,13 @@ async def post_task(
     client = await signed_in_client(request)
     if not isinstance(client, SignedIn):
         # A session that ran out while they wrote: keep the text as their draft first.
-        await keep_text_of_expired_session(request, task_id, scrub(text, DRAFT_TEXT))
+        await keep_text_of_expired_session(request, task_id, scrub(text, ANSWER_BOX))
         return client
     task = find_task(client, task_id)
     if task is None:
         return refusal(request, 404, "tasks.unknown_task")
     try:
-        text = clean(text, DRAFT_TEXT)
+        text = clean(text, ANSWER_BOX)
     except TextRefused as refused:
         message = text_refusal(runtime_of(request).catalogue, request_language(request), refused)
         return await task_page(request, client, task, status=422, error=message, text=text)
@@ -262,6 +262,8 @@ def path_state(plan: Plan) -> str | None:
 
 # What the answer box keeps: a draft may grow past the answer's limit; sending it may not.
 DRAFT_TEXT = CleanText(MAX_DRAFT_LENGTH, label="tasks.field.draft")
+# The page's answer box holds as much as a draft; the person knows it as their answer.
+ANSWER_BOX = CleanText(MAX_DRAFT_LENGTH, label="tasks.field.answer")
 
 
 class DraftBody(BaseModel):
