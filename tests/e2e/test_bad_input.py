@@ -526,3 +526,28 @@ def test_refused_text_on_a_page_shows_the_page_again_with_the_text_kept(
     assert timeline.status_code == 422, timeline.text
     assert "Kentässä ”Palaute”" in timeline.text
     assert f">{feedback}</textarea>" in timeline.text
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "template", "role"),
+    [
+        ("enrolment", "POST", "/clients/a%00b/erasure", "admin"),
+        ("tasks", "POST", "/pathways/{p}/tasks/w01%00/answers", "client"),
+        ("tasks", "GET", "/tehtavat/w01%00", "client"),
+        ("tasks", "PUT", "/tehtavat/w01%00/luonnos", "client"),
+    ],
+)
+def test_a_nul_in_a_path_or_query_parameter_is_no_server_error(
+    system: RunningSystem,
+    identities: IdentityFactory,
+    running: ClientPath,
+    service: str,
+    method: str,
+    template: str,
+    role: str,
+) -> None:
+    who = running.client if role == "client" else identities.staff(role)
+    url = system.urls[service] + template.format(p=running.pathway_id)
+    body = {"reason": "Pyyntö"} if "erasure" in url else {"text": "Teksti"}
+    response = httpx.request(method, url, json=body, headers=who.headers)
+    assert 400 <= response.status_code < 500, response.text

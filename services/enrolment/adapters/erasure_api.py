@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from chassis.auth import Principal
+from chassis.clean_text import CleanText
 from chassis.clock import helsinki_today
 from chassis.commands import http_command
 from chassis.http_auth import require_role
@@ -23,7 +24,7 @@ Admin = Annotated[Principal, Depends(require_role("admin"))]
     responses={409: {"description": "The client's data was erased already."}},
 )
 async def erase_client(
-    client_ref: Annotated[str, Path(min_length=1, max_length=200)],
+    client_ref: Annotated[str, CleanText(200, min_length=1, single_line=True), Path()],
     body: ErasureRequest,
     request: Request,
     response: Response,

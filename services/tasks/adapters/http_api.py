@@ -178,7 +178,7 @@ async def get_plan(
 )
 async def answer(
     pathway_id: UUID,
-    task_id: str,
+    task_id: Annotated[str, CleanText(64, label="tasks.field.task", single_line=True)],
     body: AnswerRequest,
     request: Request,
     response: Response,
