@@ -16,6 +16,7 @@ from chassis.auth import Principal
 from chassis.clock import helsinki_today
 from chassis.http_auth import require_role
 from chassis.service import runtime_of
+from contracts.reference.municipalities import MUNICIPALITY_CODE
 from services.guidance.adapters.caseload_query import (
     CaseloadEntry,
     caseload_entries,
@@ -34,7 +35,20 @@ from services.guidance.domain.outcomes import FollowUp
 
 router = APIRouter(tags=["caseload"])
 Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
-FilterText = Annotated[str | None, Query(min_length=1, max_length=100)]
+# Paths name their municipality and cohort by code (decision 0015), so filters are codes too.
+MunicipalityFilter = Annotated[
+    str | None,
+    Query(pattern=MUNICIPALITY_CODE.pattern, description="Statistics Finland's code, e.g. 061."),
+]
+CohortFilter = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
+        description="A cohort's code in the tenant's registry.",
+    ),
+]
 
 
 class CaseloadRow(BaseModel):
@@ -113,8 +127,8 @@ async def caseload(
     ] = "start_date",
     status: Annotated[PathStatus | None, Query(description="Only paths in this state.")] = None,
     flag: Annotated[Flag | None, Query(description="Only rows with this flag.")] = None,
-    municipality: FilterText = None,
-    cohort: FilterText = None,
+    municipality: MunicipalityFilter = None,
+    cohort: CohortFilter = None,
 ) -> list[CaseloadRow]:
     pool = runtime_of(request).require_pool()
     entries = await caseload_entries(

@@ -13,9 +13,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from chassis.auth import Principal
+from chassis.http import request_language
+from contracts.reference.municipalities import MUNICIPALITY_CODE
 from services.guidance.adapters.http_api import caseload
 from services.guidance.domain.caseload import Flag, PathStatus, SortKey
-from services.guidance.web.peer_services import PeerServices, PeerUnavailable
+from services.guidance.web.peer_services import Choice, PeerServices, PeerUnavailable
 from services.guidance.web.session import signed_in_staff
 from services.guidance.web.templating import render
 
@@ -36,6 +38,8 @@ async def caseload_page(request: Request) -> Response:
     if not isinstance(principal, Principal):
         return principal
     query = request.query_params
+    kunta = query.get("kunta") or ""
+    municipality = kunta if MUNICIPALITY_CODE.fullmatch(kunta) else None
     sort = _chosen(query.get("jarjestys"), SORTS) or "attention"
     status = _chosen(query.get("tila"), STATUSES)
     flag = _chosen(query.get("huomio"), FLAGS)
@@ -45,13 +49,20 @@ async def caseload_page(request: Request) -> Response:
         sort=sort,  # type: ignore[arg-type]
         status=status,  # type: ignore[arg-type]
         flag=flag,  # type: ignore[arg-type]
-        municipality=query.get("kunta") or None,
+        municipality=municipality,
         cohort=None,
     )
+    peers = PeerServices.for_request(request)
     try:
-        names = await PeerServices.for_request(request).names()
+        names = await peers.names()
     except PeerUnavailable:
         names = {}  # the rows still show; the names come back with enrolment
+    municipalities: list[Choice] = []
+    if query.get("osa") != "rivit":  # the filter is on the whole page only
+        try:
+            municipalities = await peers.registry("municipalities", request_language(request))
+        except PeerUnavailable:
+            municipalities = []
     return render(
         request,
         "caseload_rows.html" if query.get("osa") == "rivit" else "caseload.html",
@@ -60,7 +71,8 @@ async def caseload_page(request: Request) -> Response:
         sorts=SORTS,
         statuses=STATUSES,
         flags=FLAGS,
-        chosen={"sort": sort, "status": status, "flag": flag, "municipality": query.get("kunta")},
+        municipalities=municipalities,
+        chosen={"sort": sort, "status": status, "flag": flag, "municipality": municipality},
         opened=query.get("avattu") == "1",
         erased=query.get("poistettu") == "1",
     )

@@ -118,17 +118,20 @@ class PeerServices:
     async def registries(self, lang: str) -> Registries:
         """What a new path may be opened with: codes, named in the reader's language."""
 
-        async def choices(kind: str) -> list[Choice]:
-            body = await self._get(f"{self.enrolment_url}/registry/{kind}")
-            return [
-                Choice(str(item["code"]), str(item.get(f"name_{lang}") or item["name_fi"]))
-                for item in body["items"]
-                if item.get("active", True)
-            ]
-
         return Registries(
-            await choices("municipalities"), await choices("units"), await choices("cohorts")
+            await self.registry("municipalities", lang),
+            await self.registry("units", lang),
+            await self.registry("cohorts", lang),
         )
+
+    async def registry(self, kind: str, lang: str) -> list[Choice]:
+        """One of the tenant's registries (its active entries), named in the reader's language."""
+        body = await self._get(f"{self.enrolment_url}/registry/{kind}")
+        return [
+            Choice(str(item["code"]), str(item.get(f"name_{lang}") or item["name_fi"]))
+            for item in body["items"]
+            if item.get("active", True)
+        ]
 
     async def counselors(self) -> list[Choice]:
         """The tenant's counselors in enrolment's staff directory, by subject."""
