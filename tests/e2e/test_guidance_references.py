@@ -170,3 +170,11 @@ def test_a_note_key_reused_for_another_note_is_refused(system: RunningSystem, pa
         "Sovittiin CV:n päivitys."
     ]
     assert not [n for n in notes if n["text"] == "Jotain aivan muuta."]
+
+
+@pytest.mark.parametrize("query", ["municipality=%00", "municipality=Forssa", "cohort=%00x"])
+def test_caseload_filters_are_codes(system: RunningSystem, path: Path, query: str) -> None:
+    response = httpx.get(
+        f"{system.urls['guidance']}/caseload?{query}", headers=path.counselor.headers, timeout=10
+    )
+    problem(response, "error.validation")
