@@ -13,9 +13,9 @@ from playwright.sync_api import Page, expect
 from chassis.clock import HELSINKI
 from deploy.system import RunningSystem
 from tests.browser.conftest import PageChecks
-from tests.browser.registries import COHORT, UNIT, offer_unit_and_cohort
 from tests.support.api import open_path_body, wait_for_plan
 from tests.support.identities import IdentityFactory
+from tests.support.registries import COHORT, UNIT, register_standard
 from tests.support.waiting import eventually
 
 COUNSELOR = "ohjaaja-demo"  # the development issuer's demo counselor
@@ -25,7 +25,7 @@ def test_counselor_opens_follows_gives_feedback_holds_a_meeting_and_records_an_o
     page: Page, system: RunningSystem, identities: IdentityFactory
 ) -> None:
     checks = PageChecks("counselor")
-    offer_unit_and_cohort(system, identities)
+    register_standard(system)
     client = identities.client()
     first, last = "Aino", f"Asiakas{uuid4().hex[:6]}"
     guidance = system.urls["guidance"]
@@ -53,8 +53,8 @@ def test_counselor_opens_follows_gives_feedback_holds_a_meeting_and_records_an_o
     page.get_by_label("Henkilötunnus").fill(client.identity_code)
     # Chosen from the tenant's registries (decision 0015), which the form offers.
     page.get_by_label("Kunta").select_option(label="Forssa")
-    page.get_by_label("Yksikkö").select_option(label=UNIT[1])
-    page.get_by_label("Ryhmä (kohortti)").select_option(label=COHORT[1])
+    page.get_by_label("Yksikkö").select_option(UNIT)
+    page.get_by_label("Ryhmä (kohortti)").select_option(COHORT)
     page.get_by_role("button", name="Avaa polku").click()
     expect(page.get_by_role("alert")).to_contain_text("soveltuvuusehtoa")
     expect(page.get_by_label("Sukunimi")).to_have_value(last)

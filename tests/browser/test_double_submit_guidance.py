@@ -17,8 +17,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from chassis.clock import HELSINKI
 from deploy.system import RunningSystem
-from tests.browser.registries import COHORT, UNIT, offer_unit_and_cohort
 from tests.support.identities import IdentityFactory, Person
+from tests.support.registries import COHORT, UNIT, register_standard
 from tests.support.waiting import eventually
 
 COUNSELOR = "ohjaaja-demo"  # the development issuer's demo counselor
@@ -59,8 +59,8 @@ def fill_open_path_form(page: Page, client: Person, last_name: str) -> None:
     assert client.identity_code is not None
     page.get_by_label("Henkilötunnus").fill(client.identity_code)
     page.get_by_label("Kunta").select_option(label="Forssa")
-    page.get_by_label("Yksikkö").select_option(UNIT[0])
-    page.get_by_label("Ryhmä (kohortti)").select_option(COHORT[0])
+    page.get_by_label("Yksikkö").select_option(UNIT)
+    page.get_by_label("Ryhmä (kohortti)").select_option(COHORT)
     for criterion in page.get_by_role("checkbox").all():
         criterion.check()
 
@@ -78,7 +78,7 @@ def test_each_creating_form_creates_one_thing_however_often_it_is_sent(
     counselor = identities.staff("counselor", subject=COUNSELOR)
     client = identities.client()
     last_name = f"Asiakas{uuid4().hex[:6]}"
-    offer_unit_and_cohort(system, identities)
+    register_standard(system)
     sign_in(page, guidance)
 
     # Opening a path: the second submission is the same path, not "already has an open path".
