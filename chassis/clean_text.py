@@ -129,8 +129,11 @@ def _pattern(rule: CleanText) -> str:
     refused = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
     if rule.single_line:
         refused += r"\n\r"
-    something = r"(?=[\s\S]*\S)" if rule.strip and rule.min_length else ""
-    return f"^{something}[^{refused}]*$"
+    if rule.strip and rule.min_length:
+        # Something other than white space, said without a lookahead: generators (hypothesis,
+        # schemathesis) turn a lookahead into filtering, which made fuzzing 30 times slower.
+        return rf"^[^{refused}]*[^{refused}\s][^{refused}]*$"
+    return f"^[^{refused}]*$"
 
 
 def _code_point(char: str) -> str:
