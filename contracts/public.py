@@ -39,7 +39,7 @@ class PublicPathEvent(BaseModel):
                     "occurred_at": "2026-12-07T00:05:00+02:00",
                     "tenant": "kanta-hame",
                     "path_ref": "3f9a1c7e22b04d15",
-                    "municipality": "Forssa",
+                    "municipality": "061",
                     "cohort": "2026-syksy",
                     "week": 2,
                 }
@@ -54,8 +54,10 @@ class PublicPathEvent(BaseModel):
     path_ref: str = Field(
         min_length=16, max_length=16, description="The path, pseudonymous and stable."
     )
-    municipality: str | None = Field(None, description="The path's municipality.")
-    cohort: str | None = Field(None, description="The path's cohort (group).")
+    municipality: str | None = Field(
+        None, description="The path's municipality, by its Statistics Finland code."
+    )
+    cohort: str | None = Field(None, description="The path's cohort, by its registry code.")
     week: int | None = Field(None, ge=1, le=12, description="week_opened: the week, 1–12.")
     direction: Literal["work", "education"] | None = Field(
         None, description="direction_chosen / direction_changed: the direction now."

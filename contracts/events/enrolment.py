@@ -56,8 +56,8 @@ class PathwayOpened(EventModel):
                 {
                     "pathway_id": PATHWAY_ID,
                     "client_ref": CLIENT_REF,
-                    "municipality": "Forssa",
-                    "unit": "Kuntouttava työtoiminta Forssa",
+                    "municipality": "061",
+                    "unit": "ktt-forssa",
                     "cohort": "2026-syksy",
                     "start_date": "2026-11-30",
                     "counselor_ids": ["staff-3f2a"],
@@ -74,9 +74,17 @@ class PathwayOpened(EventModel):
 
     pathway_id: UUID = Field(description="The path; also the stream id and the Kafka key.")
     client_ref: str = Field(min_length=1, description="Pseudonymous reference to the client.")
-    municipality: str = Field(min_length=1, description="The client's municipality.")
-    unit: str = Field(min_length=1, description="The work-activity unit that guides the client.")
-    cohort: str = Field(description="The cohort (group of paths started together).")
+    municipality: str = Field(
+        min_length=1,
+        description="The client's municipality, by its Statistics Finland code (e.g. 061);"
+        " events recorded before the registries may hold a name.",
+    )
+    unit: str = Field(
+        min_length=1, description="The guiding work-activity unit's code in the tenant's registry."
+    )
+    cohort: str = Field(
+        description="The cohort's code in the tenant's registry (paths started together)."
+    )
     start_date: date = Field(description="Week 1 opens on this date (Europe/Helsinki).")
     counselor_ids: list[str] = Field(min_length=1, description="Counselors of the path.")
     suitability_confirmed: SuitabilityConfirmation = Field(
