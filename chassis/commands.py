@@ -40,16 +40,14 @@ async def http_command(
         form = await request.form()
         value = form.get(SUBMISSION_FIELD)
         form_key = value if isinstance(value, str) else None
-    context = command_context(
-        request, principal, scope=scope, causation_id=causation_id, key=form_key
-    )
+    key = _idempotency_key(request, principal, scope, form_key)
     return CommandContext(
-        actor=context.actor,
-        tenant=context.tenant,
-        correlation_id=context.correlation_id,
-        causation_id=context.causation_id,
-        idempotency_key=context.idempotency_key,
-        fingerprint=await request_fingerprint(request) if context.idempotency_key else None,
+        actor=Actor(role=principal.role, id=_actor_id(principal)),
+        tenant=principal.tenant,
+        correlation_id=getattr(request.state, "correlation_id", None) or current_correlation_id(),
+        causation_id=causation_id,
+        idempotency_key=key,
+        fingerprint=await request_fingerprint(request) if key else None,
         expected_version=expected_version(request),
     )
 
@@ -88,30 +86,20 @@ def _is_form(request: Request) -> bool:
     return request.headers.get("content-type", "").startswith(_FORM_TYPES)
 
 
-def command_context(
-    request: Request,
-    principal: Principal,
-    *,
-    scope: str,
-    causation_id: UUID | None = None,
-    key: str | None = None,
-) -> CommandContext:
-    """The context of a command sent over HTTP.
+def _idempotency_key(
+    request: Request, principal: Principal, scope: str, form_key: str | None
+) -> str | None:
+    """The key scoped by the command and the caller, so two callers can never collide on a
+    key, nor one command's key replay another's result."""
+    raw_key = (form_key or request.headers.get(IDEMPOTENCY_HEADER, "")).strip()
+    raw_key = raw_key[:MAX_IDEMPOTENCY_KEY]
+    return f"{scope}:{_actor_id(principal)}:{raw_key}" if raw_key else None
 
-    The idempotency key is scoped by the command and the caller, so two callers can never
-    collide on a key, nor one command's key replay another's result.
-    """
-    # A page's form carries its key in a hidden field; an API client sends the header.
-    raw_key = (key or request.headers.get(IDEMPOTENCY_HEADER, "")).strip()[:MAX_IDEMPOTENCY_KEY]
+
+def _actor_id(principal: Principal) -> str:
     actor_id = principal.client_ref if principal.role == "client" else principal.subject
     assert actor_id is not None
-    return CommandContext(
-        actor=Actor(role=principal.role, id=actor_id),
-        tenant=principal.tenant,
-        correlation_id=getattr(request.state, "correlation_id", None) or current_correlation_id(),
-        causation_id=causation_id,
-        idempotency_key=f"{scope}:{actor_id}:{raw_key}" if raw_key else None,
-    )
+    return actor_id
 
 
 def expected_version(request: Request) -> int | None:

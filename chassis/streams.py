@@ -15,7 +15,6 @@ from uuid import UUID
 from chassis.clock import utc_now
 from chassis.event_store import (
     AppendResult,
-    ConcurrencyConflict,
     DbConnection,
     EventStore,
     IdempotencyKeyReused,
@@ -142,9 +141,3 @@ def _fingerprints_differ(recorded: AppendResult | None, context: CommandContext)
     if recorded is None or recorded.fingerprint is None or context.fingerprint is None:
         return False
     return recorded.fingerprint != context.fingerprint
-
-
-def check_expected_version(stream_id: str, expected: int | None, actual: int) -> None:
-    """Refuse a command decided on a version the caller no longer has (If-Match)."""
-    if expected is not None and expected != actual:
-        raise ConcurrencyConflict(stream_id, expected, actual)
