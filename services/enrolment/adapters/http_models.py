@@ -54,7 +54,28 @@ class Suitability(BaseModel):
 
 
 class OpenPathwayRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "first_name": "Aino",
+                    "last_name": "Virtanen",
+                    "personal_identity_code": "010185-901E",
+                    "municipality": "061",
+                    "unit": "forssa-ktt",
+                    "cohort": "2026-syksy",
+                    "start_date": "2026-12-07",
+                    "suitability": {
+                        "life_management": True,
+                        "digital_skills": True,
+                        "self_assessment_ability": True,
+                        "strong_identification": True,
+                    },
+                }
+            ]
+        },
+    )
 
     first_name: FirstName = Field(description="The client's first name; kept only in the vault.")
     last_name: LastName = Field(description="The client's last name; kept only in the vault.")
@@ -79,7 +100,12 @@ class OpenedView(BaseModel):
 
 
 class PauseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"paused_on": "2026-12-14", "until": "2027-01-06", "reason": "illness"}]
+        },
+    )
 
     paused_on: date | None = Field(None, description="First day of the pause; today if left out.")
     until: date | None = Field(None, description="Planned last day, if known.")
@@ -87,33 +113,48 @@ class PauseRequest(BaseModel):
 
 
 class ResumeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"resumed_on": "2027-01-07"}]},
+    )
 
     resumed_on: date | None = Field(None, description="The day it goes on; today if left out.")
 
 
 class CompleteRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"completed_on": "2027-03-01"}]},
+    )
 
     completed_on: date | None = Field(None, description="The day it was done; today if left out.")
 
 
 class DiscontinueRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "employed", "discontinued_on": "2027-01-15"}]},
+    )
 
     reason: DiscontinuationReason = Field(description="Why the path ends early.")
     discontinued_on: date | None = Field(None, description="The last day; today if left out.")
 
 
 class AssignCounselorRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"counselor_id": "ohjaaja-demo"}]},
+    )
 
     counselor_id: StaffId = Field(description="The counselor to add to the path.")
     replaces: StaffId | None = Field(None, description="A counselor of the path they replace.")
 
 
 class ErasureRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "Tietopyyntö 2026/123"}]},
+    )
 
     reason: ErasureReason = Field(
         description="Why the client's data is erased (e.g. the request's record number). "

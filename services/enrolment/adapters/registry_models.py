@@ -40,7 +40,18 @@ DisplayName = Annotated[
 
 
 class NewEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "forssa-ktt",
+                    "name_fi": "Kuntouttava työtoiminta Forssa",
+                    "name_sv": "Arbetsverksamhet i rehabiliteringssyfte Forssa",
+                }
+            ]
+        },
+    )
 
     code: Code
     name_fi: NameFi = Field(description="The name in Finnish.")
@@ -48,7 +59,10 @@ class NewEntry(BaseModel):
 
 
 class EntryNames(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name_fi": "Kevät 2027", "name_sv": "Våren 2027"}]},
+    )
 
     name_fi: NameFi
     name_sv: NameSv | None = None
@@ -89,7 +103,12 @@ class MunicipalityList(BaseModel):
 
 
 class StaffEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"role": "counselor", "display_name": "Outi Ohjaaja", "active": True}]
+        },
+    )
 
     role: Literal["counselor", "admin", "manager"]
     display_name: DisplayName | None = None

@@ -31,7 +31,12 @@ FEEDBACK_TEXT = CleanText(
 
 
 class FeedbackRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"text": "Hyvin pohdittu! Kirjoita vielä, mikä sinua kiinnostaa."}]
+        },
+    )
 
     # Twice the limit gets through, so that a little too long is told in words with the limit.
     text: Annotated[str, FEEDBACK_TEXT] = Field(

@@ -38,7 +38,10 @@ TaskIds = Annotated[
 
 
 class MeetingRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"task_id": "w01-t1"}]},
+    )
 
     task_id: TaskId | None = Field(
         None, description="The task of the path's curriculum it is about, if any."
@@ -50,7 +53,18 @@ class MeetingRequested(BaseModel):
 
 
 class ScheduleRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "starts_at": "2026-12-10T10:00:00+02:00",
+                    "mode": "video",
+                    "task_ids": ["w01-t1"],
+                }
+            ]
+        },
+    )
 
     starts_at: datetime = Field(
         description="When it starts: Helsinki time without an offset, or with a real UTC"
@@ -67,7 +81,10 @@ class ScheduleRequest(BaseModel):
 
 
 class OutcomeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"held": True}]},
+    )
 
     held: bool = Field(description="True when the meeting was held, false when missed.")
 
@@ -99,7 +116,12 @@ NOTE_TEXT = CleanText(MAX_NOTE_LENGTH, label="guidance.field.note", hard_limit=M
 
 
 class NoteRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"text": "Käytiin läpi viikon tehtävät; asiakas haluaa työkokeiluun."}]
+        },
+    )
 
     # Twice the limit gets through, so that a little too long is told in words with the limit.
     text: Annotated[str, NOTE_TEXT] = Field(

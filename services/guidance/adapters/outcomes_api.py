@@ -24,7 +24,18 @@ Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
 
 
 class RecordOutcomeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "follow_up": "end",
+                    "outcome": "studies",
+                    "outcome_date": "2027-03-01",
+                }
+            ]
+        },
+    )
 
     follow_up: FollowUp = Field(description="At the path's end, or 3 or 6 months after it.")
     outcome: OutcomeKind

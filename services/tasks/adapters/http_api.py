@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -41,7 +41,14 @@ ClientOrStaff = Annotated[Principal, Depends(require_role("client", "counselor",
 
 
 class AnswerRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"text": "Haluaisin oppia käyttämään taulukkolaskentaa.", "kind": "answer"}
+            ]
+        },
+    )
 
     # Up to twice the limit gets through, so that a little too long is told in words (the
     # domain's refusal names the limit and says the draft is kept).
@@ -54,7 +61,12 @@ class AnswerRequest(BaseModel):
 
 
 class DirectionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"direction": "education", "reason": "Haluan opiskella lähihoitajaksi."}]
+        },
+    )
 
     direction: Direction
     reason: Annotated[str, DIRECTION_REASON] = Field(
@@ -228,8 +240,17 @@ async def direction(
     return {"direction": body.direction}
 
 
+def _every_item_scored(schema: dict[str, Any]) -> None:
+    """The example scores every item of every instrument, as a submission must."""
+    scores = {
+        instrument.instrument_id: dict.fromkeys(instrument.item_ids, 2)
+        for instrument in load_instruments().values()
+    }
+    schema["examples"] = [{"scores": scores}]
+
+
 class SelfAssessmentRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_every_item_scored)
 
     scores: dict[str, dict[str, int]] = Field(
         description="Per instrument id, every item's score (0–3); all instruments at once."
@@ -270,7 +291,10 @@ async def open_next(pathway_id: UUID, request: Request, principal: Staff) -> dic
 
 
 class DirectionChangeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"direction": "work"}]},
+    )
 
     direction: Direction = Field(description="The new direction, agreed with the client.")
 
