@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.openapi.models import OpenAPI
 
 from deploy.system import SERVICES, RunningSystem
 
@@ -66,6 +67,8 @@ def _lacks(document: dict[str, Any]) -> list[str]:
             needed.add("404")
         if "requestBody" in operation:
             needed |= {"400", "413", "422"}
+            if not _has_example(operation["requestBody"], document):
+                lacks.append(f"{where}: no example request")
         is_command = method in COMMANDS and path not in PUBLIC
         if is_command:
             needed.add("409")
@@ -93,11 +96,27 @@ def _lacks(document: dict[str, Any]) -> list[str]:
     return lacks
 
 
+def _has_example(body: dict[str, Any], document: dict[str, Any]) -> bool:
+    media = body.get("content", {}).get("application/json", {})
+    if media.get("example") is not None or media.get("examples"):
+        return True
+    schema = media.get("schema", {})
+    # An optional body is `anyOf: [model, null]`.
+    for option in [schema, *schema.get("anyOf", [])]:
+        name = str(option.get("$ref", "")).rsplit("/", 1)[-1]
+        if option.get("examples") or document["components"]["schemas"].get(name, {}).get(
+            "examples"
+        ):
+            return True
+    return False
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_operation_declares_its_errors_security_and_headers(
     documents: dict[str, dict[str, Any]], service: str
 ) -> None:
     document = documents[service]
+    OpenAPI.model_validate(document)
     assert _operations(document), "no operations"
     assert _lacks(document) == []
     schemas = document["components"]["schemas"]
@@ -118,14 +137,22 @@ def test_the_rules_catch_an_operation_that_lacks_them(
                     **document["paths"]["/pathways/{pathway_id}/pause"]["post"],
                     "security": [],
                     "parameters": [{"name": "pathway_id", "in": "path"}],
+                    "requestBody": {"content": {"application/json": {"schema": {}}}},
                     "responses": {"200": {"description": "ok"}},
                 }
             }
         },
     }
     lacks = _lacks(stripped)
-    for what in ("no bearer security", "does not take Idempotency-Key", "no 404 response",
-                 "no 409 response", "200 without X-Correlation-ID"):  # fmt: skip
+    expected = (
+        "no bearer security",
+        "does not take Idempotency-Key",
+        "no 404 response",
+        "no 409 response",
+        "200 without X-Correlation-ID",
+        "no example request",
+    )
+    for what in expected:
         assert any(what in line for line in lacks), (what, lacks)
 
 
