@@ -147,7 +147,11 @@ def plan_view(plan: Plan, lang: str) -> PlanView:
     )
 
 
-@router.get("/me/plan", summary="The signed-in client's own plan")
+@router.get(
+    "/me/plan",
+    summary="The signed-in client's own plan",
+    responses={404: {"description": "No path has been opened for the client yet."}},
+)
 async def my_plan(request: Request, response: Response, principal: Client) -> PlanView:
     assert principal.client_ref is not None
     pathway_id = await find_client_plan(
