@@ -29,7 +29,7 @@ CHECKS = (
     "ensure_resource_availability",
     "use_after_free",
 )
-# Small on purpose: 20 runs (4 services, 5 callers) share about three minutes on two cores.
+# Small on purpose: 22 runs (4 services, 5 or 6 callers) share about three minutes on two cores.
 MAX_EXAMPLES = int(os.environ.get("DIGIPOLKU_FUZZ_EXAMPLES", "10"))
 STATEFUL_STEPS = int(os.environ.get("DIGIPOLKU_FUZZ_STEPS", "20"))
 # Fixed unless asked otherwise: a red `make test` is reproduced by running it again.
