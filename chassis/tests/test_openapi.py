@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.openapi.models import OpenAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
@@ -94,6 +95,11 @@ def _operation(document: dict[str, Any], method: str, path: str) -> dict[str, An
 
 def _header_names(operation: dict[str, Any]) -> set[str]:
     return {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+
+
+def test_the_described_document_is_still_openapi(document: dict[str, Any]) -> None:
+    described = OpenAPI.model_validate(document)
+    assert described.components is not None and described.components.headers
 
 
 def test_a_route_that_takes_a_token_says_so_with_its_roles(document: dict[str, Any]) -> None:
