@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from chassis.auth import Principal
+from chassis.clean_text import CleanText
 from chassis.event_store import DbConnection
 from chassis.http_auth import require_role
 from chassis.logs import current_correlation_id
@@ -71,7 +72,7 @@ def access_log_router() -> APIRouter:
     async def list_reads(
         request: Request,
         principal: Admin,
-        client_ref: Annotated[str, Query(min_length=1, max_length=200)],
+        client_ref: Annotated[str, CleanText(200, min_length=1, single_line=True), Query()],
     ) -> AccessLog:
         # The service's runtime (chassis.service imports this module, so not runtime_of).
         pool: asyncpg.Pool = request.app.state.runtime.require_pool()

@@ -551,3 +551,14 @@ def test_a_nul_in_a_path_or_query_parameter_is_no_server_error(
     body = {"reason": "Pyyntö"} if "erasure" in url else {"text": "Teksti"}
     response = httpx.request(method, url, json=body, headers=who.headers)
     assert 400 <= response.status_code < 500, response.text
+
+
+@pytest.mark.parametrize("service", ["enrolment", "tasks", "guidance", "reporting"])
+def test_a_nul_in_the_access_log_query_is_refused_not_a_server_error(
+    system: RunningSystem, identities: IdentityFactory, service: str
+) -> None:
+    admin = identities.staff("admin")
+    response = httpx.get(
+        f"{system.urls[service]}/access-log", params={"client_ref": "a\x00b"}, headers=admin.headers
+    )
+    assert_problem(response, 422, "error.invalid_text")
