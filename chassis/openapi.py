@@ -7,7 +7,10 @@ shape (decision 0016):
 - a route with a dependency from `chassis.http_auth` needs a bearer token: the bearer
   security scheme (with the roles it admits), 401 and 403;
 - such a route with POST, PUT, PATCH or DELETE is a command: `Idempotency-Key` and `If-Match`
-  in, `Idempotent-Replayed` and `ETag` out, 409 for a version or state conflict;
+  in, `Idempotent-Replayed` and `ETag` out, 409 for a version or state conflict; a write that
+  does not go through the command pipeline and is safe to repeat by its nature (a registry
+  entry added twice is a 409, set twice the same) says so with `REPEATABLE_WRITE` and gets
+  the 409 but not the headers it would not honour;
 - a path parameter can name something that is not there (404); a body can be malformed
   (400) or too large (413); any input can be refused (422); anything can fail (500);
 - every error is `application/problem+json` with the schema `chassis.problem_models` gives,
@@ -122,12 +125,18 @@ REQUEST_HEADERS: dict[str, dict[str, Any]] = {
 }
 
 
+# `openapi_extra` of a write outside the command pipeline that is safe to repeat as it is.
+REPEATABLE_WRITE: dict[str, Any] = {"x-repeatable-write": True}
+
+
 @dataclass(frozen=True)
 class RouteShape:
     """What the chassis adds around a route, read from the route itself."""
 
     roles: tuple[str, ...] | None  # None: no token needed
     is_command: bool
+    # A command through the pipeline: it honours Idempotency-Key and If-Match.
+    takes_command_headers: bool
     path_params: tuple[str, ...]
     has_body: bool
     has_input: bool
@@ -186,10 +195,13 @@ def _route_shapes(routes: Sequence[BaseRoute]) -> Iterator[tuple[tuple[str, str]
             *_all_params(dependant, "query_params"),
             *_all_params(dependant, "header_params"),
         ]
+        repeatable = bool((route.openapi_extra or {}).get("x-repeatable-write"))
         for method in context.methods or ():
+            is_command = roles is not None and method in COMMAND_METHODS
             shape = RouteShape(
                 roles=roles,
-                is_command=roles is not None and method in COMMAND_METHODS,
+                is_command=is_command,
+                takes_command_headers=is_command and not repeatable,
                 path_params=path_params,
                 has_body=has_body,
                 has_input=bool(path_params or has_body or query_or_header),
@@ -275,7 +287,7 @@ def _describe_operation(operation: dict[str, Any], shape: RouteShape) -> None:
         if code.startswith("2"):
             if code == "201":
                 headers["Location"] = {"$ref": "#/components/headers/Location"}
-            if shape.is_command:
+            if shape.takes_command_headers:
                 headers["Idempotent-Replayed"] = {
                     "$ref": "#/components/headers/Idempotent-Replayed"
                 }
@@ -283,7 +295,7 @@ def _describe_operation(operation: dict[str, Any], shape: RouteShape) -> None:
                 headers["ETag"] = {"$ref": "#/components/headers/ETag"}
     parameters: list[dict[str, Any]] = operation.setdefault("parameters", [])
     wanted = ["X-Correlation-ID"]
-    if shape.is_command:
+    if shape.takes_command_headers:
         wanted += ["Idempotency-Key", "If-Match"]
     named = {(param.get("in"), str(param.get("name", "")).lower()) for param in parameters}
     for name in wanted:

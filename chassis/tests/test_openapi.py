@@ -17,7 +17,7 @@ from chassis.event_store import ConcurrencyConflict
 from chassis.http import install_problem_handlers
 from chassis.http_auth import current_principal, require_role
 from chassis.i18n import Catalogue
-from chassis.openapi import install_openapi
+from chassis.openapi import REPEATABLE_WRITE, install_openapi
 from chassis.problem_models import ConflictProblem, Problem, ValidationProblem
 
 Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
@@ -60,6 +60,10 @@ def _app() -> FastAPI:
     @router.post("/things/{thing_id}/close")
     async def close_thing(thing_id: UUID, body: ThingRequest, principal: Staff) -> ThingView:
         return ThingView(thing_id=thing_id, name=body.name)
+
+    @router.put("/names/{code}", openapi_extra=REPEATABLE_WRITE)
+    async def set_name(code: str, body: ThingRequest, principal: Staff) -> ThingView:
+        return ThingView(thing_id=uuid4(), name=body.name)
 
     @router.post("/conflict")
     async def conflict() -> None:
@@ -167,6 +171,15 @@ def test_commands_take_idempotency_key_and_if_match_and_say_when_replayed(
     read = _operation(document, "get", "/things/{thing_id}")
     assert _header_names(read) == {"X-Correlation-ID"}
     assert "ETag" in read["responses"]["200"]["headers"]
+
+
+def test_a_repeatable_write_outside_the_pipeline_promises_no_command_headers(
+    document: dict[str, Any],
+) -> None:
+    write = _operation(document, "put", "/names/{code}")
+    assert _header_names(write) == {"X-Correlation-ID"}
+    assert "Idempotent-Replayed" not in write["responses"]["200"]["headers"]
+    assert {"401", "403", "404", "409", "422"} <= set(write["responses"])
 
 
 def test_a_created_id_links_to_the_operations_that_take_it(document: dict[str, Any]) -> None:

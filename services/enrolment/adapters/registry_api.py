@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 from chassis.auth import Principal
 from chassis.errors import NotFound
 from chassis.http_auth import require_role
+from chassis.openapi import REPEATABLE_WRITE
 from contracts.reference.municipalities import register
 from services.enrolment.adapters import registry_records as records
 from services.enrolment.adapters.registry_models import (
@@ -95,6 +96,7 @@ def _entry_routes(kind: RegistryKind, plural: str) -> None:
         summary=f"Add a {kind}",
         operation_id=f"add_{kind}",
         responses={409: {"description": f"The tenant has a {kind} with this code already."}},
+        openapi_extra=REPEATABLE_WRITE,
     )
     async def add(body: NewEntry, principal: Admin, db: Db) -> EntryView:
         check_new_code(body.code)
@@ -103,7 +105,12 @@ def _entry_routes(kind: RegistryKind, plural: str) -> None:
         )
         return EntryView.of(entry)
 
-    @router.put(f"{base}/{{code}}", summary=f"Rename a {kind}", operation_id=f"rename_{kind}")
+    @router.put(
+        f"{base}/{{code}}",
+        summary=f"Rename a {kind}",
+        operation_id=f"rename_{kind}",
+        openapi_extra=REPEATABLE_WRITE,
+    )
     async def rename(code: PathCode, body: EntryNames, principal: Admin, db: Db) -> EntryView:
         entry = await records.rename_entry(
             db, kind, principal.tenant, code, body.name_fi, body.name_sv
@@ -114,6 +121,7 @@ def _entry_routes(kind: RegistryKind, plural: str) -> None:
         f"{base}/{{code}}/retire",
         summary=f"Retire a {kind}: old paths keep it, no new path may use it",
         operation_id=f"retire_{kind}",
+        openapi_extra=REPEATABLE_WRITE,
     )
     async def retire(code: PathCode, principal: Admin, db: Db) -> EntryView:
         return EntryView.of(await records.retire_entry(db, kind, principal.tenant, code))
@@ -133,7 +141,11 @@ async def staff(
     return StaffList(items=[StaffView.of(member) for member in members])
 
 
-@router.put("/staff/{subject}", summary="Add or change a staff member of the tenant")
+@router.put(
+    "/staff/{subject}",
+    summary="Add or change a staff member of the tenant",
+    openapi_extra=REPEATABLE_WRITE,
+)
 async def put_staff(subject: SubjectPath, body: StaffEntry, principal: Admin, db: Db) -> StaffView:
     member = await records.put_staff(
         db, principal.tenant, subject, body.role, body.display_name, body.active
@@ -144,6 +156,7 @@ async def put_staff(subject: SubjectPath, body: StaffEntry, principal: Admin, db
 @router.delete(
     "/staff/{subject}",
     summary="Mark a staff member as left: no new paths; old paths keep their name",
+    openapi_extra=REPEATABLE_WRITE,
 )
 async def remove_staff(subject: SubjectPath, principal: Admin, db: Db) -> StaffView:
     member = await records.deactivate_staff(db, principal.tenant, subject)
