@@ -484,3 +484,17 @@ def test_the_path_list_rebuilds_from_the_store_to_the_live_rows(
     assert any(row["pathway_id"] == UUID(pathway_id) and row["status"] == "paused" for row in live)
     assert asyncio.run(rebuild()) >= 2
     assert [dict(row) for row in fetch(system, query)] == live
+
+
+def test_one_key_for_a_second_client_is_refused_and_that_client_can_still_be_enrolled(
+    enrolment: str, counselor: Person, identities: IdentityFactory
+) -> None:
+    first, second = identities.client(), identities.client()
+    key = str(uuid4())
+    assert open_for(enrolment, counselor, first, key).status_code == 201
+    same = open_for(enrolment, counselor, first, key)
+    assert same.status_code == 200 and same.headers["Idempotent-Replayed"] == "true"
+    other = open_for(enrolment, counselor, second, key)
+    detail = assert_problem(other, 422, "error.idempotency_key_reused")
+    assert "Idempotency-Key" in detail and "idempotency_key_reused" not in detail
+    assert open_for(enrolment, counselor, second).status_code == 201
