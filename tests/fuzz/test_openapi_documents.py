@@ -70,8 +70,11 @@ def _lacks(document: dict[str, Any]) -> list[str]:
             if not _has_example(operation["requestBody"], document):
                 lacks.append(f"{where}: no example request")
         is_command = method in COMMANDS and path not in PUBLIC
+        # A write outside the command pipeline, safe to repeat, promises no command headers.
+        takes_command_headers = is_command and not operation.get("x-repeatable-write")
         if is_command:
             needed.add("409")
+        if takes_command_headers:
             for header in ("Idempotency-Key", "If-Match"):
                 if header not in headers_in:
                     lacks.append(f"{where}: does not take {header}")
@@ -82,7 +85,8 @@ def _lacks(document: dict[str, Any]) -> list[str]:
             headers_out = set(response.get("headers", {}))
             if "X-Correlation-ID" not in headers_out:
                 lacks.append(f"{where}: {code} without X-Correlation-ID")
-            if code.startswith("2") and is_command and "Idempotent-Replayed" not in headers_out:
+            replayable = takes_command_headers and code.startswith("2")
+            if replayable and "Idempotent-Replayed" not in headers_out:
                 lacks.append(f"{where}: {code} without Idempotent-Replayed")
             if code == "201" and "Location" not in headers_out:
                 lacks.append(f"{where}: 201 without Location")
