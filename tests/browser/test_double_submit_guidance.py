@@ -9,41 +9,19 @@ very same form fields makes sure the server has seen it twice either way.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import uuid4
 
 import httpx
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from chassis.clock import HELSINKI
 from deploy.system import RunningSystem
+from tests.browser.double_submit import double_submit, read, saved
 from tests.support.identities import IdentityFactory, Person
 from tests.support.registries import COHORT, UNIT, register_standard
 from tests.support.waiting import eventually
 
 COUNSELOR = "ohjaaja-demo"  # the development issuer's demo counselor
-
-# The form's fields as the browser would send them (the submit button's own value included).
-FIELDS = """(form, button) => {
-  const data = new FormData(form);
-  if (button.name) data.append(button.name, button.value);
-  return [...data].filter(([, value]) => typeof value === 'string');
-}"""
-# The same form once more, as a second click arriving after the first was answered would be.
-SEND_AGAIN = """async ([action, fields]) => {
-  const response = await fetch(action, {
-    method: 'POST', body: new URLSearchParams(fields), redirect: 'manual'});
-  return response.type === 'opaqueredirect' ? 303 : response.status;
-}"""
-
-
-def double_submit(page: Page, form: Locator, button: Locator, saved: str) -> None:
-    fields = form.evaluate(FIELDS, button.element_handle())
-    action = form.evaluate("(form) => form.action")
-    assert any(name == "submission_id" for name, _ in fields), f"{action}: no submission id"
-    button.dblclick()
-    expect(page.get_by_role("status")).to_contain_text(saved)
-    assert page.evaluate(SEND_AGAIN, [action, fields]) == 303
 
 
 def sign_in(page: Page, guidance: str) -> None:
@@ -65,12 +43,6 @@ def fill_open_path_form(page: Page, client: Person, last_name: str) -> None:
         criterion.check()
 
 
-def read(url: str, who: Person) -> Any:
-    response = httpx.get(url, headers=who.headers, timeout=10)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 def test_each_creating_form_creates_one_thing_however_often_it_is_sent(
     page: Page, system: RunningSystem, identities: IdentityFactory
 ) -> None:
@@ -85,7 +57,9 @@ def test_each_creating_form_creates_one_thing_however_often_it_is_sent(
     page.goto(guidance + "/polut/uusi")
     fill_open_path_form(page, client, last_name)
     form = page.locator("form[action='/polut/uusi']")
-    double_submit(page, form, form.get_by_role("button", name="Avaa polku"), "Polku avattu")
+    double_submit(
+        page, form, form.get_by_role("button", name="Avaa polku"), saved(page, "Polku avattu")
+    )
     plan = eventually(
         lambda: (
             (r := httpx.get(f"{tasks}/me/plan", headers=client.headers)).status_code == 200
@@ -124,7 +98,7 @@ def test_each_creating_form_creates_one_thing_however_often_it_is_sent(
     page.goto(timeline)
     form = page.locator(f"form[action$='/vastaukset/{answer_id}/palaute']")
     form.locator("textarea").fill("Hienoa!")
-    double_submit(page, form, form.get_by_role("button"), "Palaute tallennettu")
+    double_submit(page, form, form.get_by_role("button"), saved(page, "Palaute tallennettu"))
     assert [item["text"] for item in read(f"{path}/feedback", counselor)["items"]] == ["Hienoa!"]
 
     # A new meeting: one meeting, not two.
@@ -134,21 +108,24 @@ def test_each_creating_form_creates_one_thing_however_often_it_is_sent(
     page.locator("#uusi-aika").fill(when)
     page.locator("#uusi-tapa").select_option("phone")
     form = page.locator("form:has(#uusi-aika)")
-    double_submit(page, form, form.get_by_role("button"), "Tapaaminen tallennettu")
+    double_submit(page, form, form.get_by_role("button"), saved(page, "Tapaaminen tallennettu"))
     meetings = read(f"{path}/meetings", counselor)["items"]
     assert [(m["state"], m["mode"]) for m in meetings] == [("scheduled", "phone")]
 
     # A note of the meeting.
     form = page.locator("form[action$='/muistiinpanot']")
     form.locator("textarea").fill("Sovittiin CV:n päivityksestä.")
-    double_submit(page, form, form.get_by_role("button"), "Muistiinpano tallennettu")
+    double_submit(page, form, form.get_by_role("button"), saved(page, "Muistiinpano tallennettu"))
     notes = read(f"{path}/meetings", counselor)["notes"]
     assert [note["text"] for note in notes] == ["Sovittiin CV:n päivityksestä."]
 
     # The meeting held: the second click is the same command, not "not scheduled".
     form = page.locator("form[action$='/tulos']")
     double_submit(
-        page, form, form.get_by_role("button", name="Merkitse pidetyksi"), "Tapaaminen tallennettu"
+        page,
+        form,
+        form.get_by_role("button", name="Merkitse pidetyksi"),
+        saved(page, "Tapaaminen tallennettu"),
     )
     assert [m["state"] for m in read(f"{path}/meetings", counselor)["items"]] == ["held"]
 
@@ -166,6 +143,6 @@ def test_each_creating_form_creates_one_thing_however_often_it_is_sent(
     page.locator("#seuranta").select_option("end")
     page.locator("#tulos").select_option("employed")
     form = page.locator("form[action$='/tulokset']")
-    double_submit(page, form, form.get_by_role("button"), "Tulos kirjattu")
+    double_submit(page, form, form.get_by_role("button"), saved(page, "Tulos kirjattu"))
     outcomes = read(f"{path}/outcomes", counselor)["items"]
     assert [(o["follow_up"], o["outcome"]) for o in outcomes] == [("end", "employed")]

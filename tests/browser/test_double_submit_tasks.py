@@ -8,44 +8,17 @@ very same form fields (its submission id included) makes sure the server has see
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
 import httpx
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from deploy.system import RunningSystem
+from tests.browser.double_submit import double_submit, read, saved
 from tests.support.api import open_path
 from tests.support.identities import IdentityFactory, Person
 from tests.support.waiting import eventually
-
-# The form's fields as the browser would send them (the submit button's own value included).
-FIELDS = """(form, button) => {
-  const data = new FormData(form);
-  if (button.name) data.append(button.name, button.value);
-  return [...data].filter(([, value]) => typeof value === 'string');
-}"""
-# The same form once more, as a second click arriving after the first was answered would be.
-SEND_AGAIN = """async ([action, fields]) => {
-  const response = await fetch(action, {
-    method: 'POST', body: new URLSearchParams(fields), redirect: 'manual'});
-  return response.type === 'opaqueredirect' ? 303 : response.status;
-}"""
-
-
-def double_submit(page: Page, form: Locator, button: Locator, landed: Callable[[], None]) -> None:
-    fields = form.evaluate(FIELDS, button.element_handle())
-    # The attribute, not `form.action`: the answer form's buttons are named "action".
-    action = form.evaluate("(form) => new URL(form.getAttribute('action'), location.href).href")
-    assert any(name == "submission_id" for name, _ in fields), f"{action}: no submission id"
-    button.dblclick()
-    landed()
-    assert page.evaluate(SEND_AGAIN, [action, fields]) == 303, action
-
-
-def saved(page: Page, text: str) -> Callable[[], None]:
-    return lambda: expect(page.get_by_role("status")).to_contain_text(text)
 
 
 def sign_in(page: Page, tasks: str, client: Person) -> None:
@@ -56,12 +29,6 @@ def sign_in(page: Page, tasks: str, client: Person) -> None:
     page.locator("#m-bank").check()
     page.get_by_role("button", name="Tunnistaudu").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Viikko 1")
-
-
-def read(url: str, who: Person) -> Any:
-    response = httpx.get(url, headers=who.headers, timeout=10)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def test_each_creating_form_of_the_clients_pages_creates_one_thing(
