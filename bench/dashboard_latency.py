@@ -195,7 +195,7 @@ async def _measure_broker(bootstrap: str, samples: int) -> list[float]:
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
-        fetch_max_wait_ms=ServiceSettings().kafka_fetch_max_wait_ms,
+        fetch_max_wait_ms=ServiceSettings.model_fields["kafka_fetch_max_wait_ms"].default,
     )
     await producer.start()
     await consumer.start()

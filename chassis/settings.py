@@ -8,17 +8,21 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chassis.production import issuer_problem, refuse, secret_problem
+
 
 class ServiceSettings(BaseSettings):
     """Connection and mode settings shared by all four services.
 
-    Defaults are the embedded local stack's; production sets every value explicitly.
+    Production is the default environment (decision 0020): the embedded local stack's
+    defaults below are refused there, and development must be asked for
+    (DIGIPOLKU_ENVIRONMENT=development, as `make run` and the tests do).
     """
 
     model_config = SettingsConfigDict(env_prefix="DIGIPOLKU_", extra="ignore")
 
     service_name: str = "digipolku"
-    environment: Literal["development", "production"] = "development"
+    environment: Literal["development", "production"] = "production"
     database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     kafka_bootstrap: str = "127.0.0.1:9092"
     # The OpenID Connect issuer whose keys sign every token we accept.
@@ -47,9 +51,17 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = 64 * 1024
 
     @model_validator(mode="after")
-    def _no_simulated_clock_in_production(self) -> ServiceSettings:
-        if self.clock_file is not None and self.environment == "production":
-            raise ValueError("DIGIPOLKU_CLOCK_FILE is for development; production keeps real time")
+    def _safe_in_production(self) -> ServiceSettings:
+        if self.environment == "production":
+            refuse(
+                [
+                    "DIGIPOLKU_CLOCK_FILE is for development; production keeps real time"
+                    if self.clock_file is not None
+                    else None,
+                    issuer_problem("DIGIPOLKU_OIDC_ISSUER", self.oidc_issuer),
+                    secret_problem("DIGIPOLKU_PSEUDONYM_KEY", self.pseudonym_key),
+                ]
+            )
         return self
 
     @property

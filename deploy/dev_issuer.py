@@ -61,7 +61,8 @@ class TokenRequest(BaseModel):
 
 
 def create_app() -> FastAPI:
-    if os.environ.get("DIGIPOLKU_ENVIRONMENT", "development") != "development":
+    # Production is the default: the issuer that mints any token runs only when asked for.
+    if os.environ.get("DIGIPOLKU_ENVIRONMENT", "production") != "development":
         raise SystemExit("the development issuer runs only in development mode")
     issuer = os.environ.get("DIGIPOLKU_OIDC_ISSUER", "http://127.0.0.1:8000").rstrip("/")
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -26,7 +26,7 @@ class VaultKeyError(ValueError):
 class EnrolmentSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DIGIPOLKU_", extra="ignore")
 
-    environment: Literal["development", "production"] = "development"
+    environment: Literal["development", "production"] = "production"
     # DIGIPOLKU_VAULT_KEY: 32 random bytes, base64 (e.g. `openssl rand -base64 32`).
     vault_key: SecretStr = SecretStr(DEVELOPMENT_ONLY_VAULT_KEY)
 

@@ -17,7 +17,13 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DIGIPOLKU_ENVIRONMENT", raising=False)
 
 
-def test_development_runs_with_the_development_key() -> None:
+def test_production_is_the_default_and_refuses_the_development_key() -> None:
+    with pytest.raises(ValidationError, match="DIGIPOLKU_VAULT_KEY"):
+        EnrolmentSettings()
+
+
+def test_development_runs_with_the_development_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIGIPOLKU_ENVIRONMENT", "development")
     settings = EnrolmentSettings()
     assert settings.vault_key.get_secret_value() == DEVELOPMENT_ONLY_VAULT_KEY
     assert len(settings.vault_key_bytes()) == 32

@@ -26,6 +26,7 @@ def test_the_shared_instruments_are_read_with_their_areas() -> None:
 
 
 def test_the_folder_is_a_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DIGIPOLKU_ENVIRONMENT", "development")
     monkeypatch.setenv("DIGIPOLKU_INSTRUMENTS_DIR", str(tmp_path))
     assert ReportingSettings().instruments_dir == tmp_path
 

@@ -1,0 +1,49 @@
+"""What a production service refuses to start with (decision 0020).
+
+Production is the default; development must be asked for (DIGIPOLKU_ENVIRONMENT=development).
+An operator who forgets a setting gets a service that does not start and says which setting,
+never one that runs with a public key or trusts a development issuer.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+# Every development default secret in this repository starts so: it is public, so it protects
+# nothing.
+DEVELOPMENT_SECRET_PREFIX = "development-only"
+# HMAC keys shorter than this are guessable offline (there are only about 4×10⁷ identity codes).
+MIN_SECRET_LENGTH = 32
+
+
+def secret_problem(name: str, value: str) -> str | None:
+    """Why `value` may not be the production secret named `name`, or None if it may."""
+    if value.startswith(DEVELOPMENT_SECRET_PREFIX):
+        return f"{name} is the public development default; set a secret of your own"
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"{name} is shorter than {MIN_SECRET_LENGTH} characters"
+    return None
+
+
+def issuer_problem(name: str, url: str) -> str | None:
+    """Why the OpenID Connect issuer `url` may not be trusted in production, or None."""
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        return f"{name} must be an https:// issuer, not {url!r}"
+    host = (parts.hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return f"{name} must not be a loopback issuer ({url!r})"
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return f"{name} must not be a loopback issuer ({url!r})"
+    except ValueError:
+        pass  # a host name
+    return None
+
+
+def refuse(problems: list[str | None]) -> None:
+    """Stop the start with every problem at once, so one restart fixes them all."""
+    found = [problem for problem in problems if problem]
+    if found:
+        raise ValueError("refused in production: " + "; ".join(found))

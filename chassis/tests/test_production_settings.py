@@ -1,0 +1,76 @@
+"""Production is the default, and it refuses what only development may use (decision 0020)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from chassis.settings import ServiceSettings
+from services.reporting.settings import ReportingSettings
+
+SECRET = "k" * 40
+SAFE: dict[str, object] = {
+    "oidc_issuer": "https://tunnistus.kanta-hame.example",
+    "pseudonym_key": SECRET,
+}
+
+
+@pytest.fixture(autouse=True)
+def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ENVIRONMENT", "OIDC_ISSUER", "PSEUDONYM_KEY", "CLOCK_FILE", "PUBLIC_REF_KEY"):
+        monkeypatch.delenv(f"DIGIPOLKU_{name}", raising=False)
+
+
+def test_with_nothing_set_a_service_is_production_and_refuses_every_development_default() -> None:
+    with pytest.raises(ValidationError) as refused:
+        ServiceSettings()
+    message = str(refused.value)
+    assert "DIGIPOLKU_OIDC_ISSUER" in message and "DIGIPOLKU_PSEUDONYM_KEY" in message
+
+
+def test_production_with_its_own_settings_starts() -> None:
+    settings = ServiceSettings.model_validate(SAFE)
+    assert settings.environment == "production" and not settings.development
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"oidc_issuer": "http://tunnistus.kanta-hame.example"}, "https://"),
+        ({"oidc_issuer": "https://127.0.0.1:8000"}, "loopback"),
+        ({"oidc_issuer": "https://localhost"}, "loopback"),
+        ({"oidc_issuer": "https://[::1]:8443"}, "loopback"),
+        ({"pseudonym_key": "development-only-pseudonym-key-but-long-enough"}, "public"),
+        ({"pseudonym_key": "short-secret"}, "shorter than 32"),
+        ({"clock_file": Path("/tmp/clock")}, "DIGIPOLKU_CLOCK_FILE"),
+    ],
+)
+def test_production_refuses(change: dict[str, object], named: str) -> None:
+    with pytest.raises(ValidationError, match=named):
+        ServiceSettings.model_validate({**SAFE, **change})
+
+
+def test_development_must_be_asked_for_and_then_takes_the_local_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DIGIPOLKU_ENVIRONMENT", "development")
+    settings = ServiceSettings()
+    assert settings.development and settings.oidc_issuer.startswith("http://127.0.0.1")
+
+
+def test_reporting_refuses_the_public_development_ref_key_in_production(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(ValidationError, match="DIGIPOLKU_PUBLIC_REF_KEY"):
+        ReportingSettings()
+    monkeypatch.setenv("DIGIPOLKU_PUBLIC_REF_KEY", SECRET)
+    assert ReportingSettings().public_ref_key == SECRET
+
+
+def test_the_development_issuer_refuses_to_start_unless_asked_for() -> None:
+    from deploy.dev_issuer import create_app
+
+    with pytest.raises(SystemExit, match="development"):
+        create_app()
