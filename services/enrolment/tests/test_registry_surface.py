@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.enrolment.app import app
+from chassis.service import create_app
+from chassis.settings import ServiceSettings
+from services.enrolment.app import SPEC
 
-OPENAPI: dict[str, Any] = app().openapi()
+# Development asked for: production (the default) refuses the local stack's defaults.
+DEVELOPMENT = ServiceSettings(service_name="enrolment", environment="development")
+OPENAPI: dict[str, Any] = create_app(SPEC, DEVELOPMENT).openapi()
 
 
 def test_the_registries_have_their_routes() -> None:
