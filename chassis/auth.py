@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import httpx
 import jwt
@@ -49,6 +49,32 @@ class Principal:
         return self.role != "client"
 
 
+class ClientRefs(Protocol):
+    """Finds the pseudonymous reference of the client a verified token names.
+
+    The one place a personal identity code turns into a `client_ref`; services that need no
+    client reference never see the identity code's key (issue 12).
+    """
+
+    async def client_ref_for(self, claims: dict[str, Any], token: str) -> str | None: ...
+
+
+class KeyedPseudonyms:
+    """The reference as a keyed hash of the identity code and tenant (chassis.pseudonym)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    async def client_ref_for(self, claims: dict[str, Any], token: str) -> str | None:
+        from chassis.pseudonym import client_ref_for
+
+        identity_code = claims.get("personal_identity_code")
+        tenant = claims.get("tenant")
+        if not identity_code or not tenant:
+            return None
+        return client_ref_for(str(identity_code), str(tenant), self._key)
+
+
 class KeySet:
     """The issuer's signing keys, fetched once and again when an unknown key id appears."""
 
@@ -77,19 +103,19 @@ class KeySet:
 
 class TokenVerifier:
     def __init__(
-        self, issuer: str, audience: str, *, development: bool, pseudonym_key: bytes
+        self, issuer: str, audience: str, *, accept_test_assurance: bool, client_refs: ClientRefs
     ) -> None:
         self._issuer = issuer
         self._audience = audience
-        self._development = development
+        self._accept_test_assurance = accept_test_assurance
         self._keys = KeySet(f"{issuer.rstrip('/')}/jwks")
-        self._pseudonym_key = pseudonym_key
+        self.client_refs = client_refs
 
     def acceptable_acr(self) -> frozenset[str]:
-        return STRONG_ACR | TEST_ACR if self._development else STRONG_ACR
+        return STRONG_ACR | TEST_ACR if self._accept_test_assurance else STRONG_ACR
 
     async def verify(self, token: str) -> Principal:
-        return self._principal(await self.verified_claims(token))
+        return await self.principal_from(await self.verified_claims(token), token)
 
     async def verify_lately_expired(self, token: str, grace_seconds: float) -> Principal:
         """Who held a token that expired at most `grace_seconds` ago (signature still checked).
@@ -97,7 +123,9 @@ class TokenVerifier:
         Only for rescuing what a client had written when their session ran out; never for
         granting access.
         """
-        return self._principal(await self.verified_claims(token, leeway=grace_seconds))
+        return await self.principal_from(
+            await self.verified_claims(token, leeway=grace_seconds), token
+        )
 
     async def verified_claims(self, token: str, leeway: float = 0.0) -> dict[str, Any]:
         """The token's claims once its signature, issuer, audience and times check out."""
@@ -119,26 +147,21 @@ class TokenVerifier:
             raise Unauthorized("error.unauthorized") from exc
         return claims
 
-    def principal_from(self, claims: dict[str, Any]) -> Principal:
+    async def principal_from(self, claims: dict[str, Any], token: str) -> Principal:
         """The caller described by verified claims (refuses a client's weak identification)."""
-        return self._principal(claims)
-
-    def _principal(self, claims: dict[str, Any]) -> Principal:
-        from chassis.pseudonym import client_ref_for
-
         role = claims.get("role", "client")
         tenant = str(claims.get("tenant", ""))
         if role == "client":
             if claims.get("acr") not in self.acceptable_acr():
                 raise Forbidden("error.weak_identification")
-            identity_code = claims.get("personal_identity_code")
-            if not identity_code or not tenant:
+            client_ref = await self.client_refs.client_ref_for(claims, token)
+            if not client_ref or not tenant:
                 raise Unauthorized("error.unauthorized")
             return Principal(
                 subject=str(claims["sub"]),
                 role="client",
                 tenant=tenant,
-                client_ref=client_ref_for(str(identity_code), tenant, self._pseudonym_key),
+                client_ref=client_ref,
                 acr=str(claims["acr"]),
                 name=claims.get("given_name"),
             )

@@ -100,7 +100,7 @@ def login_router(client_id: str, refusal_page: RefusalPage) -> APIRouter:
             claims = await runtime.verifier.verified_claims(id_token)
             if claims.get("nonce") != pending.get("nonce"):
                 raise Unauthorized("error.unauthorized")
-            principal = runtime.verifier.principal_from(claims)
+            principal = await runtime.verifier.principal_from(claims, id_token)
         except Forbidden as refused:
             log.info("sign-in refused", reason=refused.code)
             return refusal_page(request, 403, refused.code)

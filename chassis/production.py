@@ -47,3 +47,32 @@ def refuse(problems: list[str | None]) -> None:
     found = [problem for problem in problems if problem]
     if found:
         raise ValueError("refused in production: " + "; ".join(found))
+
+
+def kafka_problems(
+    protocol: str | None,
+    *,
+    username: str | None,
+    password: object | None,
+    ca_file: object | None,
+    cert_file: object | None,
+    key_file: object | None,
+) -> list[str | None]:
+    """Why these Kafka client settings may not be used in production (empty if they may)."""
+    if protocol in (None, "PLAINTEXT"):
+        return [
+            f"DIGIPOLKU_KAFKA_SECURITY_PROTOCOL is {protocol or 'not set'}; production needs"
+            " SASL_SSL or SSL"
+        ]
+    problems: list[str | None] = []
+    if ca_file is None:
+        problems.append("DIGIPOLKU_KAFKA_CA_FILE is needed to verify the brokers")
+    if protocol == "SASL_SSL" and (not username or password is None):
+        problems.append(
+            "DIGIPOLKU_KAFKA_USERNAME and DIGIPOLKU_KAFKA_PASSWORD are needed for SASL_SSL"
+        )
+    if protocol == "SSL" and (cert_file is None or key_file is None):
+        problems.append(
+            "DIGIPOLKU_KAFKA_CERT_FILE and DIGIPOLKU_KAFKA_KEY_FILE are needed for mutual TLS"
+        )
+    return problems

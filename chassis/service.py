@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from faststream.kafka.fastapi import KafkaMessage, KafkaRouter
 from faststream.middlewares import AckPolicy
 
-from chassis.auth import TokenVerifier
+from chassis.auth import KeyedPseudonyms, TokenVerifier
 from chassis.clock import clock_from_file, use_clock
 from chassis.event_store import PostgresEventStore, Upcaster, create_pool
 from chassis.http import install_problem_handlers
@@ -126,9 +126,9 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         catalogue=catalogue,
         verifier=TokenVerifier(
             settings.oidc_issuer,
-            settings.oidc_audience,
-            development=settings.development,
-            pseudonym_key=settings.pseudonym_key.encode(),
+            settings.audience,
+            accept_test_assurance=settings.accepts_test_assurance,
+            client_refs=KeyedPseudonyms(settings.pseudonym_key.get_secret_value().encode()),
         ),
     )
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from chassis.production import issuer_problem, refuse, secret_problem
+from chassis.production import issuer_problem, kafka_problems, refuse, secret_problem
+
+KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_SSL"]
 
 
 class ServiceSettings(BaseSettings):
@@ -16,7 +18,8 @@ class ServiceSettings(BaseSettings):
 
     Production is the default environment (decision 0020): the embedded local stack's
     defaults below are refused there, and development must be asked for
-    (DIGIPOLKU_ENVIRONMENT=development, as `make run` and the tests do).
+    (DIGIPOLKU_ENVIRONMENT=development, as `make run` and the tests do). Secrets are
+    `SecretStr`, so a settings object printed or logged shows `**********`.
     """
 
     model_config = SettingsConfigDict(env_prefix="DIGIPOLKU_", extra="ignore")
@@ -25,9 +28,38 @@ class ServiceSettings(BaseSettings):
     environment: Literal["development", "production"] = "production"
     database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     kafka_bootstrap: str = "127.0.0.1:9092"
+
+    # Kafka client security (issue 12): production refuses PLAINTEXT. SASL_SSL authenticates
+    # with SCRAM-SHA-512 as this service's own principal; SSL authenticates with a client
+    # certificate (mutual TLS). The CA verifies the brokers in both. Unset: PLAINTEXT in
+    # development (the local broker cannot do SASL), refused in production.
+    kafka_security_protocol: KafkaSecurityProtocol | None = None
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
+    kafka_ca_file: Path | None = None
+    kafka_cert_file: Path | None = None
+    kafka_key_file: Path | None = None
+
     # The OpenID Connect issuer whose keys sign every token we accept.
     oidc_issuer: str = "http://127.0.0.1:8000"
-    oidc_audience: str = "digipolku"
+    # The audience this service accepts in access tokens (see `audience`).
+    oidc_audience: str | None = None  # see `audience`
+    # Development only: accept Suomi.fi's test levels of assurance as strong.
+    accept_test_assurance: bool = False
+    # Staff must have signed in with more than a password: any of these `amr` values.
+    staff_mfa_amr: tuple[str, ...] = ("mfa", "otp", "hwk", "swk", "sms")
+
+    # Server-side sessions of the pages (issue 12): the secret keys the CSRF tokens; the
+    # lifetimes suit a shared computer (decision in docs/decisions).
+    session_secret: SecretStr = SecretStr("development-only-session-secret")
+    session_idle_minutes: int = 15
+    session_absolute_minutes: int = 240
+
+    # Rate limits in the notation of the `limits` library, per principal and per address.
+    rate_limit_sign_in: str = "10/minute"
+    rate_limit_writes: str = "120/minute"
+
     # Base URLs of the other services, for the few reads that cross a context over HTTP.
     tasks_url: str = "http://127.0.0.1:8002"
     guidance_url: str = "http://127.0.0.1:8003"
@@ -36,7 +68,7 @@ class ServiceSettings(BaseSettings):
     # How often the tasks service's calendar looks for weeks due to open.
     week_scheduler_seconds: float = 60.0
     # Key of the pseudonymous client_ref (HMAC); production sets its own secret.
-    pseudonym_key: str = "development-only-pseudonym-key"
+    pseudonym_key: SecretStr = SecretStr("development-only-pseudonym-key")
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.05
     # How long the broker may hold a consumer's fetch when it has nothing new. Kafka answers
@@ -53,17 +85,46 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _safe_in_production(self) -> ServiceSettings:
         if self.environment == "production":
-            refuse(
-                [
-                    "DIGIPOLKU_CLOCK_FILE is for development; production keeps real time"
-                    if self.clock_file is not None
-                    else None,
-                    issuer_problem("DIGIPOLKU_OIDC_ISSUER", self.oidc_issuer),
-                    secret_problem("DIGIPOLKU_PSEUDONYM_KEY", self.pseudonym_key),
-                ]
-            )
+            refuse(self.production_problems())
         return self
+
+    def production_problems(self) -> list[str | None]:
+        """Everything production refuses in these settings (None entries are fine ones)."""
+        return [
+            "DIGIPOLKU_CLOCK_FILE is for development; production keeps real time"
+            if self.clock_file is not None
+            else None,
+            "DIGIPOLKU_ACCEPT_TEST_ASSURANCE is for development; production accepts only"
+            " strong identification"
+            if self.accept_test_assurance
+            else None,
+            issuer_problem("DIGIPOLKU_OIDC_ISSUER", self.oidc_issuer),
+            secret_problem("DIGIPOLKU_PSEUDONYM_KEY", self.pseudonym_key.get_secret_value()),
+            secret_problem("DIGIPOLKU_SESSION_SECRET", self.session_secret.get_secret_value()),
+            *kafka_problems(
+                self.kafka_security_protocol,
+                username=self.kafka_username,
+                password=self.kafka_password,
+                ca_file=self.kafka_ca_file,
+                cert_file=self.kafka_cert_file,
+                key_file=self.kafka_key_file,
+            ),
+        ]
+
+    @property
+    def kafka_protocol(self) -> KafkaSecurityProtocol:
+        return self.kafka_security_protocol or "PLAINTEXT"
 
     @property
     def development(self) -> bool:
         return self.environment == "development"
+
+    @property
+    def accepts_test_assurance(self) -> bool:
+        """Suomi.fi's test levels count as strong only in development."""
+        return self.development or self.accept_test_assurance
+
+    @property
+    def audience(self) -> str:
+        # One audience for all services until per-service audiences land (issue 12, item 6).
+        return self.oidc_audience or "digipolku"

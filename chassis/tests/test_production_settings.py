@@ -14,13 +14,21 @@ SECRET = "k" * 40
 SAFE: dict[str, object] = {
     "oidc_issuer": "https://tunnistus.kanta-hame.example",
     "pseudonym_key": SECRET,
+    "session_secret": "s" * 40,
+    "kafka_security_protocol": "SASL_SSL",
+    "kafka_username": "digipolku-tasks",
+    "kafka_password": "p" * 40,
+    "kafka_ca_file": "/etc/digipolku/kafka-ca.crt",
 }
 
 
 @pytest.fixture(autouse=True)
 def no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ENVIRONMENT", "OIDC_ISSUER", "PSEUDONYM_KEY", "CLOCK_FILE", "PUBLIC_REF_KEY"):
-        monkeypatch.delenv(f"DIGIPOLKU_{name}", raising=False)
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("DIGIPOLKU_"):
+            monkeypatch.delenv(name)
 
 
 def test_with_nothing_set_a_service_is_production_and_refuses_every_development_default() -> None:
@@ -45,11 +53,23 @@ def test_production_with_its_own_settings_starts() -> None:
         ({"pseudonym_key": "development-only-pseudonym-key-but-long-enough"}, "public"),
         ({"pseudonym_key": "short-secret"}, "shorter than 32"),
         ({"clock_file": Path("/tmp/clock")}, "DIGIPOLKU_CLOCK_FILE"),
+        ({"accept_test_assurance": True}, "DIGIPOLKU_ACCEPT_TEST_ASSURANCE"),
+        ({"session_secret": "development-only-session-secret"}, "DIGIPOLKU_SESSION_SECRET"),
+        ({"kafka_security_protocol": None}, "PROTOCOL is not set"),
+        ({"kafka_security_protocol": "PLAINTEXT"}, "PROTOCOL is PLAINTEXT"),
+        ({"kafka_ca_file": None}, "DIGIPOLKU_KAFKA_CA_FILE"),
+        ({"kafka_password": None}, "DIGIPOLKU_KAFKA_PASSWORD"),
+        ({"kafka_security_protocol": "SSL"}, "DIGIPOLKU_KAFKA_CERT_FILE"),
     ],
 )
 def test_production_refuses(change: dict[str, object], named: str) -> None:
     with pytest.raises(ValidationError, match=named):
         ServiceSettings.model_validate({**SAFE, **change})
+
+
+def test_secrets_are_never_shown_when_settings_are_printed() -> None:
+    shown = repr(ServiceSettings.model_validate(SAFE))
+    assert SECRET not in shown and "p" * 40 not in shown and "s" * 40 not in shown
 
 
 def test_development_must_be_asked_for_and_then_takes_the_local_defaults(

@@ -68,7 +68,7 @@ async def open_path(
     runtime = runtime_of(request)
     identity_code = normalise_identity_code(body.personal_identity_code)
     client_ref = client_ref_for(
-        identity_code, principal.tenant, runtime.settings.pseudonym_key.encode()
+        identity_code, principal.tenant, runtime.settings.pseudonym_key.get_secret_value().encode()
     )
     command = OpenPathway(
         pathway_id=uuid7(),
