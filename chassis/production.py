@@ -42,11 +42,19 @@ def issuer_problem(name: str, url: str) -> str | None:
     return None
 
 
+class ProductionRefusal(ValueError):
+    """Settings production may not run with; `problems` names each one."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("refused in production: " + "; ".join(problems))
+        self.problems = problems
+
+
 def refuse(problems: list[str | None]) -> None:
     """Stop the start with every problem at once, so one restart fixes them all."""
     found = [problem for problem in problems if problem]
     if found:
-        raise ValueError("refused in production: " + "; ".join(found))
+        raise ProductionRefusal(found)
 
 
 def kafka_problems(

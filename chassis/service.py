@@ -21,9 +21,11 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from faststream.kafka.fastapi import KafkaMessage, KafkaRouter
 from faststream.middlewares import AckPolicy
+from pydantic_settings import BaseSettings
 
 from chassis.auth import KeyedPseudonyms, TokenVerifier
 from chassis.clock import clock_from_file, use_clock
+from chassis.config_check import refuse_to_start
 from chassis.event_store import PostgresEventStore, Upcaster, create_pool
 from chassis.http import install_problem_handlers
 from chassis.http_edge import install_edge
@@ -109,6 +111,8 @@ class ServiceSpec:
     background: Sequence[BackgroundJob] = ()
     # Files served as they are under /static (the pages' stylesheet and scripts).
     static: Path | None = None
+    # The service's own settings classes besides the chassis' (checked together at start).
+    settings: Sequence[type[BaseSettings]] = ()
 
 
 def runtime_of(request: Request) -> ServiceRuntime:
@@ -117,7 +121,10 @@ def runtime_of(request: Request) -> ServiceRuntime:
 
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
-    settings = settings or ServiceSettings(service_name=spec.name)
+    if settings is None:
+        # Every problem of every settings class at once, before anything starts (issue 12).
+        refuse_to_start([ServiceSettings, *spec.settings], service_name=spec.name)
+        settings = ServiceSettings(service_name=spec.name)
     configure_logging(spec.name)
     use_clock(clock_from_file(settings.clock_file))
     catalogue = Catalogue.load(*([spec.translations] if spec.translations else []))

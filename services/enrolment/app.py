@@ -13,6 +13,7 @@ from services.enrolment.adapters.erasure_api import router as erasure
 from services.enrolment.adapters.http_api import router
 from services.enrolment.adapters.registry_api import router as registries
 from services.enrolment.bootstrap import bootstrap
+from services.enrolment.settings import EnrolmentSettings
 
 HERE = Path(__file__).parent
 
@@ -27,6 +28,7 @@ SPEC = ServiceSpec(
     published_topics=[ENROLMENT_EVENTS],
     upcaster=upcast,
     bootstrap=bootstrap,
+    settings=[EnrolmentSettings],
 )
 
 

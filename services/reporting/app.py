@@ -13,6 +13,7 @@ from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
 from services.reporting.adapters.figures_projection import FIGURES
 from services.reporting.adapters.http_api import router
 from services.reporting.bootstrap import bootstrap, publish_public, run_public_producer
+from services.reporting.settings import ReportingSettings
 from services.reporting.web.dashboard_pages import refusal
 from services.reporting.web.dashboard_pages import router as dashboard
 
@@ -38,6 +39,7 @@ SPEC = ServiceSpec(
     subscribes=[ENROLMENT_EVENTS, TASKS_EVENTS, GUIDANCE_EVENTS],
     projections=[FIGURES],
     bootstrap=bootstrap,
+    settings=[ReportingSettings],
     # Other wellbeing areas' systems subscribe to the minimised public events.
     on_event=publish_public,
     background=[run_public_producer],
