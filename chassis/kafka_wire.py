@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from chassis.kafka_security import PLAINTEXT, KafkaSecurity
 from contracts.envelope import EventEnvelope
 
 DEFAULT_PARTITIONS = 3
@@ -55,10 +56,19 @@ def header_value(headers: Mapping[str, object] | Sequence[tuple[str, bytes]], na
 
 
 async def ensure_topics(
-    bootstrap: str, topics: Iterable[str], partitions: int = DEFAULT_PARTITIONS
+    bootstrap: str,
+    topics: Iterable[str],
+    partitions: int = DEFAULT_PARTITIONS,
+    *,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> None:
-    """Create the topics that do not exist yet (an existing topic is left as it is)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    """Create the topics that do not exist yet (an existing topic is left as it is).
+
+    Services pass their own `security`; the plaintext default is for the local broker of
+    tests and benches (tests/security/test_kafka_clients.py checks that no service relies
+    on it).
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **security.client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -74,7 +84,7 @@ async def ensure_topics(
         await admin.close()
 
 
-def event_producer(bootstrap: str) -> AIOKafkaProducer:
+def event_producer(bootstrap: str, *, security: KafkaSecurity = PLAINTEXT) -> AIOKafkaProducer:
     """A producer for the relay: every replica acknowledges, no idempotence.
 
     aiokafka's idempotent producer cannot start against Tansu, and at-least-once delivery
@@ -87,4 +97,5 @@ def event_producer(bootstrap: str) -> AIOKafkaProducer:
         enable_idempotence=False,
         linger_ms=5,
         request_timeout_ms=15_000,
+        **security.client_options(),
     )

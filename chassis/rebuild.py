@@ -5,7 +5,9 @@ partition from the beginning up to the end it found on starting, and hands each 
 to the same Projector that serves live traffic, so the rebuilt read model is made by the very
 code that made the live one. Messages produced after the start are left to the live consumer
 (the projector's stream-version tracking makes the overlap harmless). While a rebuild runs,
-the live consumer's batches wait on the projection's rebuild lock.
+the live consumer's batches wait on the projection's rebuild lock. A replay passes every
+message through the same gate as the live consumer (chassis.event_admission), so an event
+refused live is refused again, and never applied, on a rebuild.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from collections.abc import Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from chassis.event_admission import admit
 from chassis.event_store import EventStore, GlobalPosition
+from chassis.kafka_security import PLAINTEXT, KafkaSecurity
 from chassis.kafka_wire import decode_event
 from chassis.logs import get_logger
 from chassis.projector import Projector
@@ -34,12 +38,16 @@ async def replay_topics(
     projector: Projector | Sequence[Projector],
     give_up_after: float = 300.0,
     progress: Callable[[int], None] | None = None,
+    *,
+    security: KafkaSecurity = PLAINTEXT,
+    service: str = "rebuild",
 ) -> int:
     """Apply every event the topics held at the start; returns how many messages were read.
 
     Each fetched batch goes to every projector in one transaction per projector, as the
     live consumer does. `progress`, when given, is told the messages read so far after each
-    batch.
+    batch. `security` is the service's own (the plaintext default is the local broker's);
+    `service` names the refusals it logs and counts.
 
     The end of a partition is the larger of ListOffsets(latest) and the high watermark of the
     first fetch from it. Kafka answers both alike; Tansu answers ListOffsets(latest) with the
@@ -49,7 +57,10 @@ async def replay_topics(
     """
     projectors = [projector] if isinstance(projector, Projector) else list(projector)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **security.client_options(),
     )
     await consumer.start()
     read = 0
@@ -83,16 +94,17 @@ async def replay_topics(
                 for tp, messages in batch.items():
                     if tp not in ends:
                         ends[tp] = max(listed[tp], consumer.highwater(tp) or 0)
-                    items += [
-                        (tp.topic, decode_event(message.value))
-                        for message in messages
-                        if message.offset < ends[tp]
-                    ]
+                    for message in messages:
+                        if message.offset >= ends[tp]:
+                            continue
+                        read += 1  # a refused message is read too
+                        event = decode_event(message.value)
+                        if admit(service, message, event):
+                            items.append((tp.topic, event))
                     if await consumer.position(tp) >= ends[tp]:
                         consumer.pause(tp)  # later messages are the live consumer's
                 for each in projectors:
                     await each.handle_batch(items)
-                read += len(items)
                 if progress is not None and items:
                     progress(read)
     finally:
@@ -102,7 +114,14 @@ async def replay_topics(
     return read
 
 
-async def rebuild(projector: Projector, bootstrap: str, topics: Sequence[str]) -> int:
+async def rebuild(
+    projector: Projector,
+    bootstrap: str,
+    topics: Sequence[str],
+    *,
+    security: KafkaSecurity = PLAINTEXT,
+    service: str = "rebuild",
+) -> int:
     """Empty the projection's tables and tracking, then replay its topics from the start.
 
     The live consumer's batches wait while this runs (the projection's rebuild lock), and
@@ -112,7 +131,9 @@ async def rebuild(projector: Projector, bootstrap: str, topics: Sequence[str]) -
     """
     async with projector.rebuild_lock():
         await projector.reset()
-        return await replay_topics(bootstrap, topics, projector.replaying())
+        return await replay_topics(
+            bootstrap, topics, projector.replaying(), security=security, service=service
+        )
 
 
 async def replay_store(

@@ -5,6 +5,9 @@ operations (a relay separate from the API) and for the crash test that kills it 
 
     python -m chassis.relay_main --database-url DSN --bootstrap HOST:PORT --topic T --name N
 
+It connects to Kafka as the services do, from the DIGIPOLKU_KAFKA_* variables (the password
+never on the command line), and in production refuses a plaintext broker.
+
 A signal during start-up abandons the start; one while relaying lets the batch in flight
 finish (its position saved) and stops. Either way the exit status is 0. It logs one line on
 start and one on stop (JSON, as every service), warnings and errors, nothing per batch.
@@ -18,12 +21,20 @@ import contextlib
 import signal
 
 from chassis.event_store import PostgresEventStore, create_pool
+from chassis.kafka_security import KafkaClientSettings, KafkaSecurity, kafka_security
 from chassis.kafka_wire import ensure_topics, event_producer
 from chassis.logs import configure_logging
 from chassis.relay import Relay
 
 
-async def run(database_url: str, bootstrap: str, topic: str, name: str, batch_size: int) -> None:
+async def run(
+    database_url: str,
+    bootstrap: str,
+    topic: str,
+    name: str,
+    batch_size: int,
+    security: KafkaSecurity,
+) -> None:
     stop = asyncio.Event()
     main = asyncio.current_task()
     assert main is not None
@@ -37,10 +48,10 @@ async def run(database_url: str, bootstrap: str, topic: str, name: str, batch_si
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal)
-    await ensure_topics(bootstrap, [topic])
+    await ensure_topics(bootstrap, [topic], security=security)
     pool = await create_pool(database_url, min_size=1, max_size=2)
     try:
-        producer = event_producer(bootstrap)
+        producer = event_producer(bootstrap, security=security)
         await producer.start()
         try:
             relay = Relay(
@@ -69,8 +80,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=200)
     args = parser.parse_args(argv)
     configure_logging(f"relay-{args.name}")
+    security = kafka_security(KafkaClientSettings())
     with contextlib.suppress(asyncio.CancelledError):
-        asyncio.run(run(args.database_url, args.bootstrap, args.topic, args.name, args.batch_size))
+        asyncio.run(
+            run(
+                args.database_url,
+                args.bootstrap,
+                args.topic,
+                args.name,
+                args.batch_size,
+                security,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -1,11 +1,17 @@
 """An example subscriber to Digipolku's public events, for another wellbeing area to start from.
 
-    python -m examples.public_subscriber --bootstrap 127.0.0.1:9092 --tenant kanta-hame
+    DIGIPOLKU_SUBSCRIBER_PASSWORD=… python -m examples.public_subscriber \\
+        --bootstrap kafka.example.fi:9093 --tenant kanta-hame --ca-file ca.crt
 
-It reads the tenant's public topic in a consumer group of its own, validates each message
-against the published model (contracts/public.py; the AsyncAPI document is served by
-reporting at /asyncapi/public.json), drops the ones it has already seen by event_id (delivery
-is at least once), and prints one line per event. Replace `handle` with your own.
+It connects as the area's own Kafka user (`digipolku-area-<tenant>`, SCRAM-SHA-512 over TLS,
+the brokers verified against the CA you were given; or mutual TLS with `--security-protocol
+SSL --cert-file … --key-file …`) and refuses a plaintext connection unless told with
+`--development` that it talks to a local test broker. It reads the tenant's public topic in a
+consumer group of its own (named `<tenant>.…`, the only groups the area's user may use),
+validates each message against the published model (contracts/public.py; the AsyncAPI
+document is served by reporting at /asyncapi/public.json), drops one of another tenant,
+drops the ones it has already seen by event_id (delivery is at least once), and prints one
+line per event. Replace `handle` with your own.
 """
 
 from __future__ import annotations
@@ -13,19 +19,75 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
+import ssl
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.helpers import create_ssl_context
 from pydantic import ValidationError
 
 from contracts.public import PublicPathEvent
 from contracts.topics import public_topic
 
 Handler = Callable[[PublicPathEvent], Awaitable[None]]
+Protocol = Literal["SASL_SSL", "SSL", "PLAINTEXT"]
+PASSWORD_VARIABLE = "DIGIPOLKU_SUBSCRIBER_PASSWORD"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where the brokers are and how to prove who we are to them."""
+
+    bootstrap: str
+    protocol: Protocol = "SASL_SSL"
+    username: str | None = None
+    # Kept out of repr, so printing the connection never shows it.
+    password: str | None = field(default=None, repr=False)
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    # Only a local test broker may be spoken to in plaintext.
+    development: bool = False
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.protocol == "PLAINTEXT" and not self.development:
+            problems.append("a plaintext connection is for a local test broker (--development)")
+        if self.protocol != "PLAINTEXT" and self.ca_file is None:
+            problems.append("--ca-file is needed to verify the brokers")
+        if self.protocol == "SASL_SSL" and not (self.username and self.password):
+            problems.append(f"--username and {PASSWORD_VARIABLE} are needed for SASL_SSL")
+        if self.protocol == "SSL" and (self.cert_file is None or self.key_file is None):
+            problems.append("--cert-file and --key-file are needed for mutual TLS")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def client_options(self) -> dict[str, Any]:
+        """aiokafka's keyword arguments for this connection."""
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap,
+            "security_protocol": self.protocol,
+        }
+        if self.protocol == "PLAINTEXT":
+            return options
+        context = create_ssl_context(
+            cafile=self.ca_file, certfile=self.cert_file, keyfile=self.key_file
+        )
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        options["ssl_context"] = context
+        if self.protocol == "SASL_SSL":
+            options["sasl_mechanism"] = "SCRAM-SHA-512"
+            options["sasl_plain_username"] = self.username
+            options["sasl_plain_password"] = self.password
+        return options
 
 
 async def follow(
-    bootstrap: str,
+    connection: Connection,
     tenant: str,
     handle: Handler,
     group_id: str,
@@ -34,10 +96,10 @@ async def follow(
     """Hand each new public event of `tenant` to `handle`, once, until `stop` is set."""
     consumer = AIOKafkaConsumer(
         public_topic(tenant),
-        bootstrap_servers=bootstrap,
         group_id=group_id,
         auto_offset_reset="earliest",
         enable_auto_commit=True,
+        **connection.client_options(),
     )
     seen: set[str] = set()  # keep this in your own database in a real subscriber
     await consumer.start()
@@ -50,6 +112,8 @@ async def follow(
                         event = PublicPathEvent.model_validate_json(message.value or b"")
                     except ValidationError:
                         continue  # not a message of this version: skip it, do not crash
+                    if event.tenant != tenant:
+                        continue  # not this topic's: only your own area's events count
                     if str(event.event_id) in seen:
                         continue
                     seen.add(str(event.event_id))
@@ -63,15 +127,49 @@ async def _print(event: PublicPathEvent) -> None:
     print(details, flush=True)
 
 
-def main() -> None:
+def connection_from(args: argparse.Namespace, environ: dict[str, str]) -> Connection:
+    """The connection the command line and the environment describe (the password only
+    from the environment, so that it never shows in the process list)."""
+    return Connection(
+        bootstrap=args.bootstrap,
+        protocol=args.security_protocol,
+        username=args.username or f"digipolku-area-{args.tenant}",
+        password=environ.get(PASSWORD_VARIABLE),
+        ca_file=args.ca_file,
+        cert_file=args.cert_file,
+        key_file=args.key_file,
+        development=args.development,
+    )
+
+
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Follow a wellbeing area's public events.")
-    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument("--bootstrap", required=True, help="the brokers, host:port[,…]")
     parser.add_argument("--tenant", default="kanta-hame")
-    parser.add_argument("--group", default="example-subscriber")
-    args = parser.parse_args()
+    parser.add_argument("--group", help="consumer group (default <tenant>.example-subscriber)")
+    parser.add_argument(
+        "--security-protocol", choices=["SASL_SSL", "SSL", "PLAINTEXT"], default="SASL_SSL"
+    )
+    parser.add_argument("--username", help="Kafka user (default digipolku-area-<tenant>)")
+    parser.add_argument("--ca-file", type=Path, help="the CA that signed the brokers")
+    parser.add_argument("--cert-file", type=Path, help="client certificate (mutual TLS)")
+    parser.add_argument("--key-file", type=Path, help="client key (mutual TLS)")
+    parser.add_argument(
+        "--development", action="store_true", help="a local test broker: plaintext allowed"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    try:
+        connection = connection_from(args, dict(os.environ))
+    except ValueError as refused:
+        raise SystemExit(f"public_subscriber: {refused}") from None
+    group = args.group or f"{args.tenant}.example-subscriber"
     stop = asyncio.Event()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the example quietly
-        asyncio.run(follow(args.bootstrap, args.tenant, _print, args.group, stop))
+        asyncio.run(follow(connection, args.tenant, _print, group, stop))
 
 
 if __name__ == "__main__":

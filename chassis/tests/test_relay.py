@@ -137,7 +137,12 @@ def start_relay_process(
                 str(batch),
             ],
             cwd=REPO_ROOT,
-            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            # The local broker is plaintext, which only development allows.
+            env={
+                **os.environ,
+                "PYTHONPATH": str(REPO_ROOT),
+                "DIGIPOLKU_ENVIRONMENT": "development",
+            },
             stdout=output,
             stderr=subprocess.STDOUT,
         )

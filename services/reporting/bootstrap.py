@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from chassis.kafka_security import kafka_security
 from chassis.service import ServiceRuntime, runtime_of
 from contracts.envelope import EventEnvelope
 from services.reporting.adapters.instrument_files import load_instruments
@@ -31,6 +32,7 @@ async def bootstrap(runtime: ServiceRuntime) -> Reporting:
             runtime.settings.kafka_bootstrap,
             settings.public_ref_key.encode(),
             runtime.require_pool(),
+            security=kafka_security(runtime.settings),
         ),
     )
 

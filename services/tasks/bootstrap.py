@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import asyncpg
 from fastapi import Request
 
+from chassis.kafka_security import kafka_security
 from chassis.logs import get_logger
 from chassis.rebuild import rebuild
 from chassis.service import ServiceRuntime, runtime_of
@@ -60,7 +61,13 @@ async def rebuild_untracked(runtime: ServiceRuntime, pool: asyncpg.Pool) -> None
         table = projector.projection.tables[0]
         if await pool.fetchval(f"SELECT EXISTS (SELECT 1 FROM {table})"):
             log.warning("rebuilding an untracked projection", projection=table)
-            await rebuild(projector, runtime.settings.kafka_bootstrap, SUBSCRIBED)
+            await rebuild(
+                projector,
+                runtime.settings.kafka_bootstrap,
+                SUBSCRIBED,
+                security=kafka_security(runtime.settings),
+                service="tasks",
+            )
 
 
 def tasks(request: Request) -> Tasks:

@@ -11,7 +11,7 @@ import httpx
 
 from contracts.public import PublicPathEvent
 from deploy.system import RunningSystem
-from examples.public_subscriber import follow
+from examples.public_subscriber import Connection, follow
 from tests.support.api import open_path_body, wait_for_plan
 from tests.support.identities import TENANT, IdentityFactory
 from tests.support.registries import register
@@ -33,7 +33,9 @@ async def collect(bootstrap: str, cohort: str, wanted: int) -> list[PublicPathEv
     group = f"test-{uuid4().hex[:8]}"
     # Bounded: what has come by then is what the test judges.
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(follow(bootstrap, TENANT, handle, group, stop), timeout=45)
+        # The local broker is plaintext: the example refuses that unless told so.
+        local = Connection(bootstrap, protocol="PLAINTEXT", development=True)
+        await asyncio.wait_for(follow(local, TENANT, handle, group, stop), timeout=45)
     return found
 
 

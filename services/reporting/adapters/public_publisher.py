@@ -13,6 +13,7 @@ import asyncio
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
+from chassis.kafka_security import KafkaSecurity
 from chassis.kafka_wire import ensure_topics
 from contracts.envelope import EventEnvelope
 from contracts.events.enrolment import PathwayOpened
@@ -24,8 +25,17 @@ from services.reporting.domain.public_events import PUBLIC_SOURCES, Place, publi
 class PublicPublisher:
     """Made once at start; its producer runs as a background job of the service."""
 
-    def __init__(self, bootstrap_servers: str, ref_key: bytes, pool: asyncpg.Pool) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        ref_key: bytes,
+        pool: asyncpg.Pool,
+        *,
+        security: KafkaSecurity,
+    ) -> None:
         self._bootstrap = bootstrap_servers
+        # Reporting's own principal: it alone may write the public topics (decision 0021).
+        self._security = security
         self._ref_key = ref_key
         self._pool = pool
         self._producer: AIOKafkaProducer | None = None
@@ -33,7 +43,12 @@ class PublicPublisher:
         self._known_topics: set[str] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, acks="all", linger_ms=5)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap,
+            acks="all",
+            linger_ms=5,
+            **self._security.client_options(),
+        )
         await producer.start()
         self._producer = producer
         self._ready.set()
@@ -64,7 +79,7 @@ class PublicPublisher:
             return
         destination = public_topic(public.tenant)
         if destination not in self._known_topics:
-            await ensure_topics(self._bootstrap, [destination])
+            await ensure_topics(self._bootstrap, [destination], security=self._security)
             self._known_topics.add(destination)
         assert self._producer is not None, "the producer started before ready was set"
         await self._producer.send_and_wait(
