@@ -69,8 +69,8 @@ async def ensure_topics(
     on it).
     """
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **security.client_options())
-    await admin.start()
     try:
+        await admin.start()  # inside: a refused connection still closes the client
         existing = set(await admin.list_topics())
         wanted = [
             NewTopic(name=name, num_partitions=partitions, replication_factor=1)

@@ -62,9 +62,9 @@ async def replay_topics(
         auto_offset_reset="earliest",
         **security.client_options(),
     )
-    await consumer.start()
     read = 0
     try:
+        await consumer.start()  # inside: a refused connection still stops the consumer
         await consumer.topics()  # refresh metadata so every partition is known
         partitions = [
             TopicPartition(topic, partition)

@@ -102,8 +102,8 @@ async def follow(
         **connection.client_options(),
     )
     seen: set[str] = set()  # keep this in your own database in a real subscriber
-    await consumer.start()
     try:
+        await consumer.start()
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=500)
             for messages in batches.values():

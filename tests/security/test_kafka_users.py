@@ -1,0 +1,114 @@
+"""The broker's side of topic ownership: the declared principals, their Strimzi KafkaUser
+objects, and the services' own topic lists agree (decision 0021)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
+
+from contracts.kafka_principals import (
+    PUBLIC_TOPIC_PREFIX,
+    SERVICE_READS,
+    Principal,
+    area_group_prefix,
+    area_principal,
+    principals,
+    service_principal,
+)
+from contracts.ownership import CONTEXTS
+from contracts.reference.municipalities import register
+from contracts.registry import ALL_EVENTS, LEGACY_EVENTS
+from contracts.topics import INTERNAL_TOPICS, public_topic
+from deploy.strimzi_users import USERS_FILE, kafka_user, render
+from services.enrolment.app import SPEC as ENROLMENT
+from services.guidance.app import SPEC as GUIDANCE
+from services.reporting.app import SPEC as REPORTING
+from services.tasks.app import SPEC as TASKS
+
+SPECS = {spec.name: spec for spec in (ENROLMENT, TASKS, GUIDANCE, REPORTING)}
+TENANTS = sorted({area.tenant for area in register().areas.values()})
+
+
+def by_name() -> dict[str, Principal]:
+    return {principal.name: principal for principal in principals()}
+
+
+def test_the_committed_users_file_is_the_declaration() -> None:
+    # Regenerate with `python -m deploy.strimzi_users` after changing the declaration.
+    assert USERS_FILE.read_text(encoding="utf-8") == render()
+
+
+def test_every_user_authenticates_with_scram_and_is_limited_by_acls() -> None:
+    documents = [doc for doc in yaml.safe_load_all(USERS_FILE.read_text()) if doc]
+    assert {doc["metadata"]["name"] for doc in documents} == set(by_name())
+    for document in documents:
+        assert document["apiVersion"] == "kafka.strimzi.io/v1"
+        assert document["kind"] == "KafkaUser"
+        assert document["spec"]["authentication"] == {"type": "scram-sha-512"}
+        assert document["spec"]["authorization"]["type"] == "simple"
+        assert document == kafka_user(by_name()[document["metadata"]["name"]])
+
+
+def test_each_service_writes_only_its_own_topic() -> None:
+    owners = {context.topic: service_principal(context.name) for context in CONTEXTS}
+    for principal in principals():
+        for topic in INTERNAL_TOPICS:
+            assert principal.may("Write", "topic", topic) == (owners[topic] == principal.name)
+        allowed_public = principal.name == service_principal("reporting")
+        for tenant in TENANTS:
+            assert principal.may("Write", "topic", public_topic(tenant)) == allowed_public
+
+
+def test_each_service_reads_exactly_what_it_subscribes_to() -> None:
+    for name, spec in SPECS.items():
+        principal = by_name()[service_principal(name)]
+        assert set(spec.subscribes) == set(SERVICE_READS[name])
+        for topic in INTERNAL_TOPICS:
+            assert principal.may("Read", "topic", topic) == (topic in spec.subscribes), (
+                name,
+                topic,
+            )
+        for topic in spec.published_topics:  # the relay's producer looks its topic up
+            assert principal.may("Write", "topic", topic)
+            assert principal.may("Describe", "topic", topic)
+        if spec.subscribes:  # its one consumer group is named after it
+            assert principal.may("Read", "group", spec.name)
+        for tenant in TENANTS:
+            assert not principal.may("Read", "topic", public_topic(tenant))
+
+
+@pytest.mark.parametrize("tenant", TENANTS)
+def test_a_wellbeing_area_reads_only_its_own_public_topic(tenant: str) -> None:
+    area = by_name()[area_principal(tenant)]
+    assert area.may("Read", "topic", public_topic(tenant))
+    assert area.may("Read", "group", f"{area_group_prefix(tenant)}example-subscriber")
+    for other in TENANTS:
+        if other != tenant:
+            assert not area.may("Read", "topic", public_topic(other))
+            assert not area.may("Read", "group", f"{area_group_prefix(other)}x")
+    for topic in INTERNAL_TOPICS:
+        assert not area.may("Read", "topic", topic)
+    assert not any(area.may(op, "topic", public_topic(tenant)) for op in ("Write", "Create"))
+    # A prefix ACL on "digipolku.public.<tenant>." cannot match another tenant whose name
+    # starts with this one: the dot ends the tenant.
+    assert not area.may("Read", "topic", f"{PUBLIC_TOPIC_PREFIX}{tenant}x.events")
+
+
+def test_every_event_type_has_exactly_one_owning_context() -> None:
+    owners: dict[str, list[str]] = {}
+    for context in CONTEXTS:
+        for event_type in context.event_types:
+            owners.setdefault(event_type, []).append(context.name)
+    assert set(owners) == {model.event_type for model in (*ALL_EVENTS, *LEGACY_EVENTS)}
+    assert all(len(names) == 1 for names in owners.values()), owners
+
+
+def _owned_models(spec_name: str) -> Any:
+    return next(context for context in CONTEXTS if context.name == spec_name).events
+
+
+def test_the_issue_s_forged_types_belong_to_enrolment() -> None:
+    enrolment = {model.event_type for model in _owned_models("enrolment")}
+    assert {"PathwayOpened", "CounselorAssigned", "ClientDataErased"} <= enrolment
