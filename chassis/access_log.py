@@ -1,13 +1,20 @@
 """Every read of a client's data by staff is written down: who, whose, what, when and why.
 
 Social-welfare client data may be read only within a care relationship, and the client has a
-right to know who looked. Each service keeps its own append-only `access_log` (a trigger
-refuses UPDATE, DELETE and TRUNCATE) and serves it to the tenant's admins.
+right to know who looked. Each service keeps its own append-only `access_log` and serves it to
+the tenant's admins. The service's own database role may only add entries (the migration role
+owns the table), and the database hash-chains every entry (`chassis.access_log_chain`
+verifies it); decision 0024.
+
+A read is logged when a person is shown (decision 0024): every time for a client's own
+records, once per reader and list within `LIST_READ_WINDOW` for a row of a list, so that a
+list refreshing itself does not log everyone on it again and again.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -23,6 +30,9 @@ from chassis.logs import current_correlation_id
 
 # The reason staff may read: the only one Digipolku has.
 CARE_RELATIONSHIP = "care_relationship"
+# A list shown again within this time shows nobody new (its rows were logged when first
+# shown): a working session's worth, like the pages' absolute session lifetime.
+LIST_READ_WINDOW = timedelta(hours=4)
 Admin = Annotated[Principal, Depends(require_role("admin"))]
 
 
@@ -48,6 +58,42 @@ async def record_read(
         what,
         why,
         current_correlation_id(),  # the request's, bound by the HTTP middleware
+    )
+
+
+async def record_list_read(
+    connection: DbConnection | asyncpg.Pool,
+    principal: Principal,
+    rows: Sequence[tuple[str, UUID | None]],
+    what: str,
+    why: str = CARE_RELATIONSHIP,
+) -> None:
+    """Log the rows of a list shown to staff, each (client_ref, pathway_id) once per reader
+    and list within LIST_READ_WINDOW: a refresh, a reconnect or a new sort order logs only
+    the people who were not on the list before."""
+    if not principal.is_staff or not rows:
+        return
+    await connection.execute(
+        "INSERT INTO access_log (tenant, reader, reader_role, client_ref, pathway_id, what, why,"
+        " correlation_id)"
+        " SELECT $1, $2, $3, shown.client_ref, shown.pathway_id, $4, $5, $6"
+        " FROM unnest($7::text[], $8::uuid[]) WITH ORDINALITY"
+        "  AS shown(client_ref, pathway_id, n)"
+        " WHERE NOT EXISTS (SELECT 1 FROM access_log logged"
+        "  WHERE logged.tenant = $1 AND logged.client_ref = shown.client_ref"
+        "  AND logged.reader = $2 AND logged.what = $4"
+        "  AND logged.pathway_id IS NOT DISTINCT FROM shown.pathway_id"
+        "  AND logged.read_at > now() - $9::interval)"
+        " ORDER BY shown.n",
+        principal.tenant,
+        principal.subject,
+        principal.role,
+        what,
+        why,
+        current_correlation_id(),
+        [client_ref for client_ref, _ in rows],
+        [pathway_id for _, pathway_id in rows],
+        LIST_READ_WINDOW,
     )
 
 

@@ -14,7 +14,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from uuid6 import uuid7
 
-from chassis.access_log import record_read
+from chassis.access_log import record_list_read, record_read
 from chassis.auth import Principal
 from chassis.clock import helsinki_today
 from chassis.commands import http_command
@@ -99,14 +99,10 @@ async def list_paths(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> PathwayListView:
     listed = await parts.queries.paths_of(principal, status_, after, limit)
-    for path in listed:
-        await record_read(
-            parts.pool,
-            principal,
-            path.row.client_ref,
-            "pathway_list",
-            path.row.pathway_id,
-        )
+    # Logged when a client first appears on the reader's list (decision 0024): guidance's
+    # caseload asks for the names on every refresh.
+    shown = [(path.row.client_ref, path.row.pathway_id) for path in listed]
+    await record_list_read(parts.pool, principal, shown, "pathway_list")
     return PathwayListView(
         items=[listed_view(path) for path in listed],
         next_after=listed[-1].row.pathway_id if len(listed) == limit else None,

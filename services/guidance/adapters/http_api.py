@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from chassis.access_log import record_read
+from chassis.access_log import record_list_read
 from chassis.auth import Principal
 from chassis.clock import helsinki_today
 from chassis.http_auth import require_role
@@ -139,11 +139,10 @@ async def caseload(
     if flag is not None:
         rows = [row for row in rows if flag in row.flags]
     rows.sort(key=_order(sort))
-    # Every row shown is a read of that client's data.
-    async with pool.acquire() as connection, connection.transaction():
-        for row in rows:
-            if row.client_ref is not None:
-                await record_read(connection, principal, row.client_ref, "caseload", row.pathway_id)
+    # Every row shown is a read of that client's data, logged when the client first appears
+    # on the reader's list; the list refreshing itself logs nobody again (decision 0024).
+    shown = [(row.client_ref, row.pathway_id) for row in rows if row.client_ref is not None]
+    await record_list_read(pool, principal, shown, "caseload")
     return rows
 
 
