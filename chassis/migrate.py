@@ -1,14 +1,35 @@
-"""Run the Alembic migrations of the chassis and of one service against a database."""
+"""Run the Alembic migrations of the chassis and of one service against a database, then give
+the service's own role the rights it needs, and no more (decision 0024).
+
+Two roles per database: the migration role owns every table, function and trigger; the
+application role (the one the service's pool uses) reads and writes the service's tables but
+may only add to the access log, and cannot alter, disable or drop anything.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
 
+from chassis.db_roles import app_role_problems
+from chassis.logs import get_logger
+from chassis.settings import ServiceSettings
+
+log = get_logger(__name__)
+
 _CHASSIS_MIGRATIONS = Path(__file__).parent / "migrations"
+# One grant at a time when several replicas start together (concurrent GRANTs on one object
+# can fail with "tuple concurrently updated").
+_GRANT_LOCK = "digipolku-grant-to-app-role"
+# The access log's columns the application names when it writes; the rest (entry id, time,
+# chain) the database fills in, so a writer cannot backdate an entry or choose its hash.
+_LOG_WRITTEN_COLUMNS = (
+    "tenant, reader, reader_role, client_ref, pathway_id, what, why, correlation_id"
+)
 
 
 def alembic_config(database_url: str, service_migrations: Path | None = None) -> Config:
@@ -33,3 +54,75 @@ def upgrade(database_url: str, service_migrations: Path | None = None) -> None:
 async def upgrade_async(database_url: str, service_migrations: Path | None = None) -> None:
     # Alembic's env runs its own event loop, so it gets a thread of its own.
     await asyncio.to_thread(upgrade, database_url, service_migrations)
+
+
+async def grant_to_app_role(migration_url: str, app_role: str) -> None:
+    """As the owner: the application role's rights on every table, now and in future tables,
+    except the access log (read and append only), its chain head and Alembic's own record."""
+    connection = await asyncpg.connect(migration_url)
+    try:
+        role = await connection.fetchval("SELECT quote_ident($1)", app_role)
+        log_sequence = await connection.fetchval(
+            "SELECT pg_get_serial_sequence('public.access_log', 'entry_id')"
+        )
+        async with connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", _GRANT_LOCK)
+            for statement in (
+                f"GRANT USAGE ON SCHEMA public TO {role}",
+                "GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public"
+                f" TO {role}",
+                f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA public"
+                f" GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLES TO {role}",
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA public"
+                f" GRANT USAGE, SELECT ON SEQUENCES TO {role}",
+                # Taken back from the log, its head and the migrations' record.
+                "REVOKE ALL ON public.access_log, public.access_log_chain_head,"
+                f" public.alembic_version FROM {role}",
+                f"REVOKE ALL ON SEQUENCE {log_sequence} FROM {role}",
+                f"GRANT SELECT ON public.access_log, public.access_log_chain_head TO {role}",
+                f"GRANT INSERT ({_LOG_WRITTEN_COLUMNS}) ON public.access_log TO {role}",
+            ):
+                await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def migrate(
+    database_url: str, migration_url: str | None, service_migrations: Path | None = None
+) -> list[str]:
+    """Migrate as the migration role, grant to the application role, and return what is
+    still wrong with the application role (empty when it can only add to the log).
+
+    Without a migration URL (development only; production refuses it) the application role
+    migrates itself and so owns the log: the returned problems say so.
+    """
+    if migration_url is None:
+        await upgrade_async(database_url, service_migrations)
+    else:
+        await upgrade_async(migration_url, service_migrations)
+    connection = await asyncpg.connect(database_url)
+    try:
+        if migration_url is not None:
+            app_role: str = await connection.fetchval("SELECT current_user")
+            await grant_to_app_role(migration_url, app_role)
+        return await app_role_problems(connection)
+    finally:
+        await connection.close()
+
+
+async def prepare_database(settings: ServiceSettings, service_migrations: Path | None) -> None:
+    """Migrate and grant at a service's start; production refuses to go on if the service's
+    own role could still rewrite the access log."""
+    migration_url = settings.migration_database_url
+    problems = await migrate(
+        settings.database_url,
+        None if migration_url is None else migration_url.get_secret_value(),
+        service_migrations,
+    )
+    if not problems:
+        return
+    if settings.development:
+        log.warning("the access log is not protected from this service", problems=problems)
+        return
+    raise RuntimeError("refusing to start: " + "; ".join(problems))

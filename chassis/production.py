@@ -8,7 +8,7 @@ never one that runs with a public key or trusts a development issuer.
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 # Every development default secret in this repository starts so: it is public, so it protects
 # nothing.
@@ -84,3 +84,21 @@ def kafka_problems(
             "DIGIPOLKU_KAFKA_CERT_FILE and DIGIPOLKU_KAFKA_KEY_FILE are needed for mutual TLS"
         )
     return problems
+
+
+def database_roles_problem(database_url: str, migration_url: str | None) -> str | None:
+    """Why the service's database role could rewrite its access log, as far as the URLs tell
+    (the service asks PostgreSQL itself at start, decision 0024)."""
+    if migration_url is None:
+        return (
+            "DIGIPOLKU_MIGRATION_DATABASE_URL is not set; production migrates as a separate"
+            " role that owns the tables, so the service's own role cannot rewrite the access log"
+        )
+    app_user = unquote(urlsplit(database_url).username or "")
+    migration_user = unquote(urlsplit(migration_url).username or "")
+    if migration_url == database_url or (app_user and app_user == migration_user):
+        return (
+            "DIGIPOLKU_MIGRATION_DATABASE_URL names the same role as DIGIPOLKU_DATABASE_URL;"
+            " the service's own role must not own the access log"
+        )
+    return None

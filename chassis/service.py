@@ -32,7 +32,7 @@ from chassis.http_edge import install_edge
 from chassis.i18n import Catalogue
 from chassis.kafka_wire import CORRELATION_HEADER, ensure_topics, event_producer, header_value
 from chassis.logs import configure_logging, correlation_scope, get_logger, parse_correlation_id
-from chassis.migrate import upgrade_async
+from chassis.migrate import prepare_database
 from chassis.openapi import install_openapi
 from chassis.projector import Projection, Projector
 from chassis.relay import Relay, TopicChooser
@@ -141,7 +141,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await upgrade_async(settings.database_url, spec.migrations)
+        await prepare_database(settings, spec.migrations)
         runtime.pool = await create_pool(settings.database_url, max_size=20)
         if spec.publishes is not None:
             runtime.store = PostgresEventStore(runtime.pool, spec.upcaster or _no_upcast)

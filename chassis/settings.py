@@ -8,7 +8,13 @@ from typing import Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from chassis.production import issuer_problem, kafka_problems, refuse, secret_problem
+from chassis.production import (
+    database_roles_problem,
+    issuer_problem,
+    kafka_problems,
+    refuse,
+    secret_problem,
+)
 
 KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_SSL"]
 
@@ -27,6 +33,10 @@ class ServiceSettings(BaseSettings):
     service_name: str = "digipolku"
     environment: Literal["development", "production"] = "production"
     database_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    # The role that runs the migrations and owns every table, the access log included; the
+    # service then grants `database_url`'s role only what it needs (decision 0024). Unset: the
+    # service's own role migrates and owns the log, which only development allows.
+    migration_database_url: SecretStr | None = None
     kafka_bootstrap: str = "127.0.0.1:9092"
 
     # Kafka client security (issue 12): production refuses PLAINTEXT. SASL_SSL authenticates
@@ -100,6 +110,12 @@ class ServiceSettings(BaseSettings):
             else None,
             issuer_problem("DIGIPOLKU_OIDC_ISSUER", self.oidc_issuer),
             secret_problem("DIGIPOLKU_PSEUDONYM_KEY", self.pseudonym_key.get_secret_value()),
+            database_roles_problem(
+                self.database_url,
+                None
+                if self.migration_database_url is None
+                else self.migration_database_url.get_secret_value(),
+            ),
             secret_problem("DIGIPOLKU_SESSION_SECRET", self.session_secret.get_secret_value()),
             *kafka_problems(
                 self.kafka_security_protocol,

@@ -156,8 +156,9 @@ class LocalPostgres:
     def dsn(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
-    def dsn_for(self, database: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+    def dsn_for(self, database: str, user: str = "postgres") -> str:
+        """`user` connects without a password: the cluster trusts loopback (initdb --auth)."""
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
 
     def _run_as(self) -> str | None:
         return "postgres" if os.geteuid() == 0 else None

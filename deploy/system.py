@@ -66,13 +66,30 @@ class RunningSystem:
         self.infrastructure.stop()
 
 
+def migration_role(service: str) -> str:
+    """The role that migrates the service's database and owns its tables (decision 0024)."""
+    return f"{service}_owner"
+
+
+def app_role(service: str) -> str:
+    """The role the service's pool uses: its tables' ordinary rights, the access log's
+    SELECT and INSERT only (granted by the service after migrating)."""
+    return f"{service}_app"
+
+
 async def _create_databases(admin_dsn: str) -> None:
+    """One database per service, owned by its migration role, used by its app role."""
     connection = await asyncpg.connect(admin_dsn)
     try:
         for name in SERVICES:
+            for role in (migration_role(name), app_role(name)):
+                known = await connection.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+                if not known:
+                    # No password: the local cluster trusts loopback (LocalPostgres).
+                    await connection.execute(f'CREATE ROLE "{role}" LOGIN')
             exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
             if not exists:
-                await connection.execute(f'CREATE DATABASE "{name}"')
+                await connection.execute(f'CREATE DATABASE "{name}" OWNER "{migration_role(name)}"')
     finally:
         await connection.close()
 
@@ -155,7 +172,10 @@ def start_system(
             env = {
                 **base_env,
                 "DIGIPOLKU_SERVICE_NAME": name,
-                "DIGIPOLKU_DATABASE_URL": infra.postgres.dsn_for(name),
+                "DIGIPOLKU_DATABASE_URL": infra.postgres.dsn_for(name, app_role(name)),
+                "DIGIPOLKU_MIGRATION_DATABASE_URL": infra.postgres.dsn_for(
+                    name, migration_role(name)
+                ),
             }
             system.processes[name] = spawn(
                 name,

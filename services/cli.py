@@ -6,12 +6,14 @@ a command says so. Issue 16 adds the commands that run things; this is where the
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from typing import Annotated
 
 import typer
 from pydantic_settings import BaseSettings
 
+from chassis.access_log_verify import verify
 from chassis.config_check import configuration_problems
 from chassis.service import ServiceSpec
 from chassis.settings import ServiceSettings
@@ -64,6 +66,26 @@ def check_config(
         else:
             typer.echo(f"{service}: ok")
     raise typer.Exit(1 if refused else 0)
+
+
+@app.command("verify-access-log")
+def verify_access_log(
+    database_url: Annotated[
+        str,
+        typer.Option(
+            envvar="DIGIPOLKU_DATABASE_URL",
+            help="The service's database (its own role may read the log).",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Walk a service's access log chain: 'ok, N entries' or the first broken link.
+
+    Exits 1 if the chain is broken (decision 0024).
+    """
+    verdict = asyncio.run(verify(database_url))
+    typer.echo(str(verdict))
+    raise typer.Exit(0 if verdict.ok else 1)
 
 
 def main() -> None:

@@ -19,6 +19,8 @@ SAFE: dict[str, object] = {
     "kafka_username": "digipolku-tasks",
     "kafka_password": "p" * 40,
     "kafka_ca_file": "/etc/digipolku/kafka-ca.crt",
+    "database_url": "postgresql://tasks_app@db.kanta-hame.example/tasks",
+    "migration_database_url": "postgresql://tasks_owner@db.kanta-hame.example/tasks",
 }
 
 
@@ -60,6 +62,11 @@ def test_production_with_its_own_settings_starts() -> None:
         ({"kafka_ca_file": None}, "DIGIPOLKU_KAFKA_CA_FILE"),
         ({"kafka_password": None}, "DIGIPOLKU_KAFKA_PASSWORD"),
         ({"kafka_security_protocol": "SSL"}, "DIGIPOLKU_KAFKA_CERT_FILE"),
+        ({"migration_database_url": None}, "DIGIPOLKU_MIGRATION_DATABASE_URL is not set"),
+        (
+            {"migration_database_url": "postgresql://tasks_app:other@db.kanta-hame.example/tasks"},
+            "names the same role",
+        ),
     ],
 )
 def test_production_refuses(change: dict[str, object], named: str) -> None:

@@ -30,6 +30,7 @@ PRODUCTION_READY = {
     "DIGIPOLKU_KAFKA_PASSWORD": "k" * 48,
     "DIGIPOLKU_KAFKA_CA_FILE": "/etc/digipolku/kafka-ca.crt",
     "DIGIPOLKU_PUBLIC_REF_KEY": "r" * 48,
+    "DIGIPOLKU_MIGRATION_DATABASE_URL": "postgresql://digipolku_owner@db.invalid/enrolment",
 }
 
 
