@@ -34,7 +34,8 @@ TEST_ACR = frozenset({"http://ftn.ficora.fi/2017/loatest2", "http://ftn.ficora.f
 class Principal:
     """Who is calling: the token's subject, role and tenant.
 
-    For a client, `client_ref` is their pseudonym (see chassis.pseudonym); staff have none.
+    For a client, `client_ref` is their pseudonym (see ClientRefs), None while no path has been
+    opened for them; staff have none.
     """
 
     subject: str
@@ -52,27 +53,13 @@ class Principal:
 class ClientRefs(Protocol):
     """Finds the pseudonymous reference of the client a verified token names.
 
-    The one place a personal identity code turns into a `client_ref`; services that need no
-    client reference never see the identity code's key (issue 12).
+    References are random and only enrolment's vault finds them from the person (decision
+    0025): enrolment looks in its vault, tasks and guidance ask enrolment with the client's
+    token (chassis.client_refs), and reporting refuses clients. None: no path has been opened
+    for this person in the token's tenant.
     """
 
     async def client_ref_for(self, claims: dict[str, Any], token: str) -> str | None: ...
-
-
-class KeyedPseudonyms:
-    """The reference as a keyed hash of the identity code and tenant (chassis.pseudonym)."""
-
-    def __init__(self, key: bytes) -> None:
-        self._key = key
-
-    async def client_ref_for(self, claims: dict[str, Any], token: str) -> str | None:
-        from chassis.pseudonym import client_ref_for
-
-        identity_code = claims.get("personal_identity_code")
-        tenant = claims.get("tenant")
-        if not identity_code or not tenant:
-            return None
-        return client_ref_for(str(identity_code), str(tenant), self._key)
 
 
 class KeySet:
@@ -154,9 +141,11 @@ class TokenVerifier:
         if role == "client":
             if claims.get("acr") not in self.acceptable_acr():
                 raise Forbidden("error.weak_identification")
-            client_ref = await self.client_refs.client_ref_for(claims, token)
-            if not client_ref or not tenant:
+            if not tenant:
                 raise Unauthorized("error.unauthorized")
+            # None is a client without a path here: they get the same "no path" answers as
+            # anyone who may not see a path (decision 0025).
+            client_ref = await self.client_refs.client_ref_for(claims, token)
             return Principal(
                 subject=str(claims["sub"]),
                 role="client",

@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import Request
 
 from chassis.auth import Principal
-from chassis.errors import DomainError
+from chassis.errors import DomainError, NotFound
 from chassis.logs import current_correlation_id
 from chassis.streams import CommandContext
 from contracts.envelope import Actor
@@ -97,9 +97,12 @@ def _idempotency_key(
 
 
 def _actor_id(principal: Principal) -> str:
-    actor_id = principal.client_ref if principal.role == "client" else principal.subject
-    assert actor_id is not None
-    return actor_id
+    if principal.role != "client":
+        return principal.subject
+    if principal.client_ref is None:
+        # A client with no path (decision 0025) can command nothing: as if it did not exist.
+        raise NotFound("error.not_found")
+    return principal.client_ref
 
 
 def expected_version(request: Request) -> int | None:

@@ -23,7 +23,8 @@ from faststream.kafka.fastapi import KafkaMessage, KafkaRouter
 from faststream.middlewares import AckPolicy
 from pydantic_settings import BaseSettings
 
-from chassis.auth import KeyedPseudonyms, TokenVerifier
+from chassis.auth import ClientRefs, TokenVerifier
+from chassis.client_refs import StaffOnly
 from chassis.clock import clock_from_file, use_clock
 from chassis.config_check import refuse_to_start
 from chassis.event_store import PostgresEventStore, Upcaster, create_pool
@@ -86,6 +87,8 @@ StartupHook = Callable[[ServiceRuntime], Awaitable[None]]
 Bootstrap = Callable[[ServiceRuntime], Awaitable[object]]
 # A job that runs beside the service until the event is set (a scheduler, say).
 BackgroundJob = Callable[[ServiceRuntime, asyncio.Event], Coroutine[Any, Any, None]]
+# How the service finds a signed-in client's reference (decision 0025); made once at create.
+ClientRefsFactory = Callable[[ServiceRuntime], ClientRefs]
 
 
 @dataclass
@@ -113,6 +116,8 @@ class ServiceSpec:
     static: Path | None = None
     # The service's own settings classes besides the chassis' (checked together at start).
     settings: Sequence[type[BaseSettings]] = ()
+    # Where a client's reference comes from; None: clients are refused (staff only).
+    client_refs: ClientRefsFactory | None = None
 
 
 def runtime_of(request: Request) -> ServiceRuntime:
@@ -135,9 +140,11 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             settings.oidc_issuer,
             settings.audience,
             accept_test_assurance=settings.accepts_test_assurance,
-            client_refs=KeyedPseudonyms(settings.pseudonym_key.get_secret_value().encode()),
+            client_refs=StaffOnly(),
         ),
     )
+    if spec.client_refs is not None:
+        runtime.verifier.client_refs = spec.client_refs(runtime)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -77,8 +77,6 @@ class ServiceSettings(BaseSettings):
     reporting_url: str = "http://127.0.0.1:8004"
     # How often the tasks service's calendar looks for weeks due to open.
     week_scheduler_seconds: float = 60.0
-    # Key of the pseudonymous client_ref (HMAC); production sets its own secret.
-    pseudonym_key: SecretStr = SecretStr("development-only-pseudonym-key")
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.05
     # How long the broker may hold a consumer's fetch when it has nothing new. Kafka answers
@@ -109,7 +107,6 @@ class ServiceSettings(BaseSettings):
             if self.accept_test_assurance
             else None,
             issuer_problem("DIGIPOLKU_OIDC_ISSUER", self.oidc_issuer),
-            secret_problem("DIGIPOLKU_PSEUDONYM_KEY", self.pseudonym_key.get_secret_value()),
             database_roles_problem(
                 self.database_url,
                 None

@@ -10,7 +10,7 @@ import asyncio
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +37,13 @@ DEFAULT_PORTS = {
     "reporting": 8004,
 }
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Keys only one service may hold (decision 0025): taken out of every other service's
+# environment even when the operator's shell has them.
+SECRET_OWNERS = {
+    "DIGIPOLKU_PSEUDONYM_KEY": "enrolment",
+    "DIGIPOLKU_VAULT_KEY": "enrolment",
+    "DIGIPOLKU_PUBLIC_REF_KEY": "reporting",
+}
 
 
 @dataclass
@@ -64,6 +71,20 @@ class RunningSystem:
         for process in reversed(list(self.processes.values())):
             process.stop()
         self.infrastructure.stop()
+
+
+def without_keys(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment less every key that only one service may hold."""
+    return {name: value for name, value in environ.items() if name not in SECRET_OWNERS}
+
+
+def keys_of(service: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """The keys this service, and no other, takes from the environment."""
+    return {
+        name: environ[name]
+        for name, owner in SECRET_OWNERS.items()
+        if owner == service and name in environ
+    }
 
 
 def migration_role(service: str) -> str:
@@ -136,7 +157,7 @@ def start_system(
     try:
         asyncio.run(_create_databases(infra.postgres.dsn))
         base_env = {
-            **os.environ,
+            **without_keys(os.environ),
             "PYTHONPATH": str(REPO_ROOT),
             "PYTHONUNBUFFERED": "1",
             "DIGIPOLKU_ENVIRONMENT": "development",
@@ -177,6 +198,7 @@ def start_system(
                     name, migration_role(name)
                 ),
             }
+            env.update(keys_of(name, os.environ))
             system.processes[name] = spawn(
                 name,
                 [*uvicorn, str(ports[name]), f"services.{name}.app:app"],

@@ -13,7 +13,6 @@ from services.reporting.settings import ReportingSettings
 SECRET = "k" * 40
 SAFE: dict[str, object] = {
     "oidc_issuer": "https://tunnistus.kanta-hame.example",
-    "pseudonym_key": SECRET,
     "session_secret": "s" * 40,
     "kafka_security_protocol": "SASL_SSL",
     "kafka_username": "digipolku-tasks",
@@ -37,7 +36,7 @@ def test_with_nothing_set_a_service_is_production_and_refuses_every_development_
     with pytest.raises(ValidationError) as refused:
         ServiceSettings()
     message = str(refused.value)
-    assert "DIGIPOLKU_OIDC_ISSUER" in message and "DIGIPOLKU_PSEUDONYM_KEY" in message
+    assert "DIGIPOLKU_OIDC_ISSUER" in message and "DIGIPOLKU_SESSION_SECRET" in message
 
 
 def test_production_with_its_own_settings_starts() -> None:
@@ -52,8 +51,6 @@ def test_production_with_its_own_settings_starts() -> None:
         ({"oidc_issuer": "https://127.0.0.1:8000"}, "loopback"),
         ({"oidc_issuer": "https://localhost"}, "loopback"),
         ({"oidc_issuer": "https://[::1]:8443"}, "loopback"),
-        ({"pseudonym_key": "development-only-pseudonym-key-but-long-enough"}, "public"),
-        ({"pseudonym_key": "short-secret"}, "shorter than 32"),
         ({"clock_file": Path("/tmp/clock")}, "DIGIPOLKU_CLOCK_FILE"),
         ({"accept_test_assurance": True}, "DIGIPOLKU_ACCEPT_TEST_ASSURANCE"),
         ({"session_secret": "development-only-session-secret"}, "DIGIPOLKU_SESSION_SECRET"),
@@ -92,8 +89,8 @@ def test_reporting_refuses_the_public_development_ref_key_in_production(
 ) -> None:
     with pytest.raises(ValidationError, match="DIGIPOLKU_PUBLIC_REF_KEY"):
         ReportingSettings()
-    monkeypatch.setenv("DIGIPOLKU_PUBLIC_REF_KEY", SECRET)
-    assert ReportingSettings().public_ref_key == SECRET
+    monkeypatch.setenv("DIGIPOLKU_PUBLIC_REF_KEY", f"v1:{SECRET}")
+    assert ReportingSettings().public_ref().secret == SECRET.encode()
 
 
 def test_the_development_issuer_refuses_to_start_unless_asked_for() -> None:

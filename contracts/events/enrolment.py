@@ -28,6 +28,17 @@ DiscontinuationReason = Literal[
 # Why a path waits: a fixed list, never free text (events carry no free text).
 PauseReason = Literal["illness", "family", "other_service", "holiday", "other"]
 
+# Why an admin erased a client's data: a ground from a fixed list, never typed text, so the
+# record of the erasure leads back to nobody (decision 0025). Not in any event (yet): shared
+# here so that the pages that ask for it offer the same list enrolment accepts.
+ErasureReason = Literal[
+    "client_request",  # the client asked (the GDPR's right to erasure)
+    "entered_in_error",  # the path was opened for the wrong person or by mistake
+    "unlawful_processing",  # the data was processed without a lawful ground
+    "retention_ended",  # the data's retention period has ended
+    "other",
+]
+
 
 class SuitabilityConfirmation(BaseModel):
     """The four suitability criteria, each confirmed by the counselor on opening."""

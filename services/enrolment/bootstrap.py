@@ -32,10 +32,10 @@ class Enrolment:
 
 
 async def bootstrap(runtime: ServiceRuntime) -> Enrolment:
-    """Read the vault key (a missing or development key in production stops the start) and
-    wire the commands, with the path list kept inline."""
+    """Read the vault and pseudonym keys (a missing or development key in production stops the
+    start) and wire the commands, with the path list kept inline."""
     settings = EnrolmentSettings()
-    vault = IdentityVault(VaultCipher(settings.vault_key_bytes()))
+    vault = IdentityVault(VaultCipher(settings.vault_key_bytes()), settings.pseudonym())
     pool = runtime.require_pool()
     store = runtime.require_store()
     path_list = Projector(pool, PATHWAY_LIST)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from chassis.client_refs import asking_enrolment
 from chassis.oidc_login import login_router
 from chassis.service import ServiceSpec, create_app
 from chassis.web.pages import language_router
@@ -53,6 +54,8 @@ SPEC = ServiceSpec(
     # The caseload first: a path's client is known there before its answers can be looked up.
     projections=[CASELOAD, ANSWERS_SEEN],
     bootstrap=bootstrap,
+    # A signed-in client's reference comes from enrolment, which alone can find it.
+    client_refs=asking_enrolment,
 )
 
 

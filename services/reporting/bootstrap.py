@@ -30,7 +30,7 @@ async def bootstrap(runtime: ServiceRuntime) -> Reporting:
         instruments=load_instruments(settings.instruments_dir),
         public=PublicPublisher(
             runtime.settings.kafka_bootstrap,
-            settings.public_ref_key.encode(),
+            settings.public_ref(),
             runtime.require_pool(),
             security=kafka_security(runtime.settings),
         ),

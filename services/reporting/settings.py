@@ -10,13 +10,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from chassis.production import refuse, secret_problem
+from chassis.production import refuse
+from chassis.versioned_keys import (
+    KeyFormatError,
+    VersionedKey,
+    parse_versioned_key,
+    versioned_key_problem,
+)
 
 # The files as they sit in this repository (and in the installed package's data).
 DEFAULT_INSTRUMENTS_DIR = Path(__file__).resolve().parent.parent / "tasks" / "instruments"
+# Public; production refuses it.
+DEVELOPMENT_ONLY_PUBLIC_REF_KEY = "v1:development-only-public-ref-key"
+# A public path reference has one character for its key's version.
+MAX_PUBLIC_REF_VERSION = 9
 
 
 class ReportingSettings(BaseSettings):
@@ -24,13 +34,29 @@ class ReportingSettings(BaseSettings):
 
     # DIGIPOLKU_INSTRUMENTS_DIR: the folder of the instrument JSON files.
     instruments_dir: Path = DEFAULT_INSTRUMENTS_DIR
-    # DIGIPOLKU_PUBLIC_REF_KEY: keys the hash that names a path in public events; production
-    # sets its own secret (with it, anyone could test a guessed path id).
-    public_ref_key: str = "development-only-public-ref-key"
+    # DIGIPOLKU_PUBLIC_REF_KEY: `v<N>:<secret>`, N from 1 to 9 (the version is the first
+    # character of every public path reference). Keys the hash that names a path in public
+    # events; production sets its own secret (with it, anyone could test a guessed path id).
+    public_ref_key: SecretStr = SecretStr(DEVELOPMENT_ONLY_PUBLIC_REF_KEY)
     environment: Literal["development", "production"] = "production"
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> ReportingSettings:
         if self.environment == "production":
-            refuse([secret_problem("DIGIPOLKU_PUBLIC_REF_KEY", self.public_ref_key)])
+            refuse(
+                [
+                    versioned_key_problem(
+                        "DIGIPOLKU_PUBLIC_REF_KEY", self.public_ref_key.get_secret_value()
+                    )
+                ]
+            )
+        if self.public_ref().version > MAX_PUBLIC_REF_VERSION:  # a malformed key stops the start
+            raise KeyFormatError(
+                f"DIGIPOLKU_PUBLIC_REF_KEY's version must be 1 to {MAX_PUBLIC_REF_VERSION}"
+            )
         return self
+
+    def public_ref(self) -> VersionedKey:
+        return parse_versioned_key(
+            "DIGIPOLKU_PUBLIC_REF_KEY", self.public_ref_key.get_secret_value()
+        )

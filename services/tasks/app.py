@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from chassis.client_refs import asking_enrolment
 from chassis.oidc_login import login_router
 from chassis.service import ServiceSpec, create_app
 from chassis.web.pages import language_router
@@ -42,6 +43,8 @@ SPEC = ServiceSpec(
     projections=PROJECTIONS,
     on_event=on_event,
     bootstrap=bootstrap,
+    # A signed-in client's reference comes from enrolment, which alone can find it.
+    client_refs=asking_enrolment,
     background=[run_week_scheduler],
     upcaster=upcast,
 )

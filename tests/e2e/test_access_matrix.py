@@ -174,7 +174,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/clients/{client_ref}/erasure",
         # Another tenant's admin: the client is not one of theirs, so 404 (as for a made-up ref).
         admin_only(other_tenant=404),
-        lambda t: Call(f"/clients/{t.client_ref}/erasure", json={"reason": "Pyyntö 2026/17"}),
+        lambda t: Call(f"/clients/{t.client_ref}/erasure", json={"reason": "client_request"}),
         target="throwaway",
     ),
     # The access log is per tenant: another tenant's admin is allowed the endpoint and gets

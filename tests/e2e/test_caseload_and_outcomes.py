@@ -413,7 +413,7 @@ def test_erasure_removes_the_counselors_words_and_refuses_new_ones(
     admin = identities.staff("admin")
     erased = httpx.post(
         f"{system.urls['enrolment']}/clients/{row['client_ref']}/erasure",
-        json={"reason": "Asiakkaan pyyntö"},
+        json={"reason": "client_request"},
         headers={**admin.headers, "Idempotency-Key": str(uuid4())},
     )
     assert erased.status_code in (200, 201, 202), erased.text

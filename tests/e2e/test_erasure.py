@@ -135,7 +135,7 @@ def test_erasure_leaves_no_text_or_identity_and_keeps_the_counts(
 
     erased = httpx.post(
         f"{system.urls['enrolment']}/clients/{client_ref}/erasure",
-        json={"reason": "Asiakkaan pyyntö"},
+        json={"reason": "client_request"},
         headers={**admin.headers, "Idempotency-Key": str(uuid4())},
     )
     assert erased.status_code in (200, 201, 202), erased.text

@@ -17,6 +17,9 @@ class PostgresClientRecords:
     def __init__(self, vault: IdentityVault) -> None:
         self._vault = vault
 
+    async def claim_reference(self, work: UnitOfWork, tenant: str, identity_code: str) -> str:
+        return await self._vault.claim_reference(work.connection, tenant, identity_code)
+
     async def claim_open_path(self, work: UnitOfWork, client_ref: str, pathway_id: UUID) -> bool:
         await lock_client(work.connection, client_ref)
         return await claim_open_path(work.connection, client_ref, pathway_id)

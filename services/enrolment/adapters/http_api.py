@@ -19,8 +19,6 @@ from chassis.auth import Principal
 from chassis.clock import helsinki_today
 from chassis.commands import http_command
 from chassis.http_auth import require_role
-from chassis.pseudonym import client_ref_for
-from chassis.service import runtime_of
 from services.enrolment.adapters.http_models import (
     AssignCounselorRequest,
     CompleteRequest,
@@ -47,7 +45,7 @@ from services.enrolment.domain.commands import (
     Resume,
 )
 from services.enrolment.domain.identity_code import normalise_identity_code
-from services.enrolment.domain.pathway import OpenPathway
+from services.enrolment.domain.pathway import PathOpening
 
 router = APIRouter(prefix="/pathways", tags=["pathways"])
 Staff = Annotated[Principal, Depends(require_role("counselor", "admin"))]
@@ -65,14 +63,9 @@ AfterPathway = Annotated[UUID | None, Query(description="The last pathway_id of 
 async def open_path(
     body: OpenPathwayRequest, request: Request, response: Response, principal: Staff, parts: Parts
 ) -> OpenedView:
-    runtime = runtime_of(request)
     identity_code = normalise_identity_code(body.personal_identity_code)
-    client_ref = client_ref_for(
-        identity_code, principal.tenant, runtime.settings.pseudonym_key.get_secret_value().encode()
-    )
-    command = OpenPathway(
+    opening = PathOpening(
         pathway_id=uuid7(),
-        client_ref=client_ref,
         municipality=body.municipality,
         unit=body.unit,
         cohort=body.cohort,
@@ -82,12 +75,12 @@ async def open_path(
     )
     identity = ClientIdentity(body.first_name, body.last_name, identity_code)
     context = await http_command(request, principal, scope="open-pathway")
-    opened = await parts.commands.open(command, identity, principal, context, helsinki_today())
+    opened = await parts.commands.open(opening, identity, principal, context, helsinki_today())
     if opened.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/pathways/{opened.value}"
-    return OpenedView(pathway_id=opened.value, client_ref=client_ref)
+    response.headers["Location"] = f"/pathways/{opened.value.pathway_id}"
+    return OpenedView(pathway_id=opened.value.pathway_id, client_ref=opened.value.client_ref)
 
 
 @router.get("", summary="The caller's paths (an admin's: the whole tenant's), with names")

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chassis.clean_text import CleanText
-from contracts.events.enrolment import DiscontinuationReason, PauseReason
+from contracts.events.enrolment import DiscontinuationReason, ErasureReason, PauseReason
 from services.enrolment.application.queries import ListedPath, PathwayRead
 from services.enrolment.domain.pathway import Pathway
 
@@ -20,12 +20,6 @@ FirstName = Annotated[
 LastName = Annotated[
     str,
     CleanText(100, label="enrolment.field.last_name", min_length=1, single_line=True, strip=True),
-]
-ErasureReason = Annotated[
-    str,
-    CleanText(
-        500, label="enrolment.field.erasure_reason", min_length=1, single_line=True, strip=True
-    ),
 ]
 # Codes only: these values travel in events (and the municipality and cohort on the public
 # topic), so they are registry codes, never typed text. See docs/decisions/0015.
@@ -153,12 +147,12 @@ class AssignCounselorRequest(BaseModel):
 class ErasureRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"reason": "Tietopyyntö 2026/123"}]},
+        json_schema_extra={"examples": [{"reason": "client_request"}]},
     )
 
     reason: ErasureReason = Field(
-        description="Why the client's data is erased (e.g. the request's record number). "
-        "Do not write the client's name or identity code here.",
+        description="Why the client's data is erased, as a code from the fixed list (no typed"
+        " text: the record of the erasure must not lead back to the client).",
     )
 
 

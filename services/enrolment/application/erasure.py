@@ -2,8 +2,9 @@
 
 A client may have had several paths (one after another). ClientDataErased goes on each path's
 own stream, so every consumer meets it in that path's order (the Kafka key is the path) after
-everything else that happened to the path. All of it, the identity's deletion and the record
-of who ordered it commit in one transaction (the command's), or none of it does.
+everything else that happened to the path. All of it, the identity's deletion (its lookup hash
+included), the forgetting of the paths' earlier commands and the record of who ordered it, for
+which reason code, commit in one transaction (the command's), or none of it does.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from chassis.errors import Conflict, Forbidden, NotFound
 from chassis.event_store import AppendResult
 from chassis.streams import CommandContext
 from chassis.unit_of_work import CommandPipeline, Ran, UnitOfWork
+from contracts.events.enrolment import ErasureReason
 from services.enrolment.adapters.erasure_records import (
     ErasureRecord,
     latest_erasure,
     record_erasure,
 )
+from services.enrolment.adapters.forgotten_commands import forget_commands_of
 from services.enrolment.adapters.identity_vault import IdentityVault
 from services.enrolment.adapters.open_paths import lock_client, release_open_path
 from services.enrolment.adapters.pathway_list import pathways_of_client
@@ -40,7 +43,7 @@ class ErasureCommands:
     async def erase(
         self,
         client_ref: str,
-        reason: str,
+        reason: ErasureReason,
         principal: Principal,
         context: CommandContext,
         today: date,
@@ -67,7 +70,10 @@ class ErasureCommands:
                 if pathway.is_open:  # erasure ends an open path
                     await release_open_path(work.connection, pathway_id)
                 erased.append(pathway_id)
+            # The vault row goes with its lookup hash: nothing leads from the person to the
+            # reference any more, and a later path of theirs gets a new one (decision 0025).
             had_identity = await self.vault.erase(work.connection, tenant, client_ref)
+            await forget_commands_of(work.connection, pathway_ids, context.idempotency_key)
             if not erased and not had_identity:
                 raise Conflict("enrolment.already_erased")
             record = ErasureRecord(client_ref, erased_at, erased)

@@ -2,7 +2,8 @@
 
 Each handler is the decision; the command pipeline (chassis/unit_of_work.py) does the
 idempotency, the transaction, If-Match and the race with a retry. The path list is kept
-inline by the pipeline; the open-path claim and the vault go through `ClientRecords`.
+inline by the pipeline; the client's reference, the open-path claim and the vault go through
+`ClientRecords`.
 """
 
 from __future__ import annotations
@@ -20,9 +21,15 @@ from chassis.unit_of_work import CommandPipeline, Ran, UnitOfWork
 from services.enrolment.application.ports import ClientRecords, References
 from services.enrolment.domain.client_identity import ClientIdentity
 from services.enrolment.domain.commands import AssignCounselor, PathCommand, decide
-from services.enrolment.domain.pathway import OpenPathway, Pathway, open_pathway
+from services.enrolment.domain.pathway import PathOpening, Pathway, open_pathway
 
 StreamLoader = Callable[[str], Awaitable[LoadedStream]]
+
+
+@dataclass(frozen=True)
+class OpenedPath:
+    pathway_id: UUID
+    client_ref: str
 
 
 @dataclass(frozen=True)
@@ -33,24 +40,34 @@ class EnrolmentCommands:
 
     async def open(
         self,
-        command: OpenPathway,
+        opening: PathOpening,
         identity: ClientIdentity,
         principal: Principal,
         context: CommandContext,
         today: date,
-    ) -> Ran[UUID]:
-        async def handle(work: UnitOfWork) -> UUID:
+    ) -> Ran[OpenedPath]:
+        async def handle(work: UnitOfWork) -> OpenedPath:
             await self.references.remember_staff(work, principal)
+            command = opening.for_client(
+                await self.records.claim_reference(
+                    work, context.tenant, identity.personal_identity_code
+                )
+            )
             await self.references.check_opening(work, context.tenant, command)
-            # The append goes first: a retry racing its own first attempt waits on the key
-            # there and gets the first result, not a 409 from the claim below.
+            # The append goes before the claim of the open path: a retry racing its own first
+            # attempt waits on the key there and gets the first result, not a 409 below.
             await work.append(str(command.pathway_id), 0, open_pathway(command, today))
             if not await self.records.claim_open_path(work, command.client_ref, command.pathway_id):
                 raise Conflict("enrolment.client_has_open_path")  # rolls the append back
             await self.records.keep_identity(work, context.tenant, command.client_ref, identity)
-            return command.pathway_id
+            return OpenedPath(command.pathway_id, command.client_ref)
 
-        return await self.pipeline.run(context, handle, _opened_path)
+        async def replay(recorded: AppendResult) -> OpenedPath:
+            # The reference is the one the first attempt recorded, read from its event.
+            pathway = await load_pathway(self.pipeline.load, UUID(recorded.stream_id))
+            return OpenedPath(pathway.pathway_id, pathway.client_ref)
+
+        return await self.pipeline.run(context, handle, replay)
 
     async def on_path(
         self,
@@ -80,10 +97,6 @@ class EnrolmentCommands:
             return await load_visible(self.pipeline.load, pathway_id, principal)
 
         return await self.pipeline.run(context, handle, replay)
-
-
-async def _opened_path(recorded: AppendResult) -> UUID:
-    return UUID(recorded.stream_id)
 
 
 async def load_pathway(load: StreamLoader, pathway_id: UUID) -> Pathway:

@@ -16,6 +16,10 @@ from services.enrolment.domain.pathway import OpenPathway
 
 
 class ClientRecords(Protocol):
+    async def claim_reference(self, work: UnitOfWork, tenant: str, identity_code: str) -> str:
+        """The person's client_ref in the tenant: the one their earlier path has, or a new
+        random one (never one that has been erased)."""
+
     async def claim_open_path(self, work: UnitOfWork, client_ref: str, pathway_id: UUID) -> bool:
         """Make this the client's one open path; False when another one is open."""
 

@@ -131,6 +131,32 @@ class OpenPathway:
     suitability: dict[str, bool]
 
 
+@dataclass(frozen=True)
+class PathOpening:
+    """What the counselor asks for when opening a path; the client's reference is not theirs
+    to give: the vault finds or mints it (decision 0025)."""
+
+    pathway_id: UUID
+    municipality: str
+    unit: str
+    cohort: str
+    start_date: date
+    counselor_ids: list[str]
+    suitability: dict[str, bool]
+
+    def for_client(self, client_ref: str) -> OpenPathway:
+        return OpenPathway(
+            pathway_id=self.pathway_id,
+            client_ref=client_ref,
+            municipality=self.municipality,
+            unit=self.unit,
+            cohort=self.cohort,
+            start_date=self.start_date,
+            counselor_ids=self.counselor_ids,
+            suitability=self.suitability,
+        )
+
+
 def open_pathway(command: OpenPathway, today: date) -> list[EventModel]:
     missing = [name for name in SUITABILITY_CRITERIA if not command.suitability.get(name)]
     if missing:

@@ -15,22 +15,28 @@ from chassis.memory_store import InMemoryEventStore
 from chassis.streams import CommandContext
 from chassis.unit_of_work import CommandPipeline, UnitOfWork
 from contracts.envelope import Actor
-from services.enrolment.application.handlers import EnrolmentCommands
+from services.enrolment.application.handlers import EnrolmentCommands, OpenedPath
 from services.enrolment.domain.client_identity import ClientIdentity
+from services.enrolment.domain.client_reference import new_client_ref
 from services.enrolment.domain.commands import AssignCounselor, Complete, Pause
-from services.enrolment.domain.pathway import SUITABILITY_CRITERIA, OpenPathway
+from services.enrolment.domain.pathway import SUITABILITY_CRITERIA, OpenPathway, PathOpening
 from services.enrolment.domain.registry import UnknownReference
 
 TODAY = date(2026, 12, 7)
 COUNSELOR = Principal(subject="ohjaaja-1", role="counselor", tenant="kanta-hame")
 STRANGER = Principal(subject="ohjaaja-2", role="counselor", tenant="kanta-hame")
 IDENTITY = ClientIdentity("Aino", "Asiakas", "010185-200U")
+ANOTHER = ClientIdentity("Eino", "Asiakas", "020285-2001")
 
 
 class MemoryClientRecords:
     def __init__(self) -> None:
+        self.refs: dict[tuple[str, str], str] = {}
         self.open_paths: dict[str, UUID] = {}
         self.identities: dict[str, ClientIdentity] = {}
+
+    async def claim_reference(self, work: UnitOfWork, tenant: str, identity_code: str) -> str:
+        return self.refs.setdefault((tenant, identity_code), new_client_ref())
 
     async def claim_open_path(self, work: UnitOfWork, client_ref: str, pathway_id: UUID) -> bool:
         return self.open_paths.setdefault(client_ref, pathway_id) == pathway_id
@@ -86,10 +92,9 @@ def context(
     )
 
 
-def opening(client_ref: str = "ref-1") -> OpenPathway:
-    return OpenPathway(
+def opening() -> PathOpening:
+    return PathOpening(
         pathway_id=uuid4(),
-        client_ref=client_ref,
         municipality="061",
         unit="tyotoiminta",
         cohort="2026-syksy",
@@ -109,10 +114,11 @@ async def test_opening_records_the_path_claims_it_and_keeps_the_identity(
 ) -> None:
     command = opening()
     ran = await commands.open(command, IDENTITY, COUNSELOR, context(), TODAY)
-    assert (ran.value, ran.replayed) == (command.pathway_id, False)
+    client_ref = records.refs[("kanta-hame", IDENTITY.personal_identity_code)]
+    assert (ran.value, ran.replayed) == (OpenedPath(command.pathway_id, client_ref), False)
     assert await events_in(commands) == ["PathwayOpened"]
-    assert records.open_paths == {"ref-1": command.pathway_id}
-    assert records.identities["ref-1"] == IDENTITY
+    assert records.open_paths == {client_ref: command.pathway_id}
+    assert records.identities[client_ref] == IDENTITY
 
 
 async def test_a_retried_opening_returns_the_first_path_even_with_a_new_id(
@@ -125,9 +131,9 @@ async def test_a_retried_opening_returns_the_first_path_even_with_a_new_id(
 
 
 async def test_the_same_key_for_another_client_is_refused(commands: EnrolmentCommands) -> None:
-    await commands.open(opening("ref-1"), IDENTITY, COUNSELOR, context("k", "first"), TODAY)
+    await commands.open(opening(), IDENTITY, COUNSELOR, context("k", "first"), TODAY)
     with pytest.raises(IdempotencyKeyReused):
-        await commands.open(opening("ref-2"), IDENTITY, COUNSELOR, context("k", "second"), TODAY)
+        await commands.open(opening(), ANOTHER, COUNSELOR, context("k", "second"), TODAY)
     assert await events_in(commands) == ["PathwayOpened"]
 
 
@@ -144,7 +150,9 @@ async def test_completing_a_path_frees_the_client_for_a_new_one(
     commands: EnrolmentCommands, records: MemoryClientRecords
 ) -> None:
     first = await commands.open(opening(), IDENTITY, COUNSELOR, context(), TODAY)
-    done = await commands.on_path(first.value, Complete(TODAY), COUNSELOR, context(), TODAY)
+    done = await commands.on_path(
+        first.value.pathway_id, Complete(TODAY), COUNSELOR, context(), TODAY
+    )
     assert done.value.status == "completed"
     assert records.open_paths == {}
     await commands.open(opening(), IDENTITY, COUNSELOR, context(), TODAY)
@@ -154,10 +162,14 @@ async def test_completing_a_path_frees_the_client_for_a_new_one(
 async def test_a_path_is_invisible_to_a_counselor_not_on_it(commands: EnrolmentCommands) -> None:
     opened = await commands.open(opening(), IDENTITY, COUNSELOR, context(), TODAY)
     with pytest.raises(NotFound):
-        await commands.on_path(opened.value, Pause(TODAY), STRANGER, context(expected=99), TODAY)
+        await commands.on_path(
+            opened.value.pathway_id, Pause(TODAY), STRANGER, context(expected=99), TODAY
+        )
     added = AssignCounselor(STRANGER.subject)
-    await commands.on_path(opened.value, added, COUNSELOR, context(), TODAY)
-    paused = await commands.on_path(opened.value, Pause(TODAY), STRANGER, context(), TODAY)
+    await commands.on_path(opened.value.pathway_id, added, COUNSELOR, context(), TODAY)
+    paused = await commands.on_path(
+        opened.value.pathway_id, Pause(TODAY), STRANGER, context(), TODAY
+    )
     assert paused.value.status == "paused"
 
 
@@ -165,9 +177,13 @@ async def test_a_command_decided_on_an_old_version_is_a_conflict(
     commands: EnrolmentCommands,
 ) -> None:
     opened = await commands.open(opening(), IDENTITY, COUNSELOR, context(), TODAY)
-    await commands.on_path(opened.value, Pause(TODAY), COUNSELOR, context(expected=1), TODAY)
+    await commands.on_path(
+        opened.value.pathway_id, Pause(TODAY), COUNSELOR, context(expected=1), TODAY
+    )
     with pytest.raises(ConcurrencyConflict):
-        await commands.on_path(opened.value, Complete(TODAY), COUNSELOR, context(expected=1), TODAY)
+        await commands.on_path(
+            opened.value.pathway_id, Complete(TODAY), COUNSELOR, context(expected=1), TODAY
+        )
     assert await events_in(commands) == ["PathwayOpened", "PathwayPaused"]
 
 
@@ -177,6 +193,6 @@ async def test_only_a_counselor_on_staff_can_be_added_to_a_path(
     opened = await commands.open(opening(), IDENTITY, COUNSELOR, context(), TODAY)
     with pytest.raises(UnknownReference):
         await commands.on_path(
-            opened.value, AssignCounselor("kuka-tahansa"), COUNSELOR, context(), TODAY
+            opened.value.pathway_id, AssignCounselor("kuka-tahansa"), COUNSELOR, context(), TODAY
         )
     assert await events_in(commands) == ["PathwayOpened"]

@@ -23,7 +23,7 @@ from chassis.commands import http_command
 from chassis.errors import DomainError
 from chassis.http import request_language, text_refusal
 from chassis.service import runtime_of
-from contracts.events.enrolment import DiscontinuationReason, PauseReason
+from contracts.events.enrolment import DiscontinuationReason, ErasureReason, PauseReason
 from services.guidance.adapters.feedback_api import FEEDBACK_TEXT
 from services.guidance.adapters.meetings_api import NOTE_TEXT, TASK_ID
 from services.guidance.bootstrap import guidance
@@ -38,6 +38,7 @@ MODES: tuple[MeetingMode, ...] = ("in_person", "phone", "video")
 # The lists the events allow, in the contracts' order.
 PAUSE_REASONS: tuple[str, ...] = get_args(PauseReason)
 DISCONTINUATION_REASONS: tuple[str, ...] = get_args(DiscontinuationReason)
+ERASURE_REASONS: tuple[str, ...] = get_args(ErasureReason)
 SAVED_NOTICES = ("palaute", "tapaaminen", "polku", "tulos", "muistiinpano")
 OUTCOME_KINDS: tuple[OutcomeKind, ...] = get_args(OutcomeKind)
 
@@ -119,6 +120,7 @@ async def timeline_page(
         today=helsinki_today(),
         pause_reasons=PAUSE_REASONS,
         discontinuation_reasons=DISCONTINUATION_REASONS,
+        erasure_reasons=ERASURE_REASONS,
         notice=f"workspace.saved_{notice}" if notice in SAVED_NOTICES else None,
         error=error,
         kept=kept or {},

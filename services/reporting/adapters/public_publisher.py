@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaProducer
 
 from chassis.kafka_security import KafkaSecurity
 from chassis.kafka_wire import ensure_topics
+from chassis.versioned_keys import VersionedKey
 from contracts.envelope import EventEnvelope
 from contracts.events.enrolment import PathwayOpened
 from contracts.registry import UnknownEvent, parse_payload
@@ -28,7 +29,7 @@ class PublicPublisher:
     def __init__(
         self,
         bootstrap_servers: str,
-        ref_key: bytes,
+        ref_key: VersionedKey,
         pool: asyncpg.Pool,
         *,
         security: KafkaSecurity,

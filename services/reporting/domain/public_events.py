@@ -12,6 +12,7 @@ import hmac
 from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from chassis.versioned_keys import VersionedKey
 from contracts.envelope import EventEnvelope
 from contracts.events.base import EventModel
 from contracts.events.enrolment import PathwayCompleted, PathwayDiscontinued, PathwayOpened
@@ -19,6 +20,8 @@ from contracts.events.guidance import OutcomeRecorded
 from contracts.events.tasks import DirectionChanged, DirectionChosen, WeekOpened
 from contracts.public import PublicPathEvent
 
+# The contract's length of a path reference: a version digit and 15 hex digits of the hash.
+PATH_REF_LENGTH = 16
 # The internal events the public gets a form of (public_event returns None for the rest).
 PUBLIC_SOURCES: tuple[type[EventModel], ...] = (
     PathwayOpened,
@@ -39,14 +42,18 @@ class Place:
     cohort: str | None
 
 
-def path_ref(key: bytes, tenant: str, pathway_id: UUID) -> str:
-    """A stable pseudonym of the path within its tenant; without the key it reveals nothing."""
-    digest = hmac.new(key, f"{tenant}:{pathway_id}".encode(), hashlib.sha256).hexdigest()
-    return digest[:16]
+def path_ref(key: VersionedKey, tenant: str, pathway_id: UUID) -> str:
+    """A stable pseudonym of the path within its tenant; without the key it reveals nothing.
+
+    The first character is the key's version (1–9) and the other 15 are the keyed hash, so a
+    subscriber can tell the references of a rotated key from the old ones (decision 0025).
+    """
+    digest = hmac.new(key.secret, f"{tenant}:{pathway_id}".encode(), hashlib.sha256).hexdigest()
+    return f"{key.version}{digest[: PATH_REF_LENGTH - 1]}"
 
 
 def public_event(
-    envelope: EventEnvelope, event: EventModel, place: Place | None, key: bytes
+    envelope: EventEnvelope, event: EventModel, place: Place | None, key: VersionedKey
 ) -> PublicPathEvent | None:
     """The public form of an internal event, or None when the public gets nothing of it."""
     pathway_id = getattr(event, "pathway_id", None)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
+from chassis.versioned_keys import VersionedKey
 from contracts.envelope import Actor, EventEnvelope
 from contracts.events.tasks import TaskAnswered, WeekOpened
 from contracts.registry import make_envelope
 from services.reporting.domain.public_events import Place, path_ref, public_event
 
-KEY = b"test-key"
+KEY = VersionedKey(1, b"test-key")
 
 
 def _envelope(event: WeekOpened | TaskAnswered, tenant: str = "kanta-hame") -> EventEnvelope:
@@ -45,7 +46,15 @@ def test_a_week_opening_keeps_its_place_and_week_and_nothing_that_names_anyone()
     assert again is not None and again.event_id == public.event_id
     assert public.path_ref == path_ref(KEY, "kanta-hame", pathway_id)
     assert path_ref(KEY, "pirkanmaa", pathway_id) != public.path_ref
-    assert path_ref(b"other-key", "kanta-hame", pathway_id) != public.path_ref
+    assert path_ref(VersionedKey(1, b"other-key"), "kanta-hame", pathway_id) != public.path_ref
+
+
+def test_a_path_reference_carries_its_key_version() -> None:
+    pathway_id = uuid4()
+    old = path_ref(VersionedKey(1, b"secret"), "kanta-hame", pathway_id)
+    rotated = path_ref(VersionedKey(2, b"secret"), "kanta-hame", pathway_id)
+    assert (len(old), old[0], len(rotated), rotated[0]) == (16, "1", 16, "2")
+    assert old[1:] == rotated[1:]  # same secret, same hash: only the version tells them apart
 
 
 def test_an_answer_is_not_public() -> None:

@@ -153,9 +153,13 @@ def plan_view(plan: Plan, lang: str) -> PlanView:
     responses={404: {"description": "No path has been opened for the client yet."}},
 )
 async def my_plan(request: Request, response: Response, principal: Client) -> PlanView:
-    assert principal.client_ref is not None
-    pathway_id = await find_client_plan(
-        runtime_of(request).require_pool(), principal.tenant, principal.client_ref
+    # No reference: enrolment knows of no path for this person yet (decision 0025).
+    pathway_id = (
+        None
+        if principal.client_ref is None
+        else await find_client_plan(
+            runtime_of(request).require_pool(), principal.tenant, principal.client_ref
+        )
     )
     if pathway_id is None:
         raise NotFound("tasks.no_plan")

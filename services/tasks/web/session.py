@@ -38,10 +38,13 @@ async def signed_in_client(request: Request) -> SignedIn | Response:
     principal = await signed_in(request, render, ("client",), tell_expired=True)
     if not isinstance(principal, Principal):
         return principal
-    if principal.client_ref is None:
-        return refusal(request, 403, "error.forbidden")
     parts = tasks(request)
-    pathway_id = await find_client_plan(parts.pool, principal.tenant, principal.client_ref)
+    # No reference yet: enrolment knows of no path for this person (decision 0025).
+    pathway_id = (
+        None
+        if principal.client_ref is None
+        else await find_client_plan(parts.pool, principal.tenant, principal.client_ref)
+    )
     if pathway_id is None:
         return render(request, "no_plan.html")
     return SignedIn(principal, await parts.queries.visible_plan(pathway_id, principal), parts)
