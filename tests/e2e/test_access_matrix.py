@@ -168,6 +168,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ),
         target="throwaway",
     ),
+    # A client's own reference (decision 0025): each client gets theirs, staff never.
+    Endpoint("enrolment", "GET", "/me/reference", CLIENT_SELF, lambda t: Call("/me/reference")),
     Endpoint(
         "enrolment",
         "POST",
