@@ -1,9 +1,12 @@
-"""The HTTP edge every service shares: body size limit, polite server errors, correlation.
+"""The HTTP edge every service shares: correlation, security headers, polite server errors,
+rate limits, body size limit and CSRF.
 
-Order, outermost first: correlation id (every answer carries it) → server error answer (an
-unexpected exception becomes a problem+json 500 and goes no further, so uvicorn keeps the
-keep-alive connection) → body size limit (a 413 before the body is read, before any route,
-dependency or token check runs) → FastAPI's own exception handlers and routes.
+Order, outermost first: correlation id (every answer carries it) → security headers (every
+answer, errors included) → server error answer (an unexpected exception becomes a problem+json
+500 and goes no further, so uvicorn keeps the keep-alive connection) → rate limits (a 429
+before anything is read) → body size limit (a 413 before the body is read, before any route,
+dependency or token check runs) → CSRF (reads a form only within the size limit) → FastAPI's
+own exception handlers and routes.
 """
 
 from __future__ import annotations
@@ -12,9 +15,13 @@ from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chassis.csrf import CsrfMiddleware, session_cookie_name
 from chassis.http import CorrelationMiddleware, problem
 from chassis.i18n import Catalogue
 from chassis.logs import get_logger
+from chassis.rate_limits import RateLimitMiddleware, RateLimits
+from chassis.security_headers import SecurityHeaders
+from chassis.settings import ServiceSettings
 
 log = get_logger(__name__)
 
@@ -116,10 +123,40 @@ class ServerErrorAnswer:
             await response(scope, receive, send)
 
 
-def install_edge(app: FastAPI, catalogue: Catalogue, max_body_bytes: int) -> None:
+# FastStream's AsyncAPI page (the KafkaRouter's schema_url in chassis.service).
+ASYNCAPI_PAGE = "/asyncapi"
+
+
+def install_edge(app: FastAPI, catalogue: Catalogue, settings: ServiceSettings) -> None:
     """The shared middlewares; `add_middleware` wraps, so the last one added is outermost."""
-    app.add_middleware(BodyLimitMiddleware, catalogue=catalogue, max_bytes=max_body_bytes)
+    # Imported here: the sign-in routes import chassis.service, which imports this module.
+    from chassis.oidc_login import CALLBACK_PATH, LOGIN_PATH
+
+    session_cookie = session_cookie_name()
+    app.add_middleware(
+        CsrfMiddleware,
+        catalogue=catalogue,
+        secret=settings.session_secret.get_secret_value().encode(),
+    )
+    app.add_middleware(BodyLimitMiddleware, catalogue=catalogue, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RateLimitMiddleware,
+        catalogue=catalogue,
+        limits=RateLimits(
+            settings.rate_limit_sign_in,
+            settings.rate_limit_writes,
+            sign_in_paths=(LOGIN_PATH, CALLBACK_PATH),
+        ),
+        session_cookie=session_cookie,
+    )
     app.add_middleware(ServerErrorAnswer, catalogue=catalogue)
+    docs = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url, ASYNCAPI_PAGE)
+    app.add_middleware(
+        SecurityHeaders,
+        issuer=settings.oidc_issuer,
+        production=not settings.development,
+        docs_paths={path for path in docs if path},
+    )
     app.add_middleware(CorrelationMiddleware)
 
 

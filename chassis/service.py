@@ -200,7 +200,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
 
     app = FastAPI(title=spec.title, description=spec.description, version="0.1.0")
     app.state.runtime = runtime
-    install_edge(app, catalogue, settings.max_body_bytes)
+    install_edge(app, catalogue, settings)
     install_problem_handlers(app, catalogue)
     install_openapi(app, kafka.docs_router)
     app.include_router(kafka)

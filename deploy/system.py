@@ -170,6 +170,10 @@ def start_system(
             "DIGIPOLKU_CLOCK_FILE": str(system.clock_file),
             # The calendar looks every second: a simulated clock passes a day in moments.
             "DIGIPOLKU_WEEK_SCHEDULER_SECONDS": "1",
+            # The test suite, the fuzzer and the simulator write thousands of times a minute
+            # from one address; production keeps its own limits (decision 0023).
+            "DIGIPOLKU_RATE_LIMIT_WRITES": "100000/minute",
+            "DIGIPOLKU_RATE_LIMIT_SIGN_IN": "10000/minute",
             **(extra_env or {}),
         }
         uvicorn = [

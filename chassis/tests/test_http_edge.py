@@ -24,6 +24,7 @@ from chassis.http import install_problem_handlers
 from chassis.http_edge import install_edge
 from chassis.i18n import Catalogue
 from chassis.logs import CORRELATION_HEADER
+from chassis.settings import ServiceSettings
 
 LIMIT = 4096
 PROBLEM = "application/problem+json"
@@ -54,7 +55,8 @@ def tiny_app(seen: Seen) -> FastAPI:
     catalogue = Catalogue.load()
     app = FastAPI()
     app.state.seen = seen
-    install_edge(app, catalogue, LIMIT)
+    # Development: production refuses the embedded defaults the rest of the settings keep.
+    install_edge(app, catalogue, ServiceSettings(environment="development", max_body_bytes=LIMIT))
     install_problem_handlers(app, catalogue)
 
     @app.post("/notes")

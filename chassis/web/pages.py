@@ -2,7 +2,9 @@
 
 Shared by the client's pages (tasks) and the counselor's (guidance): the same helpers in every
 template (`t` translates a key, `pick` chooses from a text map, `local_time` shows a moment as
-read in Finland) and the same headers (language; never cached, since pages hold personal data).
+read in Finland, `csrf_field()` the hidden field every state-changing form carries and
+`csrf_token` the same token for the page's scripts, see chassis.csrf) and the same headers
+(language; never cached, since pages hold personal data).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from chassis.clock import HELSINKI
+from chassis.csrf import hidden_field, page_token
 from chassis.http import request_language
 from chassis.i18n import LANGUAGES
 
@@ -53,6 +56,9 @@ class PageRenderer:
         def pick(texts: dict[str, str]) -> str:
             return texts.get(lang) or texts.get("fi", "")
 
+        secret = request.app.state.runtime.settings.session_secret.get_secret_value()
+        token = page_token(request, secret.encode())
+
         html = self._environment.get_template(template).render(
             lang=lang,
             languages=LANGUAGES,
@@ -60,6 +66,8 @@ class PageRenderer:
             pick=pick,
             path=request.url.path,
             signed_in=bool(getattr(request.state, "principal", None)),
+            csrf_field=lambda: hidden_field(token),
+            csrf_token=token,
             **context,
         )
         response = HTMLResponse(html, status_code=status)

@@ -284,13 +284,19 @@ def test_a_double_submitted_form_stores_one_answer(
     page.get_by_role("list").first.get_by_role("link").first.click()
     form = page.locator("#answer-form")
     submission = form.locator("input[name=submission_id]").input_value()
+    csrf_token = form.locator("input[name=csrf_token]").input_value()  # the session's (0023)
     task_path = page.url.split(system.urls["tasks"])[1]
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     for _ in range(2):  # the same form sent twice, as a double click does
         response = httpx.post(
             system.urls["tasks"] + task_path,
             cookies=cookies,
-            data={"text": "Kerran vain.", "action": "submit", "submission_id": submission},
+            data={
+                "text": "Kerran vain.",
+                "action": "submit",
+                "submission_id": submission,
+                "csrf_token": csrf_token,
+            },
             follow_redirects=False,
         )
         assert response.status_code == 303
