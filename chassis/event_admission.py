@@ -1,6 +1,8 @@
 """The gate every consumed event passes before any projection or policy sees it.
 
-An event is admitted only when the topic it came on may carry its type (the owning context's
+A message that is not an envelope at all is refused the same way, so one bad message cannot
+stall a consumer group (the whole batch would otherwise fail and come again forever). An event
+is admitted only when the topic it came on may carry its type (the owning context's
 topic, `contracts.ownership`), its Kafka key is its stream id (the relay keys every message
 so), its payload's path is its stream, and the headers the relay wrote agree with the
 envelope. A refused event is logged (no payload), counted, and dropped from the batch: its
@@ -13,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from prometheus_client import Counter
+from pydantic import ValidationError
 
 from chassis.logs import get_logger
 from contracts.envelope import EventEnvelope
@@ -34,6 +37,8 @@ REFUSED_EVENTS = Counter(
 class Refusal(StrEnum):
     """Why an event was refused; the counter's and the log line's `reason`."""
 
+    # Not an envelope of ours at all (not JSON, or not the envelope's shape).
+    MALFORMED = "not_an_envelope"
     # A known event type on a topic other than its owning context's.
     NOT_OWNER = "type_not_owned_by_topic"
     # The Kafka key is not the envelope's stream id.
@@ -57,6 +62,22 @@ class ConsumedRecord(Protocol):
     def key(self) -> bytes | None: ...
     @property
     def headers(self) -> Sequence[tuple[str, bytes]]: ...
+    @property
+    def value(self) -> bytes | None: ...
+
+
+def decode(record: ConsumedRecord) -> EventEnvelope | None:
+    """The record's envelope, or None when it is not one (refused by `admit`)."""
+    try:
+        return EventEnvelope.model_validate_json(record.value or b"")
+    except ValidationError:
+        return None
+
+
+async def decode_batch(message: Any) -> list[EventEnvelope | None]:
+    """FastStream's decoder for a batch subscriber: one envelope or None per record, so that
+    a malformed record is refused instead of failing the whole batch."""
+    return [decode(record) for record in message.raw_message]
 
 
 def refusal(
@@ -81,23 +102,34 @@ def refusal(
     return None
 
 
-def admit(service: str, record: ConsumedRecord, event: EventEnvelope) -> bool:
+def admit(service: str, record: ConsumedRecord, event: EventEnvelope | None) -> bool:
     """True when the event may go on to the projectors and policies; a refusal is logged
-    and counted here."""
-    reason = refusal(record.topic, record.key, record.headers, event)
-    if reason is None:
-        return True
+    and counted here. `event` is None for a record that was not an envelope."""
+    if event is None:
+        reason = Refusal.MALFORMED
+    else:
+        found = refusal(record.topic, record.key, record.headers, event)
+        if found is None:
+            return True
+        reason = found
     REFUSED_EVENTS.labels(service=service, topic=record.topic, reason=reason.value).inc()
     # Where to find it and what it claimed to be; never the payload (it may be anything).
+    claimed = (
+        {}
+        if event is None
+        else {
+            "event_id": str(event.event_id),
+            "event_type": event.event_type[:100],
+            "owner_topic": owning_topic(event.event_type),
+            "stream_version": event.stream_version,
+        }
+    )
     log.warning(
         "event refused",
         reason=reason.value,
         topic=record.topic,
         partition=record.partition,
         offset=record.offset,
-        event_id=str(event.event_id),
-        event_type=event.event_type[:100],
-        owner_topic=owning_topic(event.event_type),
-        stream_version=event.stream_version,
+        **claimed,
     )
     return False

@@ -17,10 +17,9 @@ from collections.abc import Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from chassis.event_admission import admit
+from chassis.event_admission import admit, decode
 from chassis.event_store import EventStore, GlobalPosition
 from chassis.kafka_security import PLAINTEXT, KafkaSecurity
-from chassis.kafka_wire import decode_event
 from chassis.logs import get_logger
 from chassis.projector import Projector
 from contracts.envelope import EventEnvelope
@@ -98,8 +97,9 @@ async def replay_topics(
                         if message.offset >= ends[tp]:
                             continue
                         read += 1  # a refused message is read too
-                        event = decode_event(message.value)
+                        event = decode(message)
                         if admit(service, message, event):
+                            assert event is not None  # admit refuses what is not an envelope
                             items.append((tp.topic, event))
                     if await consumer.position(tp) >= ends[tp]:
                         consumer.pause(tp)  # later messages are the live consumer's

@@ -439,3 +439,50 @@ def test_a_rebuild_refuses_the_forgeries_the_live_consumer_refused(
         {"service": probe, "topic": TASKS_EVENTS, "reason": Refusal.NOT_OWNER.value},
     )
     assert counted is not None and counted >= 1
+
+
+async def _send_raw(bootstrap: str, topic: str, value: bytes, key: str) -> tuple[int, int]:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        sent = await producer.send_and_wait(topic, value=value, key=key.encode())
+        return sent.partition, sent.offset
+    finally:
+        await producer.stop()
+
+
+def test_a_message_that_is_no_envelope_is_refused_and_the_group_moves_on(
+    system: RunningSystem, identities: IdentityFactory, counselor: Person
+) -> None:
+    client = identities.client()
+    pathway_id, _, plan = open_a_path(system, counselor, client)
+    partition, offset = asyncio.run(
+        _send_raw(
+            system.infrastructure.kafka.bootstrap_servers,
+            TASKS_EVENTS,
+            b'{"not": "an envelope"}',
+            pathway_id,
+        )
+    )
+
+    def logged() -> str | None:
+        for line in _log_lines(system, "guidance"):
+            if (
+                line.get("event") == "event refused"
+                and line.get("topic") == TASKS_EVENTS
+                and (line.get("partition"), line.get("offset")) == (partition, offset)
+            ):
+                return str(line["reason"])
+        return None
+
+    assert eventually(logged, what="guidance refuses the malformed message") == (
+        Refusal.MALFORMED.value
+    )
+    # The batch that held it was not retried forever: the next genuine event applies.
+    answer_id = answer_first_task(system, client, pathway_id, plan, "vastaus")
+    eventually(
+        lambda: rows(
+            system, "guidance", "SELECT 1 FROM answers_seen WHERE answer_id = $1", answer_id
+        ),
+        what="guidance consumes on after the malformed message",
+    )
