@@ -37,6 +37,7 @@ from chassis.migrate import prepare_database
 from chassis.openapi import install_openapi
 from chassis.projector import Projection, Projector
 from chassis.relay import Relay, TopicChooser
+from chassis.sessions import sweep_sessions
 from chassis.settings import ServiceSettings
 from chassis.unit_of_work import CommandPipeline
 from chassis.web.pages import COMMON_STATIC
@@ -136,12 +137,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
     runtime = ServiceRuntime(
         settings=settings,
         catalogue=catalogue,
-        verifier=TokenVerifier(
-            settings.oidc_issuer,
-            settings.audience,
-            accept_test_assurance=settings.accepts_test_assurance,
-            client_refs=StaffOnly(),
-        ),
+        verifier=TokenVerifier.from_settings(settings, client_refs=StaffOnly()),
     )
     if spec.client_refs is not None:
         runtime.verifier.client_refs = spec.client_refs(runtime)
@@ -165,7 +161,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         stop_jobs = asyncio.Event()
         jobs = [
             asyncio.create_task(job(runtime, stop_jobs), name=f"{spec.name}-job-{n}")
-            for n, job in enumerate(spec.background)
+            for n, job in enumerate([*spec.background, sweep_sessions])
         ]
         log.info("service started")
         try:

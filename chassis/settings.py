@@ -139,5 +139,10 @@ class ServiceSettings(BaseSettings):
 
     @property
     def audience(self) -> str:
-        # One audience for all services until per-service audiences land (issue 12, item 6).
-        return self.oidc_audience or "digipolku"
+        """The audience this service's access tokens must name (decision 0022)."""
+        return self.oidc_audience or audience_of(self.service_name)
+
+
+def audience_of(service_name: str) -> str:
+    """A service's audience in access tokens; pages ask the issuer for their peers' too."""
+    return f"digipolku-{service_name}"

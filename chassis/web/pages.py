@@ -20,6 +20,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from chassis.clock import HELSINKI
 from chassis.csrf import hidden_field, page_token
 from chassis.http import request_language
+from chassis.http_auth import page_router
 from chassis.i18n import LANGUAGES
 
 # The shared stylesheet, served by every service with pages at /static/common/site.css.
@@ -78,7 +79,7 @@ class PageRenderer:
 
 def language_router() -> APIRouter:
     """`/kieli/{lang}`: the reader's choice of language, kept in a cookie for a year."""
-    router = APIRouter(include_in_schema=False)
+    router = page_router()
 
     @router.get("/kieli/{lang}")
     async def switch_language(lang: str, next: str = "/") -> RedirectResponse:

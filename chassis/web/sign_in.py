@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chassis.auth import Principal
 from chassis.errors import Forbidden, Unauthorized
-from chassis.http_auth import current_principal
+from chassis.http_auth import current_page_principal
 from chassis.oidc_login import LOGIN_PATH
 
 Render = Callable[..., HTMLResponse]
@@ -44,7 +44,7 @@ async def signed_in(
     `tell_expired`: an expired session signs in again and the page then says it had expired.
     """
     try:
-        principal = await current_principal(request)
+        principal = await current_page_principal(request)
     except Unauthorized as unsigned:
         expired = tell_expired and unsigned.code == "error.token_expired"
         if request.url.path == "/" and not expired:

@@ -41,7 +41,8 @@ SPEC = ServiceSpec(
         timeline_pages,
         path_pages,
         language_router(),
-        login_router(STAFF_CLIENT_ID, refusal),
+        # The pages read tasks and enrolment, and every service's access log for admins.
+        login_router(STAFF_CLIENT_ID, refusal, reads_from=("tasks", "enrolment", "reporting")),
     ],
     static=HERE / "web" / "static",
     migrations=HERE / "migrations",

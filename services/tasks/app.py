@@ -32,7 +32,8 @@ SPEC = ServiceSpec(
         pages,
         meeting_pages,
         language_router(),
-        login_router("digipolku-tasks", refusal),
+        # The pages read guidance (feedback, meetings) and enrolment (the client's reference).
+        login_router("digipolku-tasks", refusal, reads_from=("guidance", "enrolment")),
     ],
     static=HERE / "web" / "static",
     migrations=HERE / "migrations",

@@ -9,7 +9,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from chassis.http_auth import SESSION_COOKIE
+from chassis.settings import ServiceSettings
 from deploy.system import RunningSystem
+from tests.support.sign_in import idle_session
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps dialling Google on a closed network.
@@ -45,6 +48,14 @@ def page(browser: Browser) -> Iterator[Page]:
     opened = context.new_page()
     yield opened
     context.close()
+
+
+def let_session_run_out(page: Page, system: RunningSystem, service: str) -> None:
+    """As if the person had made no request for longer than the idle timeout (the session's
+    row is aged in the service's database; the cookie stays as it was)."""
+    cookie = next(c for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
+    idle = ServiceSettings.model_fields["session_idle_minutes"].default
+    idle_session(system, service, cookie["value"], idle + 1)
 
 
 class PageChecks:

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from chassis.clock import HELSINKI
 from deploy.system import RunningSystem
-from tests.browser.conftest import PageChecks
+from tests.browser.conftest import PageChecks, let_session_run_out
 from tests.support.api import open_path
 from tests.support.identities import IdentityFactory, Person
 from tests.support.waiting import eventually
@@ -319,25 +319,8 @@ def test_an_expired_session_keeps_what_the_client_wrote(
     task_url = page.url
     text = "Kirjoitin tämän pitkään, eikä se saa kadota."
     page.get_by_role("textbox").fill(text)
-    # The session runs out while they write: an hour-old token of the same person.
-    expired = identities.token(
-        subject=client.subject,
-        role="client",
-        tenant="kanta-hame",
-        personal_identity_code=client.identity_code,
-        lifetime_seconds=-60,
-    )
-    session = next(c for c in page.context.cookies() if c["name"] == "digipolku_session")
-    page.context.add_cookies(
-        [
-            {
-                "name": session["name"],
-                "value": expired,
-                "domain": session["domain"],
-                "path": session["path"],
-            }
-        ]
-    )
+    # The session runs out while they write: no request for longer than the idle timeout.
+    let_session_run_out(page, system, "tasks")
     page.get_by_role("button", name="Lähetä vastaus").click()
 
     # Signing in again brings them back to the task, their text kept as a draft, nothing sent.

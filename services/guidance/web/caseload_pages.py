@@ -1,27 +1,35 @@
 """The counselor's caseload page: who is on track, who needs what, sortable and filterable.
 
 The rows are the caseload API's own (the same query, flags and access-log entries); the names
-come from enrolment. A small script listens to /caseload/stream and swaps in fresh rows from
+come from enrolment. A small script listens to the page's own change stream (the API's
+/caseload/stream takes bearer tokens only, decision 0022) and swaps in fresh rows from
 `?osa=rivit` when something changes, so the list updates without reloading the page.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import get_args
+from uuid import UUID
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import Request
+from fastapi.responses import Response, StreamingResponse
 
 from chassis.auth import Principal
 from chassis.http import request_language
+from chassis.http_auth import page_router
+from chassis.service import runtime_of
 from contracts.reference.municipalities import MUNICIPALITY_CODE
+from services.guidance.adapters.caseload_query import change_marks
+from services.guidance.adapters.caseload_stream import caseload_events
 from services.guidance.adapters.http_api import caseload
 from services.guidance.domain.caseload import Flag, PathStatus, SortKey
 from services.guidance.web.peer_services import Choice, PeerServices, PeerUnavailable
 from services.guidance.web.session import signed_in_staff
 from services.guidance.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
+CHANGES_PATH = "/asiakkaat/muutokset"
 SORTS: tuple[SortKey, ...] = get_args(SortKey)
 STATUSES: tuple[PathStatus, ...] = get_args(PathStatus)
 FLAGS: tuple[Flag, ...] = get_args(Flag)
@@ -75,4 +83,22 @@ async def caseload_page(request: Request) -> Response:
         chosen={"sort": sort, "status": status, "flag": flag, "municipality": municipality},
         opened=query.get("avattu") == "1",
         erased=query.get("poistettu") == "1",
+    )
+
+
+@router.get(CHANGES_PATH)
+async def caseload_changes(request: Request) -> Response:
+    """The caseload's changes as server-sent events, for the page's script (by the session)."""
+    principal = await signed_in_staff(request)
+    if not isinstance(principal, Principal):
+        return Response(status_code=401)  # an EventSource stops on it; the page still works
+    pool = runtime_of(request).require_pool()
+
+    async def marks() -> dict[UUID, datetime]:
+        return await change_marks(pool, principal)
+
+    return StreamingResponse(
+        caseload_events(marks),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

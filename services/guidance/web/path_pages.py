@@ -11,18 +11,19 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from chassis.auth import Principal
 from chassis.clock import helsinki_today
 from chassis.http import request_language
+from chassis.http_auth import page_router
 from services.guidance.web.peer_services import PeerServices, PeerUnavailable, Registries
 from services.guidance.web.session import refusal, signed_in_staff
 from services.guidance.web.templating import render
 from services.guidance.web.timeline_pages import timeline_page
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 NEW_PATH = "/polut/uusi"
 CRITERIA = ("life_management", "digital_skills", "self_assessment_ability", "strong_identification")
 # The page's Finnish path segment → enrolment's command.

@@ -1,7 +1,7 @@
 """Reads from the services that own a client's other data, with the counselor's identity.
 
-The counselor's own token is passed on, so tasks and enrolment decide for themselves what this
-counselor may see, and log the read in their own access logs.
+The counselor's own access token (from their session) is passed on, so tasks and enrolment
+decide for themselves what this counselor may see, and log the read in their own access logs.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from uuid import UUID
 import httpx
 from fastapi import Request
 
-from chassis.http_auth import bearer_token
+from chassis.http_auth import page_access_token
 from chassis.logs import CORRELATION_HEADER, current_correlation_id, get_logger
 
 log = get_logger(__name__)
@@ -76,7 +76,7 @@ class PeerServices:
             settings.guidance_url,
             settings.reporting_url,
         )
-        return cls(settings.tasks_url, settings.enrolment_url, bearer_token(request) or "", urls)
+        return cls(settings.tasks_url, settings.enrolment_url, page_access_token(request), urls)
 
     async def access_log(self, client_ref: str) -> list[dict[str, Any]]:
         """Who read this client's data, in every service, oldest first (admins only)."""

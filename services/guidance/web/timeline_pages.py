@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, get_args
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from uuid6 import uuid7
 
@@ -22,6 +22,7 @@ from chassis.clock import helsinki_now, helsinki_today
 from chassis.commands import http_command
 from chassis.errors import DomainError
 from chassis.http import request_language, text_refusal
+from chassis.http_auth import page_router
 from chassis.service import runtime_of
 from contracts.events.enrolment import DiscontinuationReason, ErasureReason, PauseReason
 from services.guidance.adapters.feedback_api import FEEDBACK_TEXT
@@ -33,7 +34,7 @@ from services.guidance.web.peer_services import Choice, PeerServices, PeerUnavai
 from services.guidance.web.session import refusal, signed_in_staff
 from services.guidance.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 MODES: tuple[MeetingMode, ...] = ("in_person", "phone", "video")
 # The lists the events allow, in the contracts' order.
 PAUSE_REASONS: tuple[str, ...] = get_args(PauseReason)

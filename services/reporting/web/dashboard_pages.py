@@ -12,10 +12,11 @@ import io
 from datetime import date
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from chassis.auth import Principal
+from chassis.http_auth import page_router
 from chassis.web.sign_in import refusal_page, signed_in
 from contracts.reference.municipalities import register
 from services.reporting.adapters.figures_query import Filters
@@ -23,7 +24,7 @@ from services.reporting.adapters.http_api import read_groups
 from services.reporting.web.figure_rows import bars, flatten
 from services.reporting.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 FILTERS = ("municipality", "unit", "cohort", "from", "to")
 FUNNEL = ("opened", "started", "reached_week_5", "direction_chosen", "completed")
 

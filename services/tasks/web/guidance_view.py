@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 
-from chassis.http_auth import bearer_token
+from chassis.http_auth import page_access_token
 from chassis.service import runtime_of
 from services.tasks.adapters.guidance_client import (
     FeedbackItem,
@@ -21,7 +21,7 @@ def guidance_for(request: Request) -> GuidanceClient:
     """Guidance, called with the signed-in client's own token and this request's correlation."""
     return GuidanceClient(
         base_url=runtime_of(request).settings.guidance_url,
-        token=bearer_token(request) or "",
+        token=page_access_token(request),
         correlation_id=str(getattr(request.state, "correlation_id", "")),
     )
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import uuid4
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from chassis.http_auth import page_router
 from services.tasks.adapters.curriculum_files import load_curriculum
 from services.tasks.adapters.guidance_client import GuidanceUnavailable
 from services.tasks.web.guidance_view import guidance_for, guidance_view
 from services.tasks.web.session import SignedIn, signed_in_client
 from services.tasks.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 MEETINGS_PATH = "/tapaamiset"
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import uuid4
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -21,6 +21,7 @@ from chassis.clock import helsinki_now, helsinki_today
 from chassis.commands import http_command
 from chassis.errors import DomainError
 from chassis.http import request_language, text_refusal
+from chassis.http_auth import page_router
 from chassis.service import runtime_of
 from services.tasks.adapters.answer_texts import MAX_DRAFT_LENGTH, load_answer, load_draft
 from services.tasks.adapters.curriculum_files import load_curriculum
@@ -38,7 +39,7 @@ from services.tasks.web.session import (
 )
 from services.tasks.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 
 @dataclass(frozen=True)

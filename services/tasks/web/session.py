@@ -10,16 +10,12 @@ from fastapi.responses import Response
 
 from chassis.auth import Principal
 from chassis.errors import DomainError
-from chassis.http_auth import bearer_token
-from chassis.service import runtime_of
+from chassis.http_auth import page_session
 from chassis.web.sign_in import refusal_page, signed_in
 from services.tasks.adapters.plan_access import find_client_plan
 from services.tasks.bootstrap import Tasks, tasks
 from services.tasks.domain.plan import Plan
 from services.tasks.web.templating import render
-
-# How long after expiry a session's token still identifies whose unsent text to keep.
-RESCUE_GRACE_SECONDS = 12 * 3600
 
 
 @dataclass(frozen=True)
@@ -53,17 +49,14 @@ async def signed_in_client(request: Request) -> SignedIn | Response:
 async def keep_text_of_expired_session(request: Request, task_id: str, text: str) -> UUID | None:
     """Save what the client sent as their draft when their session had just run out.
 
-    The token's signature still proves whose text it is; it grants nothing else. Returns the
-    path the draft was saved on, or None when there was nothing to keep or nobody to keep it for.
+    The session row says whose text it is for a while after it ended (chassis.sessions'
+    rescue grace); it grants nothing else. Returns the path the draft was saved on, or None
+    when there was nothing to keep or nobody to keep it for.
     """
-    token = bearer_token(request)
-    if not token or not text.strip():
+    session = await page_session(request)
+    if session is None or session.live or not text.strip():
         return None
-    runtime = runtime_of(request)
-    try:
-        principal = await runtime.verifier.verify_lately_expired(token, RESCUE_GRACE_SECONDS)
-    except DomainError:
-        return None
+    principal = session.principal
     if principal.role != "client" or principal.client_ref is None:
         return None
     parts = tasks(request)

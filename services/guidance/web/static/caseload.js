@@ -29,7 +29,7 @@
       });
   }
 
-  var source = new EventSource("/caseload/stream");
+  var source = new EventSource("/asiakkaat/muutokset");
   // "ready" comes when the stream starts watching (again, after a reconnect): a row that
   // changed between rendering the page and that moment would otherwise never be announced.
   source.addEventListener("ready", function () { refresh(false); });
