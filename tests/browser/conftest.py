@@ -46,8 +46,18 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fi-FI")
     context.set_default_timeout(15_000)
     opened = context.new_page()
+    # Every journey also proves the pages run under their Content-Security-Policy (decision
+    # 0023): Chromium reports each blocked script, style or frame on the console.
+    blocked: list[str] = []
+    opened.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield opened
     context.close()
+    assert not blocked, "CSP violations: " + "; ".join(blocked)
 
 
 def let_session_run_out(page: Page, system: RunningSystem, service: str) -> None:
