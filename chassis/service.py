@@ -27,10 +27,12 @@ from chassis.auth import ClientRefs, TokenVerifier
 from chassis.client_refs import StaffOnly
 from chassis.clock import clock_from_file, use_clock
 from chassis.config_check import refuse_to_start
+from chassis.event_admission import admit, decode_batch
 from chassis.event_store import PostgresEventStore, Upcaster, create_pool
 from chassis.http import install_problem_handlers
 from chassis.http_edge import install_edge
 from chassis.i18n import Catalogue
+from chassis.kafka_security import kafka_security
 from chassis.kafka_wire import CORRELATION_HEADER, ensure_topics, event_producer, header_value
 from chassis.logs import configure_logging, correlation_scope, get_logger, parse_correlation_id
 from chassis.migrate import prepare_database
@@ -151,7 +153,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             runtime.pipeline = CommandPipeline.on_postgres(runtime.store, runtime.pool)
         topics = {*spec.published_topics, *spec.subscribes}
         if topics:
-            await ensure_topics(settings.kafka_bootstrap, topics)
+            await ensure_topics(settings.kafka_bootstrap, topics, security=kafka_security(settings))
         runtime.projectors = [Projector(runtime.pool, p) for p in spec.projections]
         if spec.bootstrap is not None:
             runtime.parts = await spec.bootstrap(runtime)
@@ -183,6 +185,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         lifespan=lifespan,
         description=spec.description,
         client_id=spec.name,
+        # The service's own principal over TLS (decision 0021); None: the local plaintext broker.
+        security=kafka_security(settings).broker_security(),
     )
     for topic in spec.published_topics:
         kafka.publisher(
@@ -227,7 +231,9 @@ async def _start_relay(
     stop = asyncio.Event()
     if spec.publishes is None:
         return None, stop, None
-    producer = event_producer(runtime.settings.kafka_bootstrap)
+    producer = event_producer(
+        runtime.settings.kafka_bootstrap, security=kafka_security(runtime.settings)
+    )
     await producer.start()
     relay = Relay(
         runtime.require_store(),
@@ -268,20 +274,32 @@ def _subscribe(kafka: KafkaRouter, spec: ServiceSpec, runtime: ServiceRuntime) -
         group_id=spec.name,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        # Each record on its own: one that is not an envelope is refused, not the batch.
+        decoder=decode_batch,
         title=f"{spec.name}:consume",
         description=f"The {spec.name} service's projectors and policies.",
     )
-    async def on_events(events: list[EventEnvelope], message: KafkaMessage) -> None:
+    async def on_events(events: list[EventEnvelope | None], message: KafkaMessage) -> None:
         records = message.raw_message
         assert isinstance(records, tuple), "a batch subscriber receives a tuple of records"
-        items = [(record.topic, event) for record, event in zip(records, events, strict=True)]
+        # Refused events (a type from a topic not its owner's, a key or header that
+        # disagrees) go no further: no projector records their stream version, no policy
+        # acts; their offsets are committed with the batch (decision 0021).
+        admitted = [
+            (record, event, headers)
+            for record, event, headers in zip(records, events, message.batch_headers, strict=True)
+            if admit(spec.name, record, event)
+        ]
+        items = [(record.topic, event) for record, event, _ in admitted if event is not None]
         try:
             for projector in runtime.projectors:
                 await projector.handle_batch(items)
         except Exception:
             await retry_later()
             raise
-        for (topic, event), headers in zip(items, message.batch_headers, strict=True):
+        for record, event, headers in admitted:
+            assert event is not None  # admit refuses a record that is not an envelope
+            topic = record.topic
             correlation_id = parse_correlation_id(header_value(headers, CORRELATION_HEADER))
             with correlation_scope(
                 correlation_id, event_type=event.event_type, event_id=str(event.event_id)
