@@ -357,13 +357,13 @@ def test_the_counselors_and_admins_forms_need_their_token(
     admin = identities.staff("admin", subject=DEMO_ADMIN)
     timeline = f"{guidance}/asiakkaat/{pathway_id}"
 
+    sign_in_staff(page, guidance, "Outi Ohjaaja – ohjaaja")
+
     def feedback_form_shown() -> bool:
-        shown = httpx.get(timeline, headers=counselor.headers, timeout=10)
-        return shown.status_code == 200 and "/palaute" in shown.text
+        page.goto(timeline)
+        return page.locator("form[action$='/palaute']").count() > 0
 
     eventually(feedback_form_shown, what="guidance has the path and its answer")
-
-    sign_in_staff(page, guidance, "Outi Ohjaaja – ohjaaja")
     page.goto(guidance + "/polut/uusi")
     forms = assert_every_form_refused_without_its_token(page)
     page.goto(timeline)
