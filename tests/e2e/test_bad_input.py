@@ -15,11 +15,16 @@ import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 from deploy.system import RunningSystem
 from tests.support.api import open_path, open_path_body, wait_for_plan
 from tests.support.identities import IdentityFactory, Person
+from tests.support.page_forms import form_headers
+from tests.support.sign_in import sign_in
+
+DEMO_COUNSELOR = "ohjaaja-demo"
 
 
 @pytest.fixture(scope="module")
 def counselor(identities: IdentityFactory) -> Person:
-    return identities.staff("counselor")
+    # The development issuer's demo counselor, so the tests can sign in to their pages too.
+    return identities.staff("counselor", subject=DEMO_COUNSELOR)
 
 
 def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
@@ -407,10 +412,11 @@ def test_text_is_stored_in_nfc(
     pathway_id = open_path(system, counselor, client)
     plan = wait_for_plan(system, client)
     task_id = plan["weeks"][0]["tasks"][0]["task_id"]
+    session = sign_in(system, "tasks", identity_code=client.identity_code)
     draft = httpx.put(
         f"{system.urls['tasks']}/tehtavat/{task_id}/luonnos",
         json={"text": "Ha\u0308ma\u0308la\u0308inen\r\nrivi"},
-        headers=client.headers,
+        headers=form_headers(session),
     )
     assert draft.status_code == 204, draft.text
     answered = httpx.post(
@@ -482,10 +488,11 @@ def test_refused_text_on_a_page_shows_the_page_again_with_the_text_kept(
     system: RunningSystem, running: ClientPath
 ) -> None:
     written = "Minun vastaukseni \u202eei näy oikein"
+    client = sign_in(system, "tasks", identity_code=running.client.identity_code)
     answer_page = httpx.post(
         f"{system.urls['tasks']}/tehtavat/{running.task_id}",
         data={"action": "submit", "text": written, "submission_id": str(uuid4())},
-        headers=running.client.headers,
+        headers=form_headers(client),
     )
     assert answer_page.status_code == 422
     assert answer_page.headers["content-type"].startswith("text/html")
@@ -496,7 +503,7 @@ def test_refused_text_on_a_page_shows_the_page_again_with_the_text_kept(
     direction_page = httpx.post(
         f"{system.urls['tasks']}/suunta",
         data={"direction": "work", "reason": reason, "submission_id": str(uuid4())},
-        headers=running.client.headers,
+        headers=form_headers(client),
     )
     assert direction_page.status_code == 422
     assert f">{reason}</textarea>" in direction_page.text
@@ -510,10 +517,11 @@ def test_refused_text_on_a_page_shows_the_page_again_with_the_text_kept(
     assert answered.status_code == 201, answered.text
     answer_id = answered.json()["answer_id"]
     feedback = "Hyvä alku\u202e, jatka samaan malliin"
+    counselor = sign_in(system, "guidance", account=DEMO_COUNSELOR)
     timeline = httpx.post(
         f"{system.urls['guidance']}/asiakkaat/{running.pathway_id}/vastaukset/{answer_id}/palaute",
         data={"text": feedback, "submission_id": str(uuid4())},
-        headers=running.counselor.headers,
+        headers=form_headers(counselor),
     )
     assert timeline.status_code == 422, timeline.text
     assert "Kentässä ”Palaute”" in timeline.text
@@ -539,9 +547,13 @@ def test_a_nul_in_a_path_or_query_parameter_is_no_server_error(
     role: str,
 ) -> None:
     who = running.client if role == "client" else identities.staff(role)
+    headers = who.headers
+    if template.startswith("/tehtavat"):  # a page: the client's session, not a bearer token
+        session = sign_in(system, service, identity_code=running.client.identity_code)
+        headers = form_headers(session)
     url = system.urls[service] + template.format(p=running.pathway_id)
     body = {"reason": "client_request"} if "erasure" in url else {"text": "Teksti"}
-    response = httpx.request(method, url, json=body, headers=who.headers)
+    response = httpx.request(method, url, json=body, headers=headers)
     assert 400 <= response.status_code < 500, response.text
 
 
