@@ -27,6 +27,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chassis.http import problem
+from chassis.http_auth import SESSION_COOKIE
 from chassis.i18n import Catalogue
 from chassis.logs import get_logger
 from chassis.web.edge_pages import edge_page, wants_page
@@ -48,16 +49,9 @@ def csrf_token(secret: bytes, session: str) -> str:
     return hmac.new(secret, _PURPOSE + session.encode(), hashlib.sha256).hexdigest()
 
 
-def session_cookie_name() -> str:
-    # Imported late: chassis.http_auth imports chassis.service, which installs this module.
-    from chassis.http_auth import SESSION_COOKIE
-
-    return SESSION_COOKIE
-
-
 def session_of(request: Request) -> str | None:
     """The value of the session cookie, which is what the token is bound to."""
-    return request.cookies.get(session_cookie_name()) or None
+    return request.cookies.get(SESSION_COOKIE) or None
 
 
 def page_token(request: Request, secret: bytes) -> str:

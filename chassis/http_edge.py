@@ -15,8 +15,9 @@ from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from chassis.csrf import CsrfMiddleware, session_cookie_name
+from chassis.csrf import CsrfMiddleware
 from chassis.http import CorrelationMiddleware, problem
+from chassis.http_auth import SESSION_COOKIE
 from chassis.i18n import Catalogue
 from chassis.logs import get_logger
 from chassis.rate_limits import RateLimitMiddleware, RateLimits
@@ -132,7 +133,6 @@ def install_edge(app: FastAPI, catalogue: Catalogue, settings: ServiceSettings) 
     # Imported here: the sign-in routes import chassis.service, which imports this module.
     from chassis.oidc_login import CALLBACK_PATH, LOGIN_PATH
 
-    session_cookie = session_cookie_name()
     app.add_middleware(
         CsrfMiddleware,
         catalogue=catalogue,
@@ -147,7 +147,7 @@ def install_edge(app: FastAPI, catalogue: Catalogue, settings: ServiceSettings) 
             settings.rate_limit_writes,
             sign_in_paths=(LOGIN_PATH, CALLBACK_PATH),
         ),
-        session_cookie=session_cookie,
+        session_cookie=SESSION_COOKIE,
     )
     app.add_middleware(ServerErrorAnswer, catalogue=catalogue)
     docs = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url, ASYNCAPI_PAGE)

@@ -23,7 +23,8 @@ import pytest
 from fastapi import FastAPI, Request
 from playwright.sync_api import Page, expect
 
-from chassis.csrf import CSRF_FIELD, CsrfMiddleware, csrf_token, session_cookie_name
+from chassis.csrf import CSRF_FIELD, CsrfMiddleware, csrf_token
+from chassis.http_auth import SESSION_COOKIE
 from chassis.i18n import Catalogue
 from deploy.system import RunningSystem
 from tests.browser.conftest import browser, page  # noqa: F401 (Chromium's fixtures)
@@ -87,7 +88,7 @@ def guarded_app() -> FastAPI:
 
 
 def with_session(session: str = SESSION, **headers: str) -> dict[str, str]:
-    return {"Cookie": f"{session_cookie_name()}={session}", **headers}
+    return {"Cookie": f"{SESSION_COOKIE}={session}", **headers}
 
 
 def guarded() -> httpx.AsyncClient:
@@ -157,7 +158,7 @@ async def test_the_refusal_page_speaks_swedish_to_a_swedish_reader() -> None:
         swedish = await http.post(
             "/form",
             data={"text": "x"},
-            headers={**PAGE, "Cookie": f"{session_cookie_name()}={SESSION}; lang=sv"},
+            headers={**PAGE, "Cookie": f"{SESSION_COOKIE}={SESSION}; lang=sv"},
         )
     assert '<html lang="fi">' in page.text
     assert swedish.status_code == 403 and '<html lang="sv">' in swedish.text
@@ -399,7 +400,7 @@ def test_a_cross_site_post_with_the_cookie_is_refused_even_with_the_token(
 ) -> None:
     tasks = system.urls["tasks"]
     sign_in_client(page, tasks, identities.client())
-    cookie = next(c for c in page.context.cookies() if c["name"] == session_cookie_name())
+    cookie = next(c for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
     token = page.locator("meta[name=csrf-token]").get_attribute("content")
     assert token
     headers = {"Cookie": f"{cookie['name']}={cookie['value']}"}
