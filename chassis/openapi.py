@@ -66,6 +66,11 @@ ERRORS: dict[int, tuple[str, type[Problem]]] = {
         "`Idempotency-Key` already used for another command.",
         ValidationProblem,
     ),
+    429: (
+        "Too many writes from this caller or address (decision 0023); `Retry-After` says when "
+        "to try again.",
+        Problem,
+    ),
     500: ("Unexpected error; the correlation id finds it in the logs.", Problem),
 }
 
@@ -92,6 +97,10 @@ HEADERS: dict[str, dict[str, Any]] = {
     "Content-Language": {
         "description": "The language of `detail`: fi, or sv when asked for.",
         "schema": {"type": "string", "enum": ["fi", "sv"]},
+    },
+    "Retry-After": {
+        "description": "Seconds until the rate limit lets a request through again.",
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
     },
 }
 
@@ -267,7 +276,7 @@ def _describe_operation(operation: dict[str, Any], shape: RouteShape) -> None:
                 operation.get("description", "").rstrip() + f"\n\nRoles: {', '.join(roles)}."
             ).lstrip()
     if shape.is_command:
-        statuses.add(409)
+        statuses |= {409, 429}
     # A route may declare an error of its own (a 409 with its own words): keep its words.
     statuses |= {int(code) for code in responses if code.isdigit() and int(code) >= 400}
     for status in sorted(statuses):
@@ -284,6 +293,8 @@ def _describe_operation(operation: dict[str, Any], shape: RouteShape) -> None:
     for code, response in responses.items():
         headers = response.setdefault("headers", {})
         headers["X-Correlation-ID"] = {"$ref": "#/components/headers/X-Correlation-ID"}
+        if code == "429":
+            headers["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
         if code.startswith("2"):
             if code == "201":
                 headers["Location"] = {"$ref": "#/components/headers/Location"}
