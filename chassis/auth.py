@@ -119,8 +119,6 @@ class KeySet:
         return age >= self._refetch_interval
 
     async def _fetch(self, keep_old: bool) -> None:
-        # Counted as an attempt even when it fails, so a failing issuer is not hammered either.
-        self._fetched_at = self._clock()
         try:
             jwks_uri = await self._provider.endpoint("jwks_uri")
             async with self._provider.http() as client:
@@ -132,8 +130,14 @@ class KeySet:
             if keep_old:
                 return
             raise Unauthorized("error.unauthorized") from exc
-        self._keys = keys
-        self._kids = frozenset(str(key.kid) for key in keys.keys if key.kid)
+        else:
+            self._keys = keys
+            self._kids = frozenset(str(key.kid) for key in keys.keys if key.kid)
+        finally:
+            # Counted as an attempt even when it fails, so a failing issuer is not hammered
+            # either; marked only once done, so requests that come while the keys are on their
+            # way wait for them at the lock instead of being refused for want of them.
+            self._fetched_at = self._clock()
 
 
 # RFC 9068: an access token says what it is in its header, so an ID token (whose audience is

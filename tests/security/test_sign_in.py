@@ -8,6 +8,7 @@ against the whole system.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import re
@@ -191,6 +192,35 @@ async def test_unknown_key_ids_refetch_the_issuers_keys_at_most_once_per_interva
             await verifier.verify(forged(f"made-up-{n}"))
     await verifier.verify(genuine)
     assert await jwks_fetches(issuer) == 1, "unknown key ids within 30 s fetched the keys again"
+
+
+class RoundTrip(httpx.AsyncBaseTransport):
+    """An issuer a few milliseconds away, as over a network."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.02)
+        return await self._inner.handle_async_request(request)
+
+
+async def test_requests_that_come_while_the_keys_are_fetched_wait_for_them(
+    issuer_app: FastAPI, issuer: httpx.AsyncClient
+) -> None:
+    # A service that has just started and is asked by many clients at once (the simulator),
+    # while its request for the keys takes a network round trip.
+    chosen = ServiceSettings.model_construct(
+        service_name="tasks", oidc_issuer=ISSUER, environment="development"
+    )
+    slow = RoundTrip(httpx.ASGITransport(app=issuer_app))
+    verifier = TokenVerifier.from_settings(
+        chosen, OneReference(), http=lambda: httpx.AsyncClient(transport=slow, base_url=ISSUER)
+    )
+    genuine = await mint(issuer)
+    verified = await asyncio.gather(*(verifier.verify(genuine) for _ in range(20)))
+    assert {principal.subject for principal in verified} == {"ohjaaja-1"}
+    assert await jwks_fetches(issuer) == 1
 
 
 async def test_after_the_interval_an_unknown_key_id_fetches_the_keys_again(
