@@ -176,7 +176,7 @@ def test_an_admin_sees_who_read_a_client_and_erases_the_client(
     expect(log).to_contain_text("answers")
     checks.check(page, "timeline-with-access-log")
 
-    page.get_by_label("Poiston peruste").fill("Asiakkaan pyyntö 2026/123")
+    page.get_by_label("Poiston peruste").select_option("client_request")
     page.get_by_role("button", name="Poista asiakkaan tiedot").click()
     expect(page.get_by_role("status")).to_contain_text("poistettu kaikista palveluista")
     checks.check(page, "erased")

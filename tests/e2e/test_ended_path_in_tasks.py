@@ -13,6 +13,8 @@ from chassis.clock import helsinki_today
 from deploy.system import RunningSystem
 from tests.support.api import open_path, wait_for_plan
 from tests.support.identities import IdentityFactory, Person
+from tests.support.page_forms import form_headers
+from tests.support.sign_in import sign_in
 from tests.support.waiting import eventually
 
 
@@ -88,10 +90,11 @@ def test_a_completed_path_refuses_answers_and_has_no_next_week(
         timeout=10,
     )
     assert direction.status_code == 409, direction.text
+    session = sign_in(system, "tasks", identity_code=client.identity_code)
     draft = httpx.put(
         f"{system.urls['tasks']}/tehtavat/w01-t2/luonnos",
         json={"text": "luonnos"},
-        headers=client.headers,
+        headers=form_headers(session),
         timeout=10,
     )
     assert draft.status_code == 409
@@ -110,31 +113,33 @@ def test_the_client_sees_an_ended_path_read_only(
     wait_for_plan(system, client)
     assert answer(system, client, pathway_id, "w01-t1").status_code == 201
     tasks = system.urls["tasks"]
-    open_page = httpx.get(f"{tasks}/tehtavat/w01-t2", headers=client.headers, timeout=10)
+    # Pages take the browser's session, not a bearer token (decision 0022).
+    session = sign_in(system, "tasks", identity_code=client.identity_code)
+    open_page = httpx.get(f"{tasks}/tehtavat/w01-t2", headers=session.headers, timeout=10)
     assert 'id="answer-form"' in open_page.text  # the form is there while the path goes on
 
     complete(system, counselor, pathway_id)
     eventually(lambda: plan_of(system, client)["ended_on"], what="the path's end in the plan")
 
-    home = httpx.get(f"{tasks}/", headers=client.headers, timeout=10)
+    home = httpx.get(f"{tasks}/", headers=session.headers, timeout=10)
     assert home.status_code == 200 and 'data-state="ended"' in home.text
-    answered = httpx.get(f"{tasks}/tehtavat/w01-t1", headers=client.headers, timeout=10)
+    answered = httpx.get(f"{tasks}/tehtavat/w01-t1", headers=session.headers, timeout=10)
     assert "Vastaus tehtävään w01-t1" in answered.text
     assert 'data-state="ended"' in answered.text
-    unanswered = httpx.get(f"{tasks}/tehtavat/w01-t2", headers=client.headers, timeout=10)
+    unanswered = httpx.get(f"{tasks}/tehtavat/w01-t2", headers=session.headers, timeout=10)
     assert unanswered.status_code == 200
     assert 'id="answer-form"' not in unanswered.text
     assert "ei vastattu ennen polun päättymistä" in unanswered.text
-    direction = httpx.get(f"{tasks}/suunta", headers=client.headers, timeout=10)
+    direction = httpx.get(f"{tasks}/suunta", headers=session.headers, timeout=10)
     assert 'action="/suunta"' not in direction.text
-    meetings = httpx.get(f"{tasks}/tapaamiset", headers=client.headers, timeout=10)
+    meetings = httpx.get(f"{tasks}/tapaamiset", headers=session.headers, timeout=10)
     assert 'action="/tapaamiset"' not in meetings.text
 
     # A form sent from a page opened before the end is refused, its text kept on the page.
     sent = httpx.post(
         f"{tasks}/tehtavat/w01-t2",
         data={"text": "Myöhässä", "action": "submit", "submission_id": str(uuid4())},
-        headers=client.headers,
+        headers=form_headers(session, "/tehtavat/w01-t2"),
         timeout=10,
     )
     assert sent.status_code == 409

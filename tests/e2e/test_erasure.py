@@ -17,6 +17,8 @@ import httpx
 from deploy.system import SERVICES, RunningSystem
 from tests.support.api import open_path_body, wait_for_plan
 from tests.support.identities import IdentityFactory
+from tests.support.page_forms import form_headers
+from tests.support.sign_in import sign_in
 from tests.support.waiting import eventually
 
 
@@ -81,10 +83,12 @@ def test_erasure_leaves_no_text_or_identity_and_keeps_the_counts(
     )
     assert answered.status_code == 201, answered.text
     answer_id = answered.json()["answer_id"]
+    # A draft is kept by the page's script, within the browser's session (decision 0022).
+    session = sign_in(system, "tasks", identity_code=client.identity_code)
     draft = httpx.put(
         f"{tasks}/tehtavat/{second['task_id']}/luonnos",
         json={"text": words["draft"]},
-        headers=client.headers,
+        headers=form_headers(session),
     )
     assert draft.status_code == 204, draft.text
     for _ in range(4):

@@ -23,13 +23,12 @@ ADDRESSES_ONLY = {
 PRODUCTION_READY = {
     **ADDRESSES_ONLY,
     "DIGIPOLKU_OIDC_ISSUER": "https://tunnistus.kanta-hame.example",
-    "DIGIPOLKU_PSEUDONYM_KEY": "p" * 48,
     "DIGIPOLKU_SESSION_SECRET": "s" * 48,
     "DIGIPOLKU_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
     "DIGIPOLKU_KAFKA_USERNAME": "digipolku-reporting",
     "DIGIPOLKU_KAFKA_PASSWORD": "k" * 48,
     "DIGIPOLKU_KAFKA_CA_FILE": "/etc/digipolku/kafka-ca.crt",
-    "DIGIPOLKU_PUBLIC_REF_KEY": "r" * 48,
+    "DIGIPOLKU_PUBLIC_REF_KEY": "v1:" + "r" * 48,
     "DIGIPOLKU_MIGRATION_DATABASE_URL": "postgresql://digipolku_owner@db.invalid/enrolment",
 }
 
