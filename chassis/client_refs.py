@@ -70,6 +70,9 @@ class EnrolmentClientRefs:
         self._now = wall_clock
         self._timeout = timeout
         self._cache: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        # One client for the service's life: making one costs milliseconds (its TLS context),
+        # which every request of a client without a path would pay again.
+        self._http: httpx.AsyncClient | None = None
         self.asked = 0  # how often enrolment was asked (for tests and metrics)
 
     async def client_ref_for(self, claims: dict[str, Any], token: str) -> str | None:
@@ -92,9 +95,10 @@ class EnrolmentClientRefs:
 
     async def _ask(self, token: str) -> str | None:
         self.asked += 1
+        if self._http is None:
+            self._http = httpx.AsyncClient(transport=self._transport, timeout=self._timeout)
         try:
-            async with httpx.AsyncClient(transport=self._transport, timeout=self._timeout) as http:
-                response = await http.get(self._url, headers={"Authorization": f"Bearer {token}"})
+            response = await self._http.get(self._url, headers={"Authorization": f"Bearer {token}"})
         except httpx.HTTPError as exc:
             raise PeerUnavailable() from exc
         if response.status_code == 404:
