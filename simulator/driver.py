@@ -8,15 +8,24 @@ The services learn of each other's events asynchronously, so a step may come bef
 service it calls has heard of the path (a 404) or of its end. Such a step is sent again, with
 the same idempotency key, until it is accepted or a deadline passes; anything else refused is
 an error in the simulation and stops it.
+
+A service may also be out for a moment (restarting, its database or broker away: a 503 with
+`Retry-After`, a refused or dropped connection, no answer in time). The step is then sent
+again with the same idempotency key, so it takes effect once however often it is sent, until
+an outage deadline passes; then it fails loudly (decision 0029). Every accepted command is
+told to `on_acknowledged`, which is how the fault suite's checker knows what must not be lost.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 import httpx
@@ -45,11 +54,32 @@ DATA = Path(__file__).parent / "data"
 # another writer (the calendar, a consumed meeting) changed the path a moment before.
 NOT_YET_CODES = {"error.not_found", "guidance.path_not_ended", "error.conflict"}
 NOT_YET_DEADLINE = 60.0
+# Answers that mean "out for a moment": a gateway's or a service's own unavailability.
+TRANSIENT_STATUSES = frozenset({502, 503, 504})
+# How long a step waits out an outage before it fails: longer than a restart with back-off.
+OUTAGE_DEADLINE = 180.0
+# Retry-After is honoured, up to this many seconds per wait.
+LONGEST_PAUSE = 5.0
 MEETING_TIME = time(10, 0)
 
 
 class SimulationError(RuntimeError):
-    """A step was refused for a reason other than "not yet"."""
+    """A step was refused for a reason other than "not yet", or an outage outlasted its
+    deadline."""
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """A command a service accepted (2xx): what the fault suite's checker holds it to."""
+
+    method: str
+    url: str
+    idempotency_key: str
+    status: int
+    body: dict[str, Any]
+    attempts: int
+    first_sent: float  # time.monotonic() of the first attempt
+    acknowledged_at: float  # time.monotonic() of the accepted answer
 
 
 @dataclass(frozen=True)
@@ -69,10 +99,26 @@ class ClientState:
 
 
 class Driver:
-    def __init__(self, http: httpx.AsyncClient, endpoints: Endpoints, seed: int) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        endpoints: Endpoints,
+        seed: int,
+        *,
+        on_acknowledged: Callable[[Acknowledged], None] | None = None,
+        transient_statuses: frozenset[int] = TRANSIENT_STATUSES,
+        outage_deadline: float = OUTAGE_DEADLINE,
+        not_yet_deadline: float = NOT_YET_DEADLINE,
+    ) -> None:
         self._http = http
         self._urls = endpoints
         self._seed = seed
+        self._on_acknowledged = on_acknowledged
+        self._transient_statuses = transient_statuses
+        self._outage_deadline = outage_deadline
+        self._not_yet_deadline = not_yet_deadline
+        # What the outages looked like from here: "503", "ConnectError", "ReadTimeout", …
+        self.transient: Counter[str] = Counter()
         self._tokens: dict[str, dict[str, str]] = {}
         texts = json.loads((DATA / "answers.json").read_text(encoding="utf-8"))
         self._answers: list[str] = texts["answer"]
@@ -274,25 +320,69 @@ class Driver:
     async def _send(
         self, method: str, url: str, headers: dict[str, str], key: str | None, body: Any
     ) -> dict[str, Any]:
-        """The response's JSON once accepted; waits out "not yet" refusals (same key)."""
+        """The response's JSON once accepted; waits out "not yet" refusals and outages, each
+        sent again with the same key."""
         if key is not None:
             headers = {**headers, "Idempotency-Key": key}
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + NOT_YET_DEADLINE
+        started = monotonic()
+        not_yet_until = loop.time() + self._not_yet_deadline
+        outage_until = loop.time() + self._outage_deadline
         pause = 0.02
+        attempts = 0
         while True:
             self.requests += 1
-            response = await self._http.request(method, url, headers=headers, json=body)
+            attempts += 1
+            try:
+                response = await self._http.request(method, url, headers=headers, json=body)
+            except httpx.TransportError as exc:  # refused, dropped, or no answer in time
+                outage = type(exc).__name__
+                self.transient[outage] += 1
+                if loop.time() > outage_until:
+                    raise SimulationError(
+                        f"{method} {url} (key {key}): still {outage} after {attempts} attempts"
+                    ) from exc
+                pause = await _wait(pause, None)
+                continue
             if response.is_success:
                 result: dict[str, Any] = response.json() if response.content else {}
+                if key is not None and method != "GET" and self._on_acknowledged is not None:
+                    self._on_acknowledged(
+                        Acknowledged(
+                            method,
+                            url,
+                            key,
+                            response.status_code,
+                            result,
+                            attempts,
+                            started,
+                            monotonic(),
+                        )
+                    )
                 return result
+            if response.status_code in self._transient_statuses:
+                self.transient[str(response.status_code)] += 1
+                if loop.time() > outage_until:
+                    raise SimulationError(
+                        f"{method} {url} (key {key}) → {response.status_code} after"
+                        f" {attempts} attempts: {response.text[:300]}"
+                    )
+                pause = await _wait(pause, response.headers.get("retry-after"))
+                continue
             code = _problem_code(response)
-            if code not in NOT_YET_CODES or loop.time() > deadline:
+            if code not in NOT_YET_CODES or loop.time() > not_yet_until:
                 raise SimulationError(
                     f"{method} {url} → {response.status_code} {code}: {response.text[:300]}"
                 )
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.5)
+            pause = await _wait(pause, None)
+
+
+async def _wait(pause: float, retry_after: str | None) -> float:
+    """Sleeps before the next attempt (Retry-After when the service said, up to a bound);
+    returns the next pause of the back-off."""
+    asked = float(retry_after) if retry_after and retry_after.isdigit() else None
+    await asyncio.sleep(min(asked, LONGEST_PAUSE) if asked is not None else pause)
+    return min(pause * 2, 0.5)
 
 
 def _problem_code(response: httpx.Response) -> str:
