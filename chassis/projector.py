@@ -11,39 +11,69 @@ model, so a crash either keeps both or neither.
 Events are applied in batches (what one fetch from Kafka returned): one transaction per batch
 reads the batch's tracking rows in one query and writes them back in one statement, instead of
 two round trips and a commit per event.
+
+Poison events (decision 0027): every event a handler reads is decoded before the transaction
+writes anything. One that cannot be read (a newer schema version, a broken payload) holds back
+only its stream: it goes to the dead-letter table (chassis.dead_letters) with the later events
+of its stream parked behind it, and the rest of the batch is applied. `retry_held` applies a
+held stream in order once the projection can read it. An event type the projection does not
+handle is skipped, counted and logged once per type; its stream version is still recorded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import asyncpg
+from prometheus_client import Counter
 
+from chassis.dead_letters import PARKED, DeadLetters, StreamKey
+from chassis.event_reading import Unreadable, read_as, try_read
 from chassis.event_store import DbConnection
 from chassis.logs import get_logger
 from contracts.envelope import EventEnvelope
 from contracts.events.base import EventModel
-from contracts.registry import parse_payload
+from contracts.registry import CURRENT
+from contracts.upcasting import UPCASTERS, Upcaster
 
 log = get_logger(__name__)
 
 Handler = Callable[[DbConnection, EventEnvelope], Awaitable[None]]
 E = TypeVar("E", bound=EventModel)
-TypedHandler = Callable[[DbConnection, EventEnvelope, E], Awaitable[None]]
+Apply = Callable[[DbConnection, EventEnvelope, E], Awaitable[None]]
+
+SKIPPED_EVENTS = Counter(
+    "digipolku_skipped_events_total",
+    "Consumed events of a type a projection does not handle (skipped, version recorded).",
+    ["projection", "event_type"],
+)
 
 
-def typed(model: type[E], apply: TypedHandler[E]) -> tuple[str, Handler]:
+class TypedHandler(Generic[E]):
+    """A handler that reads its event as one model; the projector decodes it before the
+    batch writes anything (`read`), then applies the decoded event (`apply`)."""
+
+    def __init__(self, model: type[E], apply: Apply[E], upcaster: Upcaster) -> None:
+        self.model = model
+        self.apply = apply
+        self._upcaster = upcaster
+
+    def read(self, envelope: EventEnvelope) -> E | Unreadable:
+        return try_read(self.model, envelope, self._upcaster)
+
+    async def __call__(self, connection: DbConnection, envelope: EventEnvelope) -> None:
+        await self.apply(connection, envelope, read_as(self.model, envelope, self._upcaster))
+
+
+def typed(
+    model: type[E], apply: Apply[E], *, upcaster: Upcaster = UPCASTERS
+) -> tuple[str, Handler]:
     """A handler entry that receives the event parsed (and upcast) as its model."""
-
-    async def handler(connection: DbConnection, envelope: EventEnvelope) -> None:
-        event = parse_payload(envelope)
-        assert isinstance(event, model), f"{envelope.event_type} is not {model.__name__}"
-        await apply(connection, envelope, event)
-
-    return model.event_type, handler
+    return model.event_type, TypedHandler(model, apply, upcaster)
 
 
 @dataclass(frozen=True)
@@ -55,8 +85,8 @@ class Projection:
     handlers: dict[str, Handler]
 
 
-# (source topic, stream id): what a tracking row is kept for, within one projection.
-StreamKey = tuple[str, str]
+# A decoded event, an event a handler reads for itself (None), or why it could not be read.
+Reading = EventModel | Unreadable | None
 # A batch that deadlocks with another writer of the same rows (say, a second instance of the
 # consumer during a rebalance) is rolled back whole by PostgreSQL, so trying it again is safe.
 DEADLOCK_ATTEMPTS = 3
@@ -77,6 +107,11 @@ class Projector:
         self._pool = pool
         self.projection = projection
         self._waits_for_rebuild = waits_for_rebuild
+        self.dead_letters = DeadLetters(projection.name)
+        # Streams held back for a gap (an earlier event not arrived yet), with when that was
+        # first seen: a consumer whose broker forgot finds what it skipped this way.
+        self.gaps: dict[StreamKey, float] = {}
+        self._skipped_types: set[str] = set()
 
     def replaying(self) -> Projector:
         """The same projection, for a rebuild that holds the rebuild lock itself."""
@@ -130,6 +165,8 @@ class Projector:
         A command that keeps a read model in its own transaction (an inline projection) uses
         this, so the model is tracked and rebuilt exactly like one fed from Kafka.
         """
+        # Decoded before anything is written: a poison event must not roll back the batch.
+        readings = [self._read(envelope) for _, envelope in items]
         keys = sorted({(source, envelope.stream_id) for source, envelope in items})
         applied = 0
         if self._waits_for_rebuild:
@@ -137,18 +174,125 @@ class Projector:
                 "SELECT pg_advisory_xact_lock_shared(hashtext($1))", self._lock_name
             )
         last = await self._lock_tracking(connection, keys)
+        held = await self.dead_letters.held(connection, keys)
         moved: set[StreamKey] = set()
-        for source, envelope in items:
+        for (source, envelope), reading in zip(items, readings, strict=True):
             key = (source, envelope.stream_id)
-            if not _is_next(last.get(key), envelope):
+            if key in held:
+                # Behind an event it cannot read yet: kept, in order, unless a repeat.
+                if envelope.stream_version > last.get(key, 0):
+                    await self.dead_letters.hold(connection, source, envelope, PARKED)
                 continue
-            handler = self.projection.handlers.get(envelope.event_type)
-            if handler is not None:
-                await handler(connection, envelope)
-                applied += 1
+            if not self._is_next(key, last.get(key), envelope):
+                continue
+            if isinstance(reading, Unreadable):
+                await self.dead_letters.hold(connection, source, envelope, reading.reason)
+                held[key] = envelope.stream_version
+                continue
+            applied += await self._apply_one(connection, envelope, reading)
             last[key] = envelope.stream_version
             moved.add(key)
         await self._save_tracking(connection, {key: last[key] for key in sorted(moved)})
+        return applied
+
+    def _read(self, envelope: EventEnvelope) -> Reading:
+        handler = self.projection.handlers.get(envelope.event_type)
+        if isinstance(handler, TypedHandler):
+            read: EventModel | Unreadable = handler.read(envelope)
+            return read
+        return None
+
+    async def _apply_one(
+        self, connection: DbConnection, envelope: EventEnvelope, reading: Reading
+    ) -> int:
+        """Apply the next event of its stream; 0 when the projection does not handle it."""
+        handler = self.projection.handlers.get(envelope.event_type)
+        if handler is None:
+            self._skipped(envelope.event_type)
+            return 0
+        if isinstance(handler, TypedHandler):
+            await handler.apply(connection, envelope, reading)
+        else:
+            await handler(connection, envelope)
+        return 1
+
+    def _skipped(self, event_type: str) -> None:
+        SKIPPED_EVENTS.labels(projection=self.projection.name, event_type=event_type[:100]).inc()
+        if event_type in self._skipped_types:
+            return
+        self._skipped_types.add(event_type)
+        # Most projections read a few of the types on their topics: that is no news. A type
+        # the contracts do not know is (a newer producer): it is worth a warning, once.
+        if event_type in CURRENT:
+            log.info(
+                "event type not handled here; skipped",
+                projection=self.projection.name,
+                event_type=event_type,
+            )
+        else:
+            log.warning(
+                "unknown event type skipped; its stream goes on",
+                projection=self.projection.name,
+                event_type=event_type[:100],
+            )
+
+    def _is_next(self, key: StreamKey, last: int | None, envelope: EventEnvelope) -> bool:
+        """`_is_next`, remembering since when a stream has been held back for a gap."""
+        if _is_next(last, envelope):
+            self.gaps.pop(key, None)
+            return True
+        if envelope.stream_version > (last or 0):
+            self.gaps.setdefault(key, time.monotonic())
+        return False
+
+    async def retry_held(self) -> int:
+        """Try every held stream again; returns how many events were applied.
+
+        Each stream in a transaction of its own, its rows in version order: repeats go, the
+        next version is applied if it can be read now, and it stops at the first one that
+        still cannot be read (its attempt counted) or at a gap (the missing event, when it
+        comes, is parked behind and applied by a later try).
+        """
+        async with self._pool.acquire() as connection:
+            streams = await self.dead_letters.streams(connection)
+        applied = 0
+        for key in streams:
+            async with self._pool.acquire() as connection, connection.transaction():
+                applied += await self._retry_stream(connection, key)
+        return applied
+
+    async def _retry_stream(self, connection: DbConnection, key: StreamKey) -> int:
+        if self._waits_for_rebuild:
+            await connection.execute(
+                "SELECT pg_advisory_xact_lock_shared(hashtext($1))", self._lock_name
+            )
+        before = (await self._lock_tracking(connection, [key])).get(key, 0)
+        at = before
+        applied = 0
+        for held in await self.dead_letters.stream(connection, key):
+            envelope = held.envelope
+            if envelope.stream_version > at + 1:
+                break
+            if envelope.stream_version == at + 1:
+                reading = self._read(envelope)
+                if isinstance(reading, Unreadable):
+                    await self.dead_letters.still_unreadable(
+                        connection, key, envelope.stream_version, reading.reason
+                    )
+                    break
+                applied += await self._apply_one(connection, envelope, reading)
+                at = envelope.stream_version
+            await self.dead_letters.release(connection, key, envelope.stream_version)
+        if at != before:
+            await self._save_tracking(connection, {key: at})
+            self.gaps.pop(key, None)
+            log.info(
+                "held stream applied",
+                projection=self.projection.name,
+                topic=key[0],
+                stream_id=key[1],
+                up_to=at,
+            )
         return applied
 
     async def _lock_tracking(
@@ -205,6 +349,8 @@ class Projector:
             await connection.execute(
                 "DELETE FROM projection_tracking WHERE projection = $1", self.projection.name
             )
+            await self.dead_letters.forget(connection)
+        self.gaps.clear()
 
 
 def _is_next(last: int | None, envelope: EventEnvelope) -> bool:
