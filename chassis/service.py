@@ -27,16 +27,20 @@ from chassis.auth import ClientRefs, TokenVerifier
 from chassis.client_refs import StaffOnly
 from chassis.clock import clock_from_file, use_clock
 from chassis.config_check import refuse_to_start
+from chassis.consumer import BatchConsumer
+from chassis.consumer_recovery import ConsumerRecovery
+from chassis.dead_letters import held_stream_counts
 from chassis.event_admission import admit, decode_batch
 from chassis.event_store import PostgresEventStore, Upcaster, create_pool
 from chassis.http import install_problem_handlers
 from chassis.http_edge import install_edge
 from chassis.i18n import Catalogue
 from chassis.kafka_security import kafka_security
-from chassis.kafka_wire import CORRELATION_HEADER, ensure_topics, event_producer, header_value
-from chassis.logs import configure_logging, correlation_scope, get_logger, parse_correlation_id
+from chassis.kafka_wire import ensure_topics, event_producer
+from chassis.logs import configure_logging, get_logger
 from chassis.migrate import prepare_database
 from chassis.openapi import install_openapi
+from chassis.policy import Policy
 from chassis.projector import Projection, Projector
 from chassis.relay import Relay, TopicChooser
 from chassis.sessions import sweep_sessions
@@ -110,7 +114,7 @@ class ServiceSpec:
     # Read models kept from the subscribed topics; each event goes to every one of them.
     projections: Sequence[Projection] = ()
     # Anything else done with a consumed event (a policy that issues a command).
-    on_event: EventHandler | None = None
+    on_event: EventHandler | Policy | None = None
     upcaster: Upcaster | None = None
     on_startup: Sequence[StartupHook] = ()
     bootstrap: Bootstrap | None = None
@@ -163,7 +167,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         stop_jobs = asyncio.Event()
         jobs = [
             asyncio.create_task(job(runtime, stop_jobs), name=f"{spec.name}-job-{n}")
-            for n, job in enumerate([*spec.background, sweep_sessions])
+            for n, job in enumerate([*spec.background, sweep_sessions, *consumer_jobs])
         ]
         log.info("service started")
         try:
@@ -195,8 +199,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             title=f"{topic}:publish",
             description=f"Events of the {spec.name} context, published by its relay.",
         )
-    if spec.subscribes:
-        _subscribe(kafka, spec, runtime)
+    consumer_jobs = _subscribe(kafka, spec, runtime) if spec.subscribes else []
 
     app = FastAPI(title=spec.title, description=spec.description, version="0.1.0")
     app.state.runtime = runtime
@@ -247,22 +250,20 @@ async def _start_relay(
     return asyncio.create_task(relay.run(stop), name=f"{spec.name}-relay"), stop, producer
 
 
-def _subscribe(kafka: KafkaRouter, spec: ServiceSpec, runtime: ServiceRuntime) -> None:
+def _subscribe(
+    kafka: KafkaRouter, spec: ServiceSpec, runtime: ServiceRuntime
+) -> list[BackgroundJob]:
     """One batch consumer for all subscribed topics: each batch goes to every projector in one
-    transaction per projector, then to the policy event by event, in delivery order.
+    transaction per projector, then to the policy event by event, in delivery order
+    (chassis.consumer). Returns its background jobs: held streams tried again, and the check
+    that finds what the group skipped when the broker forgot (decision 0027).
 
     A commit per event capped a projector at a few hundred events/s; a batch shares one.
     aiokafka returns whatever it has fetched as soon as it has any, so a batch never waits to
     fill up: live events still go through one by one when they come one by one.
     """
-
-    async def retry_later() -> None:
-        # The batch is not acknowledged and comes again (the projectors drop what they have
-        # applied); pause so that a batch that keeps failing does not spin the consumer.
-        log.exception("event handling failed; will retry")
-        await asyncio.sleep(1.0)
-
-    @kafka.subscriber(
+    consumer = BatchConsumer(runtime, spec.on_event)
+    subscriber = kafka.subscriber(
         *spec.subscribes,
         batch=True,
         max_records=500,
@@ -279,6 +280,9 @@ def _subscribe(kafka: KafkaRouter, spec: ServiceSpec, runtime: ServiceRuntime) -
         title=f"{spec.name}:consume",
         description=f"The {spec.name} service's projectors and policies.",
     )
+    recovery = ConsumerRecovery(subscriber, lambda: runtime.projectors)
+
+    @subscriber
     async def on_events(events: list[EventEnvelope | None], message: KafkaMessage) -> None:
         records = message.raw_message
         assert isinstance(records, tuple), "a batch subscriber receives a tuple of records"
@@ -288,29 +292,15 @@ def _subscribe(kafka: KafkaRouter, spec: ServiceSpec, runtime: ServiceRuntime) -
         admitted = [
             (record, event, headers)
             for record, event, headers in zip(records, events, message.batch_headers, strict=True)
-            if admit(spec.name, record, event)
+            if admit(spec.name, record, event) and event is not None
         ]
-        items = [(record.topic, event) for record, event, _ in admitted if event is not None]
-        try:
-            for projector in runtime.projectors:
-                await projector.handle_batch(items)
-        except Exception:
-            await retry_later()
-            raise
-        for record, event, headers in admitted:
-            assert event is not None  # admit refuses a record that is not an envelope
-            topic = record.topic
-            correlation_id = parse_correlation_id(header_value(headers, CORRELATION_HEADER))
-            with correlation_scope(
-                correlation_id, event_type=event.event_type, event_id=str(event.event_id)
-            ):
-                try:
-                    if spec.on_event is not None:
-                        await spec.on_event(runtime, topic, event)
-                except Exception:
-                    await retry_later()
-                    raise
-                log.info("event consumed", topic=topic)
+        await consumer.handle(admitted)
+        recovery.handled(records)
+
+    async def recover(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
+        await recovery.run(stop)
+
+    return [consumer.retry_held_streams, recover]
 
 
 def _health_router(kafka: KafkaRouter) -> APIRouter:
@@ -335,8 +325,15 @@ def _health_router(kafka: KafkaRouter) -> APIRouter:
         except Exception as exc:
             checks["broker"] = f"unavailable: {type(exc).__name__}"
         ready = all(value == "ok" for value in checks.values())
+        details: dict[str, object] = {}
+        # Shown, but never a reason to leave the load balancer: a held stream is one path's
+        # events waiting for an upgrade, and every other request is served (decision 0027).
+        with contextlib.suppress(Exception):
+            async with runtime.require_pool().acquire() as connection:
+                counts = await asyncio.wait_for(held_stream_counts(connection), 2.0)
+            details["dead_lettered_streams"] = counts
         return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks},
+            {"status": "ready" if ready else "not ready", "checks": checks, "details": details},
             status_code=200 if ready else 503,
         )
 

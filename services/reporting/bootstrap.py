@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from chassis.kafka_security import kafka_security
+from chassis.policy import Policy, reacting
 from chassis.service import ServiceRuntime, runtime_of
 from contracts.envelope import EventEnvelope
+from contracts.events.base import EventModel
 from services.reporting.adapters.instrument_files import load_instruments
 from services.reporting.adapters.public_publisher import PublicPublisher
 from services.reporting.domain.facts import Instrument
+from services.reporting.domain.public_events import PUBLIC_SOURCES
 from services.reporting.settings import ReportingSettings
 
 
@@ -45,5 +48,10 @@ async def run_public_producer(runtime: ServiceRuntime, stop: asyncio.Event) -> N
     await runtime.parts_as(Reporting).public.run(stop)
 
 
-async def publish_public(runtime: ServiceRuntime, topic: str, envelope: EventEnvelope) -> None:
-    await runtime.parts_as(Reporting).public.publish(envelope)
+async def _publish(runtime: ServiceRuntime, envelope: EventEnvelope, event: EventModel) -> None:
+    await runtime.parts_as(Reporting).public.publish_event(envelope, event)
+
+
+# Decoded before publishing: a source event of a newer version than this service reads holds
+# back only its path's public events (dead letters, decision 0027), never drops one.
+publish_public = Policy("reporting-public", [reacting(model, _publish) for model in PUBLIC_SOURCES])

@@ -17,6 +17,7 @@ from chassis.kafka_security import KafkaSecurity
 from chassis.kafka_wire import ensure_topics
 from chassis.versioned_keys import VersionedKey
 from contracts.envelope import EventEnvelope
+from contracts.events.base import EventModel
 from contracts.events.enrolment import PathwayOpened
 from contracts.registry import UnknownEvent, parse_payload
 from contracts.topics import public_topic
@@ -69,6 +70,10 @@ class PublicPublisher:
             event = parse_payload(envelope)
         except UnknownEvent:
             return  # an event type this service does not know carries nothing public
+        await self.publish_event(envelope, event)
+
+    async def publish_event(self, envelope: EventEnvelope, event: EventModel) -> None:
+        """The event already read (the consumer decodes first: decision 0027)."""
         if not isinstance(event, PUBLIC_SOURCES):
             return  # most events (answers, feedback, …): nothing public, no look-up for them
         place = None

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from chassis.clock import helsinki_today
+from chassis.policy import Policy, reacting
 from chassis.service import ServiceRuntime
 from chassis.streams import CommandContext
 from contracts.envelope import Actor, EventEnvelope
@@ -24,7 +25,6 @@ from contracts.events.enrolment import (
     PathwayResumed,
 )
 from contracts.events.guidance import GuidanceMeetingHeld
-from contracts.registry import parse_payload
 from services.tasks.adapters.erasure import erase_client_text
 from services.tasks.bootstrap import Tasks
 
@@ -69,6 +69,15 @@ async def erase_texts(tasks: Tasks, envelope: EventEnvelope, event: ClientDataEr
         await erase_client_text(connection, event.pathway_id)
 
 
+def _with_tasks(
+    reaction: Reaction,
+) -> Callable[[ServiceRuntime, EventEnvelope, Any], Awaitable[None]]:
+    async def react(runtime: ServiceRuntime, envelope: EventEnvelope, event: Any) -> None:
+        await reaction(runtime.parts_as(Tasks), envelope, event)
+
+    return react
+
+
 REACTIONS: dict[type[EventModel], Reaction] = {
     PathwayOpened: start_plan,
     GuidanceMeetingHeld: complete_after_meeting,
@@ -79,9 +88,9 @@ REACTIONS: dict[type[EventModel], Reaction] = {
     ClientDataErased: erase_texts,
 }
 
-
-async def on_event(runtime: ServiceRuntime, topic: str, envelope: EventEnvelope) -> None:
-    event = parse_payload(envelope)
-    reaction = REACTIONS.get(type(event))
-    if reaction is not None:
-        await reaction(runtime.parts_as(Tasks), envelope, event)
+# The consumer decodes each event before its reaction runs: one it cannot read (a newer
+# version) holds back only its path's reactions, in the dead-letter table (decision 0027).
+on_event = Policy(
+    "tasks-reactions",
+    [reacting(model, _with_tasks(reaction)) for model, reaction in REACTIONS.items()],
+)
