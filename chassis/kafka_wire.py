@@ -1,4 +1,5 @@
-"""How events travel on Kafka: topic creation, producers, and the message format.
+"""How events travel on Kafka: topic creation (from the declaration in contracts/topics.py),
+producers, and the message format.
 
 The value is the envelope as JSON; the key is the stream id (the pathway id), so one path's
 events keep their order on one partition; headers repeat what a consumer needs before parsing
@@ -12,10 +13,16 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
 from chassis.kafka_security import PLAINTEXT, KafkaSecurity
+from chassis.logs import get_logger
+from chassis.topic_config import ObservedTopic, topic_differences
 from contracts.envelope import EventEnvelope
+from contracts.topics import DeclaredTopic, Environment, declared_topic
+
+log = get_logger(__name__)
 
 DEFAULT_PARTITIONS = 3
 CORRELATION_HEADER = "correlation_id"
@@ -61,27 +68,84 @@ async def ensure_topics(
     partitions: int = DEFAULT_PARTITIONS,
     *,
     security: KafkaSecurity = PLAINTEXT,
-) -> None:
-    """Create the topics that do not exist yet (an existing topic is left as it is).
+    environment: Environment = "development",
+) -> list[str]:
+    """Create the missing topics as contracts/topics.py declares them, and check the existing
+    ones against the declaration: each difference is logged as a warning and returned, the
+    topic left as it is (chassis.topic_config says why).
 
-    Services pass their own `security`; the plaintext default is for the local broker of
-    tests and benches (tests/security/test_kafka_clients.py checks that no service relies
-    on it).
+    A topic the platform does not declare (a test's own) is created with `partitions` and
+    the broker's defaults, and not checked. Services pass their own `security` and
+    environment; the plaintext default is for the local broker of tests and benches
+    (tests/security/test_kafka_clients.py checks that no service relies on it).
     """
+    names = sorted(set(topics))
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **security.client_options())
     try:
         await admin.start()  # inside: a refused connection still closes the client
         existing = set(await admin.list_topics())
         wanted = [
-            NewTopic(name=name, num_partitions=partitions, replication_factor=1)
-            for name in topics
-            if name not in existing
+            _new_topic(name, partitions, environment) for name in names if name not in existing
         ]
         if wanted:
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(wanted)
+        declared = [
+            topic
+            for name in names
+            if name in existing and (topic := declared_topic(name, environment)) is not None
+        ]
+        differences = await _check_existing(admin, declared) if declared else []
     finally:
         await admin.close()
+    for difference in differences:
+        log.warning("a topic differs from its declaration", difference=difference)
+    return differences
+
+
+def _new_topic(name: str, partitions: int, environment: Environment) -> NewTopic:
+    declared = declared_topic(name, environment)
+    if declared is None:
+        return NewTopic(name=name, num_partitions=partitions, replication_factor=1)
+    return NewTopic(
+        name=name,
+        num_partitions=declared.partitions,
+        replication_factor=declared.replication_factor,
+        topic_configs=dict(declared.configs),
+    )
+
+
+async def _check_existing(
+    admin: AIOKafkaAdminClient, declared: Sequence[DeclaredTopic]
+) -> list[str]:
+    """One metadata request and one DescribeConfigs request for all the declared topics."""
+    metadata = {
+        entry["topic"]: entry["partitions"]
+        for entry in await admin.describe_topics([topic.name for topic in declared])
+    }
+    responses = await admin.describe_configs(
+        [
+            ConfigResource(ConfigResourceType.TOPIC, topic.name, configs=dict(topic.configs))
+            for topic in declared
+        ]
+    )
+    configs: dict[str, dict[str, str]] = {}
+    for response in responses:
+        # (error_code, error_message, resource_type, resource_name, config_entries)
+        for resource in response.resources:
+            entries = resource[4] or []
+            configs[resource[3]] = {entry[0]: entry[1] for entry in entries}
+    differences: list[str] = []
+    for topic in declared:
+        partitions = metadata.get(topic.name) or []
+        observed = ObservedTopic(
+            name=topic.name,
+            partitions=len(partitions),
+            replication_factor=max((len(p["replicas"]) for p in partitions), default=0),
+            configs={k: v for k, v in configs.get(topic.name, {}).items() if v is not None},
+        )
+        differences += topic_differences(topic, observed)
+    return differences
 
 
 def event_producer(bootstrap: str, *, security: KafkaSecurity = PLAINTEXT) -> AIOKafkaProducer:

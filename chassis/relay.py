@@ -3,20 +3,36 @@
 It reads after its saved position, sends a batch, waits until the broker has acknowledged
 every message of it, and only then saves the new position. A crash between sending and saving
 sends the batch again on restart; consumers drop those duplicates by stream version.
+
+Of several relays of one store (one per replica of a service) only the holder of the store's
+advisory lock publishes (chassis.relay_leader). The relay also remembers the broker offsets it
+was given, and publishes the store again from the start when the broker has lost what it had
+acknowledged (chassis.broker_watch; decision 0026).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
+from chassis.broker_watch import (
+    EndOffsets,
+    Offsets,
+    acknowledge_round,
+    from_json,
+    lost_topics,
+    to_json,
+)
 from chassis.event_store import GlobalPosition, PostgresEventStore, StoredEvent
 from chassis.kafka_wire import encode_event, event_headers
 from chassis.logs import get_logger
+from chassis.relay_leader import RelayLeadership
 
 log = get_logger(__name__)
 
@@ -32,33 +48,60 @@ def retry_delay(failures: int) -> float:
 
 
 class RelayCheckpoints:
-    """The relay's saved position, in the same database as the store it reads."""
+    """The relay's saved position and the broker offsets it had confirmed, in the same
+    database as the store it reads."""
 
     def __init__(self, pool: asyncpg.Pool, relay_name: str) -> None:
         self._pool = pool
         self._name = relay_name
 
     async def load(self) -> GlobalPosition:
+        position, _ = await self.load_state()
+        return position
+
+    async def load_state(self) -> tuple[GlobalPosition, Offsets]:
         row = await self._pool.fetchrow(
-            "SELECT tx_id::text::bigint AS tx_id, position FROM relay_checkpoints"
-            " WHERE relay_name = $1",
+            "SELECT tx_id::text::bigint AS tx_id, position, broker_offsets::text AS offsets"
+            " FROM relay_checkpoints WHERE relay_name = $1",
             self._name,
         )
-        return GlobalPosition(row["tx_id"], row["position"]) if row else GlobalPosition.start()
+        if row is None:
+            return GlobalPosition.start(), {}
+        return GlobalPosition(row["tx_id"], row["position"]), from_json(json.loads(row["offsets"]))
 
-    async def save(self, position: GlobalPosition) -> None:
-        await self._pool.execute(
-            "INSERT INTO relay_checkpoints (relay_name, tx_id, position)"
-            " VALUES ($1, $2::text::xid8, $3)"
+    async def save(
+        self,
+        position: GlobalPosition,
+        offsets: Offsets | None = None,
+        *,
+        connection: asyncpg.Connection | None = None,
+    ) -> None:
+        """Save the position (and the offsets, when given). The leader passes its lock's
+        connection, so a relay that has lost the lock cannot write (chassis.relay_leader)."""
+        saved = None if offsets is None else json.dumps(to_json(offsets))
+        await (connection or self._pool).execute(
+            "INSERT INTO relay_checkpoints (relay_name, tx_id, position, broker_offsets)"
+            " VALUES ($1, $2::text::xid8, $3, coalesce($4::text::jsonb, '{}'))"
             " ON CONFLICT (relay_name) DO UPDATE"
-            " SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position, updated_at = now()",
+            " SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position,"
+            " broker_offsets = coalesce($4::text::jsonb, relay_checkpoints.broker_offsets),"
+            " updated_at = now()",
             self._name,
             str(position.tx_id),
             position.position,
+            saved,
         )
 
 
+TopicsRecreator = Callable[[list[str]], Awaitable[object]]
+
+
 class Relay:
+    """Publishes one store's events; with a `leadership`, only while it holds the store's
+    lock; with `end_offsets`, it checks every `check_seconds` (and after a failure) that the
+    broker still has what it acknowledged, and publishes everything again when it has not,
+    after `recreate_topics` has made the lost topics again from their declaration."""
+
     def __init__(
         self,
         store: PostgresEventStore,
@@ -68,6 +111,11 @@ class Relay:
         name: str,
         batch_size: int = 500,
         idle_seconds: float = 0.05,
+        leadership: RelayLeadership | None = None,
+        end_offsets: EndOffsets | None = None,
+        recreate_topics: TopicsRecreator | None = None,
+        check_seconds: float = 2.0,
+        standby_seconds: float = 1.0,
     ) -> None:
         self._store = store
         self._producer = producer
@@ -75,13 +123,35 @@ class Relay:
         self._checkpoints = RelayCheckpoints(store.pool, name)
         self._batch_size = batch_size
         self._idle_seconds = idle_seconds
+        self._leadership = leadership
+        self._end_offsets = end_offsets
+        self._recreate_topics = recreate_topics
+        self._check_seconds = check_seconds
+        self._standby_seconds = standby_seconds
         self._position: GlobalPosition | None = None
+        self._offsets: Offsets = {}
+        self._leading = leadership is None
+        self._confirmed_at = -1e9
         self.published = 0
+        self.broker_losses = 0
+        self.last_broker_loss: datetime | None = None
+
+    def status(self) -> dict[str, object]:
+        """What readiness shows: whether this relay leads, what it did, when the broker last
+        forgot."""
+        return {
+            "role": "leader" if self._leading else "standby",
+            "published": self.published,
+            "broker_losses": self.broker_losses,
+            "last_broker_loss": None
+            if self.last_broker_loss is None
+            else self.last_broker_loss.isoformat(),
+        }
 
     async def publish_batch(self) -> int:
         """Publish the next batch; returns how many events it held (0 when caught up)."""
         if self._position is None:
-            self._position = await self._checkpoints.load()
+            self._position, self._offsets = await self._checkpoints.load_state()
         batch = await self._store.read_all(self._position, limit=self._batch_size)
         if not batch:
             return 0
@@ -97,38 +167,119 @@ class Relay:
                         headers=event_headers(envelope),
                     )
                 )
-        await asyncio.gather(*deliveries)
-        self._position = batch[-1].position
-        await self._checkpoints.save(self._position)
+        acknowledged = await asyncio.gather(*deliveries)
         self.published += len(batch)
+        forgotten = acknowledge_round(
+            self._offsets, ((m.topic, m.partition, m.offset) for m in acknowledged)
+        )
+        if forgotten:
+            await self._publish_again(forgotten, "an offset below one acknowledged before")
+            return len(batch)
+        self._position = batch[-1].position
+        await self._save()
         return len(batch)
 
+    async def check_broker(self) -> bool:
+        """Compare the broker's end offsets with the acknowledged ones; on a loss, start
+        publishing again from the start. True when the broker had lost something."""
+        if self._end_offsets is None:
+            return False
+        if self._position is None:
+            self._position, self._offsets = await self._checkpoints.load_state()
+        if not self._offsets:
+            return False
+        lost = lost_topics(self._offsets, await self._end_offsets.end_offsets(self._offsets))
+        if lost:
+            await self._publish_again(lost, "end offsets below the acknowledged ones")
+        return bool(lost)
+
+    async def _publish_again(self, topics: list[str], sign: str) -> None:
+        self.broker_losses += 1
+        self.last_broker_loss = datetime.now(UTC)
+        log.warning(
+            "the broker lost events it had acknowledged; publishing the store again",
+            topics=topics,
+            sign=sign,
+            broker_losses=self.broker_losses,
+        )
+        if self._recreate_topics is not None:
+            await self._recreate_topics(topics)
+        # Saved at once: a relay that dies during the refill goes on with it, instead of
+        # trusting offsets the broker no longer has.
+        self._position, self._offsets = GlobalPosition.start(), {}
+        await self._save()
+
+    async def _save(self) -> None:
+        assert self._position is not None
+        connection = None if self._leadership is None else self._leadership.connection
+        await self._checkpoints.save(self._position, self._offsets, connection=connection)
+
+    async def _lead(self) -> bool:
+        """Whether this relay may publish now; a standby tries for the lock, a leader
+        confirms its lock's connection at most once per `standby_seconds`."""
+        if self._leadership is None:
+            return True
+        now = asyncio.get_running_loop().time()
+        if (
+            self._leading
+            and self._leadership.held
+            and now - self._confirmed_at < self._standby_seconds
+        ):
+            return True
+        leading = await self._leadership.try_lead()
+        self._confirmed_at = now
+        if leading != self._leading:
+            log.info("relay leads" if leading else "relay stands by")
+            self._position = None  # a new leader starts from the saved state
+        self._leading = leading
+        return leading
+
     async def run(self, stop: asyncio.Event) -> None:
-        """Publish until `stop` is set; sleep briefly whenever there is nothing new."""
+        """Publish until `stop` is set; sleep briefly whenever there is nothing new (or this
+        relay stands by), and let another relay lead at once when it stops."""
         log.info("relay started")
+        loop = asyncio.get_running_loop()
         failures = 0
-        while not stop.is_set():
-            try:
-                sent = await self.publish_batch()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # The broker or the database is away: keep the position and try again, less
-                # often the longer it lasts, and stop at once when asked to. The traceback is
-                # logged once per outage, not once per retry.
-                failures += 1
-                if failures == 1:
-                    log.exception("relay batch failed; retrying")
-                else:
-                    log.warning("relay batch failed again", failures=failures)
-                self._position = None
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), retry_delay(failures))
-                continue
-            if failures:
-                log.info("relay recovered", failures=failures)
-                failures = 0
-            if sent < self._batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self._idle_seconds)
+        next_check = 0.0
+        try:
+            while not stop.is_set():
+                if not await self._lead():
+                    await _pause(stop, self._standby_seconds)
+                    next_check = 0.0  # a new leader checks the broker first
+                    continue
+                try:
+                    if self._end_offsets is not None and loop.time() >= next_check:
+                        next_check = loop.time() + self._check_seconds
+                        await self.check_broker()
+                    sent = await self.publish_batch()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # The broker or the database is away, or the lock went with its
+                    # connection: keep the position and try again, less often the longer it
+                    # lasts, and stop at once when asked to. The traceback is logged once per
+                    # outage, not once per retry.
+                    failures += 1
+                    if failures == 1:
+                        log.exception("relay batch failed; retrying")
+                    else:
+                        log.warning("relay batch failed again", failures=failures)
+                    self._position = None
+                    next_check = 0.0  # after a failure, see whether the broker forgot
+                    await _pause(stop, retry_delay(failures))
+                    continue
+                if failures:
+                    log.info("relay recovered", failures=failures)
+                    failures = 0
+                if sent < self._batch_size:
+                    await _pause(stop, self._idle_seconds)
+        finally:
+            if self._leadership is not None:
+                await self._leadership.release()
+            self._leading = self._leadership is None
         log.info("relay stopped", published=self.published)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

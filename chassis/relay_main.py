@@ -6,11 +6,14 @@ operations (a relay separate from the API) and for the crash test that kills it 
     python -m chassis.relay_main --database-url DSN --bootstrap HOST:PORT --topic T --name N
 
 It connects to Kafka as the services do, from the DIGIPOLKU_KAFKA_* variables (the password
-never on the command line), and in production refuses a plaintext broker.
+never on the command line), and in production refuses a plaintext broker. Several of them may
+run against one store: only the holder of the store's lock publishes, the others stand by
+(chassis.relay_leader), and each checks that the broker keeps what it acknowledged.
 
 A signal during start-up abandons the start; one while relaying lets the batch in flight
 finish (its position saved) and stops. Either way the exit status is 0. It logs one line on
-start and one on stop (JSON, as every service), warnings and errors, nothing per batch.
+start, one when it comes to lead (or stands by again) and one on stop (JSON, as every
+service), warnings and errors, nothing per batch.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ import signal
 
 from chassis.event_store import PostgresEventStore, create_pool
 from chassis.kafka_security import KafkaClientSettings, KafkaSecurity, kafka_security
-from chassis.kafka_wire import ensure_topics, event_producer
+from chassis.kafka_wire import ensure_topics
 from chassis.logs import configure_logging
-from chassis.relay import Relay
+from chassis.relay_runtime import start_relay
+from contracts.topics import Environment
 
 
 async def run(
@@ -34,6 +38,7 @@ async def run(
     name: str,
     batch_size: int,
     security: KafkaSecurity,
+    environment: Environment = "production",
 ) -> None:
     stop = asyncio.Event()
     main = asyncio.current_task()
@@ -48,25 +53,26 @@ async def run(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal)
-    await ensure_topics(bootstrap, [topic], security=security)
+    await ensure_topics(bootstrap, [topic], security=security, environment=environment)
     pool = await create_pool(database_url, min_size=1, max_size=2)
     try:
-        producer = event_producer(bootstrap, security=security)
-        await producer.start()
+        running = await start_relay(
+            PostgresEventStore(pool),
+            lambda stored: [topic],
+            name=name,
+            database_url=database_url,
+            bootstrap=bootstrap,
+            security=security,
+            environment=environment,
+            batch_size=batch_size,
+            idle_seconds=0.02,
+            stop=stop,
+        )
+        relaying = True
         try:
-            relay = Relay(
-                PostgresEventStore(pool),
-                producer,
-                lambda stored: [topic],
-                name=name,
-                batch_size=batch_size,
-                idle_seconds=0.02,
-            )
-            relaying = True
-            if not stop.is_set():
-                await relay.run(stop)
+            await running.task
         finally:
-            await producer.stop()
+            await running.stop()
     finally:
         await pool.close()
 
@@ -80,7 +86,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=200)
     args = parser.parse_args(argv)
     configure_logging(f"relay-{args.name}")
-    security = kafka_security(KafkaClientSettings())
+    settings = KafkaClientSettings()
+    security = kafka_security(settings)
     with contextlib.suppress(asyncio.CancelledError):
         asyncio.run(
             run(
@@ -90,6 +97,7 @@ def main(argv: list[str] | None = None) -> None:
                 args.name,
                 args.batch_size,
                 security,
+                settings.environment,
             )
         )
 

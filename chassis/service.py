@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -36,13 +35,14 @@ from chassis.http import install_problem_handlers
 from chassis.http_edge import install_edge
 from chassis.i18n import Catalogue
 from chassis.kafka_security import kafka_security
-from chassis.kafka_wire import ensure_topics, event_producer
+from chassis.kafka_wire import ensure_topics
 from chassis.logs import configure_logging, get_logger
 from chassis.migrate import prepare_database
 from chassis.openapi import install_openapi
 from chassis.policy import Policy
 from chassis.projector import Projection, Projector
 from chassis.relay import Relay, TopicChooser
+from chassis.relay_runtime import RunningRelay, start_relay
 from chassis.sessions import sweep_sessions
 from chassis.settings import ServiceSettings
 from chassis.unit_of_work import CommandPipeline
@@ -157,13 +157,18 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             runtime.pipeline = CommandPipeline.on_postgres(runtime.store, runtime.pool)
         topics = {*spec.published_topics, *spec.subscribes}
         if topics:
-            await ensure_topics(settings.kafka_bootstrap, topics, security=kafka_security(settings))
+            await ensure_topics(
+                settings.kafka_bootstrap,
+                topics,
+                security=kafka_security(settings),
+                environment=settings.environment,
+            )
         runtime.projectors = [Projector(runtime.pool, p) for p in spec.projections]
         if spec.bootstrap is not None:
             runtime.parts = await spec.bootstrap(runtime)
         for hook in spec.on_startup:
             await hook(runtime)
-        relay_task, stop_relay, producer = await _start_relay(spec, runtime)
+        relay = await _start_relay(spec, runtime)
         stop_jobs = asyncio.Event()
         jobs = [
             asyncio.create_task(job(runtime, stop_jobs), name=f"{spec.name}-job-{n}")
@@ -175,11 +180,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         finally:
             stop_jobs.set()
             await asyncio.gather(*jobs, return_exceptions=True)
-            stop_relay.set()
-            if relay_task is not None:
-                await relay_task
-            if producer is not None:
-                await producer.stop()
+            if relay is not None:
+                await relay.stop()
             await runtime.pool.close()
             log.info("service stopped")
 
@@ -228,26 +230,24 @@ def _no_upcast(
     return version, payload
 
 
-async def _start_relay(
-    spec: ServiceSpec, runtime: ServiceRuntime
-) -> tuple[asyncio.Task[None] | None, asyncio.Event, AIOKafkaProducer | None]:
-    stop = asyncio.Event()
+async def _start_relay(spec: ServiceSpec, runtime: ServiceRuntime) -> RunningRelay | None:
+    """Every replica runs a relay; the one holding the store's lock publishes (decision 0026)."""
     if spec.publishes is None:
-        return None, stop, None
-    producer = event_producer(
-        runtime.settings.kafka_bootstrap, security=kafka_security(runtime.settings)
-    )
-    await producer.start()
-    relay = Relay(
+        return None
+    settings = runtime.settings
+    running = await start_relay(
         runtime.require_store(),
-        producer,
         spec.publishes,
         name=spec.name,
-        batch_size=runtime.settings.relay_batch_size,
-        idle_seconds=runtime.settings.relay_idle_seconds,
+        database_url=settings.database_url,
+        bootstrap=settings.kafka_bootstrap,
+        security=kafka_security(settings),
+        environment=settings.environment,
+        batch_size=settings.relay_batch_size,
+        idle_seconds=settings.relay_idle_seconds,
     )
-    runtime.relay = relay
-    return asyncio.create_task(relay.run(stop), name=f"{spec.name}-relay"), stop, producer
+    runtime.relay = running.relay
+    return running
 
 
 def _subscribe(
@@ -326,6 +326,8 @@ def _health_router(kafka: KafkaRouter) -> APIRouter:
             checks["broker"] = f"unavailable: {type(exc).__name__}"
         ready = all(value == "ok" for value in checks.values())
         details: dict[str, object] = {}
+        if runtime.relay is not None:  # a standby relay is ready too: it waits for the lock
+            details["relay"] = runtime.relay.status()
         # Shown, but never a reason to leave the load balancer: a held stream is one path's
         # events waiting for an upgrade, and every other request is served (decision 0027).
         with contextlib.suppress(Exception):

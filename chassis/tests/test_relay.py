@@ -187,7 +187,11 @@ async def test_relay_main_publishes_until_sigterm_and_stops_cleanly(
     assert len(records) == 20
     assert status == 0
     lines = log.read_text().splitlines()
-    assert [json.loads(line)["event"] for line in lines] == ["relay started", "relay stopped"]
+    assert [json.loads(line)["event"] for line in lines] == [
+        "relay started",
+        "relay leads",
+        "relay stopped",
+    ]
     assert json.loads(lines[-1])["published"] == 20
 
 
