@@ -1,0 +1,199 @@
+"""A consumer group finds what it skipped when the broker forgot (decision 0027): a service's
+consumer across a broker restart and a republish converges, each event applied once; and the
+recovery check seeks a partition to its beginning on either signal it watches."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from types import SimpleNamespace
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from chassis.consumer_recovery import ConsumerRecovery
+from chassis.event_store import PostgresEventStore
+from chassis.kafka_wire import ensure_topics
+from chassis.service import ServiceSpec, create_app
+from chassis.settings import ServiceSettings
+from chassis.tests.test_projector import (
+    publish_everything,
+    rows,
+    stored_events,
+    totals_projector,
+)
+from deploy.test_infrastructure import TestInfrastructure
+
+
+async def wait_for(check: Callable[[], Awaitable[bool]], what: str, within: float = 60.0) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out waiting until {what}")
+
+
+async def test_a_service_consumer_converges_after_the_broker_restarts_empty(
+    database: str,
+    store: PostgresEventStore,
+    pool: asyncpg.Pool,
+    infrastructure: TestInfrastructure,
+) -> None:
+    """The chassis' own consumer glue (create_app): the broker restarts with nothing, the
+    relay publishes everything again from position 0 (and more is written meanwhile); the
+    read model ends with every event applied exactly once."""
+    if not infrastructure.can_restart_broker:
+        pytest.skip("the container broker here cannot be restarted on the same address")
+    bootstrap = infrastructure.kafka_bootstrap
+    topic = f"test.recovery.{uuid4().hex[:8]}"
+    name = f"recovery-{uuid4().hex[:8]}"
+    projection = (await totals_projector(pool)).projection
+    spec = ServiceSpec(
+        name=name,
+        title="recovery",
+        description="A consumer across a broker restart.",
+        routers=[],
+        subscribes=[topic],
+        projections=[projection],
+    )
+    settings = ServiceSettings(
+        service_name=name,
+        environment="development",
+        database_url=database,
+        kafka_bootstrap=bootstrap,
+        accept_test_assurance=True,
+    )
+    app = create_app(spec, settings)
+
+    async def applied() -> int:
+        return sum(events for _, _, events in await rows(pool))
+
+    async with app.router.lifespan_context(app):
+        await stored_events(store, 30)
+        assert await publish_everything(store, bootstrap, topic, name) == 30
+        await wait_for(lambda: _at_least(applied, 30), "the first 30 events are applied")
+
+        infrastructure.restart_broker()
+        # What the relay does on finding the broker empty (decision 0026): everything again,
+        # from position 0, while commands go on writing.
+        await pool.execute("DELETE FROM relay_checkpoints WHERE relay_name = $1", name)
+        await ensure_topics(bootstrap, [topic])
+        await stored_events(store, 30)
+        assert await publish_everything(store, bootstrap, topic, name) == 60
+        await wait_for(lambda: _at_least(applied, 60), "all 60 events are applied", 90)
+        await asyncio.sleep(2)  # anything read twice would show now
+    assert await applied() == 60
+    per_stream = {stream: events for stream, _, events in await rows(pool)}
+    assert per_stream == {"s0": 20, "s1": 20, "s2": 20}
+
+
+async def _at_least(count: Callable[[], Awaitable[int]], wanted: int) -> bool:
+    return await count() >= wanted
+
+
+async def _group_consumer(bootstrap: str, topic: str) -> AIOKafkaConsumer:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"recovery-{uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    return consumer
+
+
+async def _produce(bootstrap: str, topic: str, keys: list[str]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for key in keys:
+            await producer.send_and_wait(topic, key=key.encode(), value=b"{}", partition=0)
+    finally:
+        await producer.stop()
+
+
+async def _read(consumer: AIOKafkaConsumer, count: int) -> list[int]:
+    offsets: list[int] = []
+    deadline = time.monotonic() + 30
+    while len(offsets) < count and time.monotonic() < deadline:
+        for records in (await consumer.getmany(timeout_ms=300)).values():
+            offsets += [record.offset for record in records]
+    return offsets
+
+
+async def test_a_stream_held_for_a_gap_too_long_reads_its_partition_again(
+    pool: asyncpg.Pool, infrastructure: TestInfrastructure
+) -> None:
+    """The events before the gap sit before the group's position (it read on from the middle
+    of a refilled partition): the check seeks that partition to its beginning."""
+    bootstrap = infrastructure.kafka_bootstrap
+    topic = f"test.gap-seek.{uuid4().hex[:8]}"
+    await ensure_topics(bootstrap, [topic])
+    await _produce(bootstrap, topic, ["s"] * 6)
+    consumer = await _group_consumer(bootstrap, topic)
+    try:
+        projector = await totals_projector(pool)
+        recovery = ConsumerRecovery(
+            SimpleNamespace(consumer=consumer), lambda: [projector], gap_seconds=5
+        )
+        partition = TopicPartition(topic, 0)
+        records: list[Any] = []
+        deadline = time.monotonic() + 30
+        while len(records) < 6 and time.monotonic() < deadline:
+            for batch in (await consumer.getmany(timeout_ms=300)).values():
+                records += batch
+        await consumer.commit()
+        recovery.handled(records)
+        assert await recovery.check() == []  # no gap yet
+        projector.gaps[(topic, "s")] = time.monotonic() - 1
+        assert await recovery.check() == []  # a fresh gap: the relay's resend may be near
+        projector.gaps[(topic, "s")] = time.monotonic() - 6
+        assert await recovery.check() == [partition]
+        assert await _read(consumer, 6) == [0, 1, 2, 3, 4, 5]
+        assert await recovery.check() == []  # the wait starts again, no seek loop
+    finally:
+        await consumer.stop()
+
+
+async def test_committed_offsets_that_vanish_read_the_partition_again(
+    infrastructure: TestInfrastructure,
+) -> None:
+    if not infrastructure.can_restart_broker:
+        pytest.skip("the container broker here cannot be restarted on the same address")
+    bootstrap = infrastructure.kafka_bootstrap
+    topic = f"test.vanish.{uuid4().hex[:8]}"
+    await ensure_topics(bootstrap, [topic])
+    await _produce(bootstrap, topic, ["s"] * 5)
+    consumer = await _group_consumer(bootstrap, topic)
+    try:
+        recovery = ConsumerRecovery(SimpleNamespace(consumer=consumer), list)
+        records: list[Any] = []
+        deadline = time.monotonic() + 30
+        while len(records) < 5 and time.monotonic() < deadline:
+            for batch in (await consumer.getmany(timeout_ms=300)).values():
+                records += batch
+        await consumer.commit()
+        recovery.handled(records)
+        assert await recovery.check() == []
+        infrastructure.restart_broker()
+        await ensure_topics(bootstrap, [topic])
+        await _produce(bootstrap, topic, ["s"] * 8)  # refilled past the old position
+        partition = TopicPartition(topic, 0)
+        found: list[TopicPartition] = []
+        deadline = time.monotonic() + 30
+        while not found and time.monotonic() < deadline:
+            try:
+                found = await recovery.check()
+            except Exception:  # the coordinator is coming back
+                await asyncio.sleep(0.5)
+        assert found == [partition]
+        offsets = await _read(consumer, 8)
+        assert offsets[:1] == [0], offsets
+    finally:
+        await consumer.stop()
