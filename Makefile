@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench simulate lint format install system-packages schemas clean
+.PHONY: run test bench simulate faults lint format install system-packages schemas clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ SEED ?= 2026
 CLIENTS_PER_GROUP ?= 8
 simulate: install system-packages
 	$(BIN)/python -m simulator --seed $(SEED) --clients-per-group $(CLIENTS_PER_GROUP)
+
+## faults: the whole system under seeded traffic and faults, then the checker (decision 0029)
+DURATION ?= 1800
+faults: install system-packages
+	$(BIN)/python -m faults --seed $(SEED) --duration $(DURATION)
 
 ## bench: benchmarks that print ratios against baselines measured in the same run
 bench: install system-packages
