@@ -20,8 +20,10 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,17 +68,64 @@ def _die_with_parent() -> None:
 
 
 @dataclass
+class LaunchSpec:
+    """What it takes to start a child again exactly as before."""
+
+    argv: list[str]
+    env: dict[str, str] | None = None
+    user: str | None = None
+    cwd: Path | None = None
+
+
+@dataclass
 class ManagedProcess:
-    """A child process we own, stopped politely and then firmly."""
+    """A child process we own, stopped politely and then firmly.
+
+    `stopped` says the stop was asked for (by `stop()`): a supervisor restarts a process that
+    exited on its own or was killed, never one we stopped on purpose.
+    """
 
     name: str
     popen: subprocess.Popen[bytes]
     log_path: Path
+    launch: LaunchSpec | None = None
+    stopped: bool = False
 
     def alive(self) -> bool:
         return self.popen.poll() is None
 
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def exit_code(self) -> int | None:
+        """None while it runs; a negative code is the signal that ended it (-9: SIGKILL)."""
+        return self.popen.poll()
+
+    def send_signal(self, sig: int) -> None:
+        """Send `sig` to the whole process group (a service's workers, PostgreSQL's backends)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, sig)
+
+    def respawn(self) -> None:
+        """Start the same program again in place: same name, same log file (appended to)."""
+        if self.launch is None:
+            raise StackError(f"{self.name} cannot be started again: no launch spec")
+        if self.alive():
+            raise StackError(f"{self.name} is still running")
+        fresh = spawn(
+            self.name,
+            self.launch.argv,
+            self.log_path,
+            env=self.launch.env,
+            user=self.launch.user,
+            cwd=self.launch.cwd,
+        )
+        self.popen = fresh.popen
+        self.stopped = False
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
+        self.stopped = True
         if not self.alive():
             return
         with contextlib.suppress(ProcessLookupError):
@@ -95,6 +144,13 @@ class ManagedProcess:
             return ""
 
 
+# PR_SET_PDEATHSIG fires when the *thread* that forked the child ends, not the process. A
+# child started from a short-lived thread (a supervisor's restart) would get SIGTERM as soon
+# as that thread finished; so every child not started by the main thread is started by this
+# one worker, which lives as long as the process.
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spawner")
+
+
 def spawn(
     name: str,
     argv: list[str],
@@ -105,6 +161,14 @@ def spawn(
     cwd: Path | None = None,
 ) -> ManagedProcess:
     """Start a child in its own process group, its output appended to `log_path`."""
+    launch = LaunchSpec(argv=list(argv), env=env, user=user, cwd=cwd)
+    if threading.current_thread() is threading.main_thread():
+        return _spawn_here(name, launch, log_path)
+    return _SPAWNER.submit(_spawn_here, name, launch, log_path).result()
+
+
+def _spawn_here(name: str, launch: LaunchSpec, log_path: Path) -> ManagedProcess:
+    argv, env, user, cwd = launch.argv, launch.env, launch.user, launch.cwd
     log_file = log_path.open("ab")
     try:
         popen = subprocess.Popen(
@@ -122,7 +186,7 @@ def spawn(
         )
     finally:
         log_file.close()
-    return ManagedProcess(name=name, popen=popen, log_path=log_path)
+    return ManagedProcess(name=name, popen=popen, log_path=log_path, launch=launch)
 
 
 def _pg_bin(tool: str) -> str:
@@ -229,12 +293,44 @@ class LocalPostgres:
     def _ready(self) -> bool:
         if self.process is not None and not self.process.alive():
             raise StackError(f"PostgreSQL exited:\n{self.process.log_tail()}")
+        return self.answers()
+
+    def answers(self) -> bool:
+        """pg_isready: the server accepts connections now."""
         probe = subprocess.run(
             [_pg_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
             capture_output=True,
             check=False,
         )
         return probe.returncode == 0
+
+    def restart(self, timeout: float = 60.0) -> None:
+        """Start the server again on the same data directory and port (after it exited or
+        was stopped); it runs crash recovery if it was not shut down cleanly."""
+        if self.process is None:
+            raise StackError("PostgreSQL was never started")
+        if self.process.alive():
+            raise StackError("PostgreSQL is still running")
+        self.process.respawn()
+        wait_until(self._ready, timeout, "PostgreSQL")
+
+    def stop_immediate(self) -> None:
+        """`pg_ctl stop -m immediate`: every backend quits at once without a checkpoint, as
+        in a crash; the next start replays the WAL. Not a deliberate stop of the process:
+        a supervisor brings it back."""
+        user = self._run_as()
+        result = subprocess.run(
+            [_pg_bin("pg_ctl"), "stop", "-D", str(self.data_dir), "-m", "immediate", "-w"],
+            capture_output=True,
+            user=user,
+            group=pwd.getpwnam(user).pw_gid if user else None,
+            extra_groups=[] if user else None,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise StackError(f"pg_ctl stop failed: {result.stderr.decode(errors='replace')}")
+        if self.process is not None:
+            self.process.popen.wait(timeout=20)
 
     def stop(self) -> None:
         if self.process is not None:
@@ -256,18 +352,31 @@ def tansu_binary() -> str:
 
 @dataclass
 class LocalTansu:
-    """A memory-only Tansu broker on a free loopback port."""
+    """A memory-only Tansu broker on a free loopback port.
+
+    `advertised_port`: the port clients are told to use after bootstrap. Kafka clients take
+    the broker's advertised address from the metadata answer and connect there for all real
+    work, so a proxy in front of the broker sees the traffic only if the broker advertises
+    the proxy (deploy.system's `proxied`).
+    """
 
     root: Path
     port: int = field(default_factory=free_port)
     process: ManagedProcess | None = None
+    advertised_port: int | None = None
 
     @property
     def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.advertised_port or self.port}"
+
+    @property
+    def direct_bootstrap_servers(self) -> str:
+        """The broker itself, past any proxy (only the bootstrap: see `advertised_port`)."""
         return f"127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> None:
         url = f"tcp://127.0.0.1:{self.port}"
+        advertised = f"tcp://127.0.0.1:{self.advertised_port or self.port}"
         self.process = spawn(
             "tansu",
             [
@@ -276,7 +385,7 @@ class LocalTansu:
                 "--listener-url",
                 url,
                 "--advertised-listener-url",
-                url,
+                advertised,
                 "--storage-engine",
                 "memory://tansu/",
             ],
@@ -292,6 +401,9 @@ class LocalTansu:
     def stop(self) -> None:
         if self.process is not None:
             self.process.stop(signal.SIGTERM, timeout=10)
+
+    def answers(self) -> bool:
+        return port_open(self.port)
 
     def restart(self, timeout: float = 30.0) -> None:
         """Stop and start again on the same port (memory-only: topics are gone after)."""
@@ -320,12 +432,22 @@ class LocalInfrastructure:
             raise errors[0]
 
 
-def start_infrastructure(*, durable: bool = True, root: Path | None = None) -> LocalInfrastructure:
-    """Start PostgreSQL and Tansu; on failure nothing is left running."""
+def start_infrastructure(
+    *,
+    durable: bool = True,
+    root: Path | None = None,
+    kafka_advertised_port: int | None = None,
+) -> LocalInfrastructure:
+    """Start PostgreSQL and Tansu; on failure nothing is left running.
+
+    `kafka_advertised_port`: the broker tells clients to connect there (a proxy's port).
+    """
     base = root or Path(tempfile.mkdtemp(prefix="digipolku-"))
     os.chmod(base, 0o755)  # the postgres user must be able to reach its data directory
     infra = LocalInfrastructure(
-        root=base, postgres=LocalPostgres(base, durable=durable), kafka=LocalTansu(base)
+        root=base,
+        postgres=LocalPostgres(base, durable=durable),
+        kafka=LocalTansu(base, advertised_port=kafka_advertised_port),
     )
     try:
         infra.postgres.start()

@@ -7,10 +7,12 @@ the four services, each started, awaited until ready, and stopped with nothing l
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
+import signal
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,8 @@ from deploy.local_stack import (
     spawn,
     start_infrastructure,
 )
+from deploy.supervisor import Restart, Supervised, Supervisor
+from deploy.tcp_proxy import TcpProxy
 
 SERVICES = ("enrolment", "tasks", "guidance", "reporting")
 DEFAULT_PORTS = {
@@ -46,11 +50,22 @@ SECRET_OWNERS = {
 }
 
 
+# Names of the infrastructure processes, beside the services' and the issuer's.
+POSTGRES = "postgres"
+BROKER = "tansu"
+_ALIASES = {"kafka": BROKER, "broker": BROKER, "postgresql": POSTGRES}
+
+
 @dataclass
 class RunningSystem:
+    """The running processes; `supervisor` when started `supervised`, `proxies` ("kafka",
+    "postgres") when started `proxied`."""
+
     infrastructure: LocalInfrastructure
     urls: dict[str, str]
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
+    proxies: dict[str, TcpProxy] = field(default_factory=dict)
+    supervisor: Supervisor | None = None
 
     @property
     def clock_file(self) -> Path:
@@ -65,12 +80,43 @@ class RunningSystem:
         return self.processes[name].log_path
 
     def stop_service(self, name: str) -> None:
+        """A deliberate stop: the supervisor leaves it stopped."""
         self.processes[name].stop()
 
+    def process(self, name: str) -> ManagedProcess:
+        """A service, "issuer", "postgres" or "tansu" (also called "kafka")."""
+        name = _ALIASES.get(name, name)
+        if name == POSTGRES:
+            found = self.infrastructure.postgres.process
+        elif name == BROKER:
+            found = self.infrastructure.kafka.process
+        else:
+            found = self.processes.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Send `sig` to the process group of `name` (SIGKILL, SIGSTOP, SIGCONT...): a fault,
+        not a stop, so a supervisor brings a killed process back."""
+        self.process(name).send_signal(sig)
+
     def stop(self) -> None:
+        # The supervisor first, so that nothing stopped here is taken for a death.
+        if self.supervisor is not None:
+            self.supervisor.stop()
         for process in reversed(list(self.processes.values())):
             process.stop()
+        for proxy in self.proxies.values():
+            proxy.stop()
         self.infrastructure.stop()
+
+    def service_ready(self, name: str) -> bool:
+        url = self.urls[name] + ("/healthz" if name == "issuer" else "/readyz")
+        try:
+            return httpx.get(url, timeout=2.0).status_code == 200
+        except httpx.HTTPError:
+            return False
 
 
 def without_keys(environ: Mapping[str, str]) -> dict[str, str]:
@@ -141,8 +187,18 @@ def start_system(
     log_dir: Path | None = None,
     extra_env: dict[str, str] | None = None,
     ready_timeout: float = 90.0,
+    supervised: bool = False,
+    proxied: bool = False,
+    on_restart: Callable[[Restart], None] | None = None,
+    on_death: Callable[[str, int | None, float], None] | None = None,
 ) -> RunningSystem:
-    """Start everything; on any failure stop what was started and raise StackError."""
+    """Start everything; on any failure stop what was started and raise StackError.
+
+    `supervised`: a `Supervisor` restarts any process that dies (`system.supervisor`; the
+    callbacks go to it). `proxied`: the services reach the broker and the database through
+    `TcpProxy`s (`system.proxies["kafka"]`, `system.proxies["postgres"]`); the broker
+    advertises its proxy, so every client after bootstrap goes through it too.
+    """
     if fixed_ports:
         busy = [f"{name} ({port})" for name, port in DEFAULT_PORTS.items() if port_open(port)]
         if busy:
@@ -150,11 +206,21 @@ def start_system(
         ports = dict(DEFAULT_PORTS)
     else:
         ports = {name: free_port() for name in DEFAULT_PORTS}
-    infra = start_infrastructure(durable=durable)
+    kafka_proxy_port = free_port() if proxied else None
+    infra = start_infrastructure(durable=durable, kafka_advertised_port=kafka_proxy_port)
     system = RunningSystem(infra, {n: f"http://127.0.0.1:{p}" for n, p in ports.items()})
     logs = log_dir or infra.root
     logs.mkdir(parents=True, exist_ok=True)
     try:
+        database_port = infra.postgres.port
+        if proxied:
+            system.proxies["kafka"] = TcpProxy(
+                "kafka", infra.kafka.port, listen_port=kafka_proxy_port
+            )
+            system.proxies["postgres"] = TcpProxy("postgres", infra.postgres.port)
+            for proxy in system.proxies.values():
+                proxy.start()
+            database_port = system.proxies["postgres"].listen_port
         asyncio.run(_create_databases(infra.postgres.dsn))
         base_env = {
             **without_keys(os.environ),
@@ -197,10 +263,8 @@ def start_system(
             env = {
                 **base_env,
                 "DIGIPOLKU_SERVICE_NAME": name,
-                "DIGIPOLKU_DATABASE_URL": infra.postgres.dsn_for(name, app_role(name)),
-                "DIGIPOLKU_MIGRATION_DATABASE_URL": infra.postgres.dsn_for(
-                    name, migration_role(name)
-                ),
+                "DIGIPOLKU_DATABASE_URL": _dsn(database_port, name, app_role(name)),
+                "DIGIPOLKU_MIGRATION_DATABASE_URL": _dsn(database_port, name, migration_role(name)),
             }
             env.update(keys_of(name, os.environ))
             system.processes[name] = spawn(
@@ -213,10 +277,33 @@ def start_system(
         _wait_ready(f"{system.issuer_url}/healthz", system.processes["issuer"], ready_timeout)
         for name in SERVICES:
             _wait_ready(f"{system.urls[name]}/readyz", system.processes[name], ready_timeout)
+        if supervised:
+            system.supervisor = _supervisor_for(system, on_death, on_restart)
+            system.supervisor.start()
     except BaseException:
         system.stop()
         raise
     return system
+
+
+def _dsn(port: int, database: str, user: str) -> str:
+    """No password: the local cluster trusts loopback (LocalPostgres)."""
+    return f"postgresql://{user}@127.0.0.1:{port}/{database}"
+
+
+def _supervisor_for(
+    system: RunningSystem,
+    on_death: Callable[[str, int | None, float], None] | None,
+    on_restart: Callable[[Restart], None] | None,
+) -> Supervisor:
+    infra = system.infrastructure
+    watched = {
+        POSTGRES: Supervised(system.process(POSTGRES), infra.postgres.answers),
+        BROKER: Supervised(system.process(BROKER), infra.kafka.answers),
+    }
+    for name, process in system.processes.items():
+        watched[name] = Supervised(process, functools.partial(system.service_ready, name))
+    return Supervisor(watched, on_death=on_death, on_restart=on_restart)
 
 
 @contextmanager
