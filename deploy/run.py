@@ -16,6 +16,7 @@ from pathlib import Path
 
 from deploy.demo_data import COUNSELOR, demo_identity_code, seed
 from deploy.local_stack import StackError
+from deploy.supervisor import Restart
 from deploy.system import REPO_ROOT, SERVICES, start_system
 from simulator.driver import SimulationError
 from simulator.population import PopulationSpec
@@ -47,7 +48,13 @@ def main() -> int:
         flush=True,
     )
     try:
-        system = start_system(fixed_ports=True, log_dir=log_dir)
+        system = start_system(
+            fixed_ports=True,
+            log_dir=log_dir,
+            supervised=True,
+            on_death=_print_death,
+            on_restart=_print_restart,
+        )
     except StackError as exc:
         print(f"Could not start Digipolku: {exc}", file=sys.stderr)
         return 1
@@ -90,12 +97,14 @@ def main() -> int:
         print(f"  PostgreSQL {system.infrastructure.postgres.dsn}")
         print(f"  Kafka      {system.infrastructure.kafka.bootstrap_servers}")
         print(f"  Logs       {_relative(log_dir)}/<service>.log")
+        print(
+            "A process that dies is restarted with back-off, as Kubernetes would; each restart"
+            " is reported here.",
+        )
         print("Press Ctrl-C to stop everything.", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
-            while all(p.alive() for p in system.processes.values()):
+            while True:
                 time.sleep(0.5)
-            dead = [n for n, p in system.processes.items() if not p.alive()]
-            print(f"Stopped because {', '.join(dead)} exited; see the logs.", file=sys.stderr)
     except SimulationError as exc:
         print(f"Could not fill the demo: {exc}", file=sys.stderr)
         return 1
@@ -106,6 +115,30 @@ def main() -> int:
         system.stop()
         print("Stopped. No process or port is left behind.")
     return 0
+
+
+def _exit_text(code: int | None) -> str:
+    if code is None:
+        return "code unknown"
+    if code < 0:
+        try:
+            return f"code {code}, {signal.Signals(-code).name}"
+        except ValueError:
+            return f"code {code}"
+    return f"code {code}"
+
+
+def _print_death(name: str, code: int | None, delay: float) -> None:
+    # Operator text in English, like the rest of make run's output.
+    print(f"{name} exited ({_exit_text(code)}); restarting in {delay:.1f} s", flush=True)
+
+
+def _print_restart(restart: Restart) -> None:
+    print(
+        f"{restart.name} is back: ready again {restart.downtime:.1f} s after it exited"
+        f" (restart waited {restart.delay:.1f} s; logs continue in {restart.name}.log)",
+        flush=True,
+    )
 
 
 def _relative(path: Path) -> str:
