@@ -333,7 +333,9 @@ def _health_router(kafka: KafkaRouter) -> APIRouter:
         with contextlib.suppress(Exception):
             async with runtime.require_pool().acquire() as connection:
                 counts = await asyncio.wait_for(held_stream_counts(connection), 2.0)
-            details["dead_lettered_streams"] = counts
+            # Every projection, held or not, so the operator sees what there is to watch.
+            projections = {projector.projection.name: 0 for projector in runtime.projectors}
+            details["dead_lettered_streams"] = {**projections, **counts}
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": checks, "details": details},
             status_code=200 if ready else 503,

@@ -142,6 +142,7 @@ def test_a_newer_version_holds_back_only_its_path_and_the_groups_go_on(
         assert _held(system, service, held_path) == held
         ready = httpx.get(f"{system.urls[service]}/readyz", timeout=10)
         assert ready.status_code == 200, ready.text
+        assert ready.json()["status"] == "ready"
         counts = ready.json()["details"]["dead_lettered_streams"]
         for consumer in {consumer for consumer, _, _ in held}:
             assert counts[consumer] >= 1, counts
