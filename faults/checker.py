@@ -39,7 +39,8 @@ PUBLIC_SOURCE_TYPES = frozenset(
 )
 # Events no command of the traffic causes: the calendar's (actor role "system").
 SYSTEM_ROLE = "system"
-EXAMPLES = 5
+# The first problems of each row kept as examples, per kind of problem.
+EXAMPLES = 3
 
 
 def public_id(internal: UUID) -> UUID:
@@ -74,9 +75,14 @@ class Row:
     longest_recovery: float | None = None
     not_recovered: int = 0
     examples: list[str] = field(default_factory=list)
+    _shown: Counter[str] = field(default_factory=Counter, repr=False)
 
     def note(self, what: str) -> None:
-        if len(self.examples) < EXAMPLES:
+        """Keep `what` as an example unless its kind (the text before its first colon) has
+        enough already: a row's thousand public losses must not hide its one lost command."""
+        kind = what.split(":", 1)[0]
+        if self._shown[kind] < EXAMPLES and len(self.examples) < 4 * EXAMPLES:
+            self._shown[kind] += 1
             self.examples.append(what)
 
     @property

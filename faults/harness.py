@@ -70,8 +70,10 @@ def run(options: Options, progress: Callable[[str], None] = print) -> Outcome:
         f" {len(faults)} faults; starting the system (supervised, proxied)…"
     )
     restarts: list[Restart] = []
+    # Durable, as `make run`: a throwaway cluster without fsync or synchronous commit loses
+    # acknowledged commits when PostgreSQL crashes, which is the cluster's doing, not ours.
     system = start_system(
-        durable=False,
+        durable=True,
         supervised=True,
         proxied=True,
         log_dir=options.log_dir,
@@ -103,9 +105,11 @@ def run(options: Options, progress: Callable[[str], None] = print) -> Outcome:
             system, options, faults, windows, log, traffic, restarts, dsns, urls, progress
         )
     finally:
-        if traffic is not None and traffic.running:
-            traffic.stop()
-        system.stop()
+        try:
+            if traffic is not None and traffic.running:
+                traffic.stop()
+        finally:
+            system.stop()
 
 
 def _inject_all(
@@ -166,6 +170,11 @@ def _judge(
     verdict = check(log.commands(), seen, EVERY_FEED, windows, public, differences)
     if traffic.stats.error:
         failures.append(f"the traffic stopped: {traffic.stats.error}")
+    internal_errors = traffic.stats.transient.get("500", 0)
+    if internal_errors:
+        failures.append(
+            f"{internal_errors} answers were 500 during outages (a 503 with Retry-After is due)"
+        )
     if traffic.stats.clients_set_aside:
         failures.append(
             f"{len(traffic.stats.clients_set_aside)} simulated clients could not go on:"

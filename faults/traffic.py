@@ -20,7 +20,13 @@ import httpx
 
 from chassis.clock import HELSINKI, write_clock_file
 from faults.command_log import CommandLog
-from simulator.driver import ClientState, Driver, Endpoints, SimulationError
+from simulator.driver import (
+    TRANSIENT_STATUSES,
+    ClientState,
+    Driver,
+    Endpoints,
+    SimulationError,
+)
 from simulator.population import PopulationSpec
 from simulator.references import register_references
 from simulator.run import CONCURRENT_CLIENTS, STEP_TIME, population
@@ -34,6 +40,9 @@ MAX_ROUNDS = 30
 REQUEST_TIMEOUT = 10.0
 # How long the day under way may go on once the traffic is asked to stop.
 STOP_GRACE = 60.0
+# An outage must answer 503, never 500 (issue 13); a 500 is sent again like a 503 so that the
+# run goes on and the checker still sees everything, and it is counted and fails the run.
+RETRIED = TRANSIENT_STATUSES | {500}
 
 
 @dataclass
@@ -118,6 +127,7 @@ class Traffic:
                     self._endpoints,
                     spec.seed,
                     on_acknowledged=self._log.record,
+                    transient_statuses=RETRIED,
                     not_yet_deadline=180.0,
                 )
                 try:
