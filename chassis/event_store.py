@@ -122,9 +122,23 @@ async def _keep_session(connection: DbConnection) -> None:
     """
 
 
+# A database that stops answering (a hung network, a stopped host) must end in an error the
+# HTTP layer answers 503, not in a request that waits forever (decision 0028): a connection
+# attempt gives up after CONNECT_TIMEOUT, a statement after COMMAND_TIMEOUT (far above any
+# statement of ours; a longer one is an incident of its own).
+CONNECT_TIMEOUT = 5.0
+COMMAND_TIMEOUT = 15.0
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=init_connection, reset=_keep_session
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=init_connection,
+        reset=_keep_session,
+        timeout=CONNECT_TIMEOUT,
+        command_timeout=COMMAND_TIMEOUT,
     )
     assert pool is not None
     return pool

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,6 +21,7 @@ from chassis.errors import DomainError
 from chassis.event_store import ConcurrencyConflict
 from chassis.i18n import Catalogue, Language, negotiate_language
 from chassis.logs import CORRELATION_HEADER, correlation_scope, get_logger, parse_correlation_id
+from chassis.outages import HANDLED_TYPES, RETRY_AFTER_SECONDS, is_outage
 
 log = get_logger(__name__)
 
@@ -178,8 +179,37 @@ def install_problem_handlers(app: FastAPI, catalogue: Catalogue) -> None:
         log.info("http error", status=exc.status_code)
         return problem(request, catalogue, exc.status_code, code)
 
+    async def outage(request: Request, exc: Exception) -> Response:
+        if not is_outage(exc):
+            raise exc  # a bug, not an outage: ServerErrorAnswer makes it the 500 it is
+        return outage_answer(request, catalogue, exc)
+
+    for exception_type in HANDLED_TYPES:
+        app.add_exception_handler(exception_type, outage)
+
     # Unexpected exceptions are answered by chassis.http_edge.ServerErrorAnswer, inside the
     # correlation middleware, so that the 500 carries the correlation id and the connection lives.
+
+
+def outage_answer(request: Request, catalogue: Catalogue, exc: BaseException) -> Response:
+    """503 with Retry-After: a page for a browser, problem+json for everyone else.
+
+    The command may or may not have been stored before the outage: sending it again with the
+    same idempotency key is safe either way (decision 0028).
+    """
+    log.warning("dependency unavailable", error=type(exc).__name__, detail=str(exc)[:200])
+    # Imported here: the edge pages import this module.
+    from chassis.web.edge_pages import edge_page, wants_page
+
+    response: Response
+    if wants_page(request):
+        response = edge_page(
+            request, catalogue, 503, "error.unavailable_title", "error.unavailable"
+        )
+    else:
+        response = problem(request, catalogue, 503, "error.unavailable")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def text_refusal(catalogue: Catalogue, lang: Language, refused: TextRefused) -> str:

@@ -31,6 +31,7 @@ from services.tasks.domain.curriculum import DIRECTION_WEEK, WEEKS, Curriculum, 
 from services.tasks.domain.plan import MAX_ANSWER_LENGTH, Plan
 from services.tasks.domain.self_assessment import change_by_area, phase_open
 from services.tasks.web.guidance_view import guidance_view
+from services.tasks.web.outage_page import AnswerFormRoute
 from services.tasks.web.session import (
     SignedIn,
     keep_text_of_expired_session,
@@ -193,7 +194,6 @@ async def show_task(task_id: str, request: Request) -> Response:
     return await task_page(request, client, task)
 
 
-@router.post("/tehtavat/{task_id}")
 async def post_task(
     task_id: str,
     request: Request,
@@ -243,6 +243,12 @@ async def post_task(
             await commands.save_draft(pathway_id, task_id, text, client.principal)
         return await refused_task(request, client, task, refused, text)
     return RedirectResponse(f"/tehtavat/{task_id}?tallennettu=vastaus", status_code=303)
+
+
+# During an outage the form comes back with the text (AnswerFormRoute), not a bare error.
+router.add_api_route(
+    "/tehtavat/{task_id}", post_task, methods=["POST"], route_class_override=AnswerFormRoute
+)
 
 
 async def refused_task(

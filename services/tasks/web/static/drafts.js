@@ -1,23 +1,101 @@
 // Saves the answer as a draft while the client types (progressive enhancement: without
 // JavaScript the "save draft" button does the same).
+//
+// On a weak connection or while the service is out of reach (decision 0028) nothing typed
+// is lost: the text is kept on this device (localStorage) until the server has it, and the
+// save is tried again with back-off (1 s doubling to 30 s). A copy kept from an earlier
+// visit comes back into the box and is saved once the server answers. The copy is removed
+// as soon as the server has stored that text, or once the task is answered.
 (function () {
   var script = document.currentScript;
+  if (!script || !window.fetch) { return; }
+  var key = "digipolku-draft:" + script.dataset.url;
+  var storage = null;
+  try { storage = window.localStorage; } catch (e) { storage = null; }  // blocked by the user
+
+  if (script.dataset.forget) {
+    if (storage) { storage.removeItem(key); }
+    return;
+  }
   var text = document.getElementById("text");
   var status = document.getElementById("draft-status");
   // The session's CSRF token (chassis/csrf.py): a write with the session cookie needs it.
   var csrf = document.querySelector("meta[name=csrf-token]");
-  if (!script || !text || !window.fetch) { return; }
-  var timer = null;
+  if (!text) { return; }
+
+  var FIRST_RETRY = 1000;
+  var LAST_RETRY = 30000;
+  var typing = null;
+  var retry = null;
+  var delay = FIRST_RETRY;
+  var sending = false;
+
+  function keep(value) {
+    if (!storage) { return; }
+    try { storage.setItem(key, value); } catch (e) { /* full or blocked: the box still has it */ }
+  }
+
+  function kept() {
+    return storage ? storage.getItem(key) : null;
+  }
+
+  function tell(message) {
+    if (status && message) { status.textContent = message; }
+  }
+
+  function save() {
+    clearTimeout(retry);
+    if (sending) { return; }  // the answer to the save under way sends the newest text
+    sending = true;
+    var value = text.value;
+    fetch(script.dataset.url, {
+      method: "PUT", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf ? csrf.content : ""},
+      body: JSON.stringify({text: value})
+    }).then(function (response) {
+      sending = false;
+      if (response.ok) {
+        delay = FIRST_RETRY;
+        if (kept() === value) { storage.removeItem(key); }
+        if (text.value !== value) { save(); return; }
+        tell(script.dataset.saved);
+      } else if (response.status >= 500 || response.status === 429) {
+        later(response.headers.get("Retry-After"));
+      }
+      // Any other refusal (signed out, path ended, text refused) will not pass on a retry;
+      // the text stays in the box and on this device.
+    }, function () {
+      sending = false;
+      later(null);  // no answer at all: offline, or the connection was cut
+    });
+  }
+
+  function later(retryAfter) {
+    tell(script.dataset.waiting);
+    var seconds = parseInt(retryAfter || "", 10);
+    var wait = seconds > 0 ? Math.max(seconds * 1000, delay) : delay;
+    delay = Math.min(delay * 2, LAST_RETRY);
+    clearTimeout(retry);
+    retry = setTimeout(save, wait);
+  }
+
+  var earlier = kept();
+  if (earlier !== null && earlier !== text.value) {
+    // Typed here during an outage and never stored: newer than what the server has.
+    text.value = earlier;
+    save();
+  } else if (script.dataset.pending && text.value) {
+    // The page came back because the service was out of reach: keep and save the text.
+    keep(text.value);
+    later(null);
+  } else if (earlier !== null && storage) {
+    storage.removeItem(key);  // the box holds the server's draft, which is this text
+  }
+
   text.addEventListener("input", function () {
-    clearTimeout(timer);
-    timer = setTimeout(function () {
-      fetch(script.dataset.url, {
-        method: "PUT", credentials: "same-origin",
-        headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf ? csrf.content : ""},
-        body: JSON.stringify({text: text.value})
-      }).then(function (response) {
-        if (response.ok) { status.textContent = script.dataset.saved; }
-      });
-    }, 800);
+    keep(text.value);
+    clearTimeout(typing);
+    typing = setTimeout(save, 800);
   });
+  window.addEventListener("online", function () { if (kept() !== null) { save(); } });
 })();
