@@ -62,13 +62,13 @@ class ConsumerRecovery:
         subscriber: HasConsumer,
         projectors: Callable[[], Sequence[Projector]],
         *,
-        gap_seconds: float = GAP_SECONDS,
-        check_seconds: float = CHECK_SECONDS,
+        gap_seconds: float | None = None,
+        check_seconds: float | None = None,
     ) -> None:
         self._subscriber = subscriber
         self._projectors = projectors
-        self.gap_seconds = gap_seconds
-        self.check_seconds = check_seconds
+        self.gap_seconds = GAP_SECONDS if gap_seconds is None else gap_seconds
+        self.check_seconds = CHECK_SECONDS if check_seconds is None else check_seconds
         # The next offset per partition after batches we handled (and so acknowledged).
         self._handled: dict[TopicPartition, int] = {}
         self._partition_of: dict[StreamKey, TopicPartition] = {}
