@@ -173,8 +173,7 @@ class Projector:
             await connection.execute(
                 "SELECT pg_advisory_xact_lock_shared(hashtext($1))", self._lock_name
             )
-        last = await self._lock_tracking(connection, keys)
-        held = await self.dead_letters.held(connection, keys)
+        last, held = await self._lock_tracking(connection, keys)
         moved: set[StreamKey] = set()
         for (source, envelope), reading in zip(items, readings, strict=True):
             key = (source, envelope.stream_id)
@@ -266,7 +265,7 @@ class Projector:
             await connection.execute(
                 "SELECT pg_advisory_xact_lock_shared(hashtext($1))", self._lock_name
             )
-        before = (await self._lock_tracking(connection, [key])).get(key, 0)
+        before = (await self._lock_tracking(connection, [key]))[0].get(key, 0)
         at = before
         applied = 0
         for held in await self.dead_letters.stream(connection, key):
@@ -297,22 +296,33 @@ class Projector:
 
     async def _lock_tracking(
         self, connection: DbConnection, keys: Sequence[StreamKey]
-    ) -> dict[StreamKey, int]:
-        """The last versions applied for the batch's streams, their rows locked.
+    ) -> tuple[dict[StreamKey, int], dict[StreamKey, int]]:
+        """The last versions applied for the batch's streams, their rows locked; and which of
+        the streams are held back (dead letters), each with its lowest version held.
 
         Locked in key order, so two batches over the same streams wait for each other
-        instead of deadlocking on these rows.
+        instead of deadlocking on these rows. One round trip for both, since every batch
+        (and every inline projection's command) asks.
         """
         rows = await connection.fetch(
-            "SELECT t.source, t.stream_id, t.stream_version FROM projection_tracking t"
-            " JOIN unnest($2::text[], $3::text[]) AS k(source, stream_id)"
+            "WITH k AS (SELECT * FROM unnest($2::text[], $3::text[]) AS k(source, stream_id)),"
+            " tracked AS (SELECT t.source, t.stream_id, t.stream_version"
+            " FROM projection_tracking t JOIN k"
             " ON t.source = k.source AND t.stream_id = k.stream_id"
-            " WHERE t.projection = $1 ORDER BY t.source, t.stream_id FOR UPDATE OF t",
+            " WHERE t.projection = $1 ORDER BY t.source, t.stream_id FOR UPDATE OF t)"
+            " SELECT false AS held, source, stream_id, stream_version FROM tracked"
+            " UNION ALL"
+            " SELECT true, d.source, d.stream_id, min(d.stream_version) FROM dead_letters d"
+            " JOIN k ON d.source = k.source AND d.stream_id = k.stream_id"
+            " WHERE d.consumer = $1 GROUP BY d.source, d.stream_id",
             self.projection.name,
             [source for source, _ in keys],
             [stream_id for _, stream_id in keys],
         )
-        return {(row["source"], row["stream_id"]): row["stream_version"] for row in rows}
+        found: tuple[dict[StreamKey, int], dict[StreamKey, int]] = ({}, {})
+        for row in rows:
+            found[row["held"]][(row["source"], row["stream_id"])] = row["stream_version"]
+        return found
 
     async def _save_tracking(
         self, connection: DbConnection, versions: dict[StreamKey, int]
