@@ -236,7 +236,7 @@ class Projector:
             )
 
     def _is_next(self, key: StreamKey, last: int | None, envelope: EventEnvelope) -> bool:
-        """`_is_next`, remembering since when a stream has been held back for a gap."""
+        """The module's `_is_next`, remembering since when a stream has waited for a gap."""
         if _is_next(last, envelope):
             self.gaps.pop(key, None)
             return True
@@ -271,7 +271,10 @@ class Projector:
         for held in await self.dead_letters.stream(connection, key):
             envelope = held.envelope
             if envelope.stream_version > at + 1:
+                # A gap behind the held events: like any gap, it may hide a skipped event.
+                self.gaps.setdefault(key, time.monotonic())
                 break
+            self.gaps.pop(key, None)
             if envelope.stream_version == at + 1:
                 reading = self._read(envelope)
                 if isinstance(reading, Unreadable):
@@ -284,7 +287,6 @@ class Projector:
             await self.dead_letters.release(connection, key, envelope.stream_version)
         if at != before:
             await self._save_tracking(connection, {key: at})
-            self.gaps.pop(key, None)
             log.info(
                 "held stream applied",
                 projection=self.projection.name,
