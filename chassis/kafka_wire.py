@@ -125,7 +125,8 @@ async def _check_existing(
     }
     responses = await admin.describe_configs(
         [
-            ConfigResource(ConfigResourceType.TOPIC, topic.name, configs=dict(topic.configs))
+            # All of them: Tansu 0.6.0 closes the connection when asked for named ones.
+            ConfigResource(ConfigResourceType.TOPIC, topic.name)
             for topic in declared
         ]
     )

@@ -9,6 +9,8 @@ may only add to the access log, and cannot alter, disable or drop anything.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -25,6 +27,7 @@ _CHASSIS_MIGRATIONS = Path(__file__).parent / "migrations"
 # One grant at a time when several replicas start together (concurrent GRANTs on one object
 # can fail with "tuple concurrently updated").
 _GRANT_LOCK = "digipolku-grant-to-app-role"
+_MIGRATE_LOCK = "digipolku-migrate"
 # The access log's columns the application names when it writes; the rest (entry id, time,
 # chain) the database fills in, so a writer cannot backdate an entry or choose its hash.
 _LOG_WRITTEN_COLUMNS = (
@@ -88,6 +91,21 @@ async def grant_to_app_role(migration_url: str, app_role: str) -> None:
         await connection.close()
 
 
+@contextlib.asynccontextmanager
+async def migration_lock(database_url: str) -> AsyncIterator[None]:
+    """A session advisory lock, held on a connection of its own while a replica migrates
+    and grants: replicas starting together take turns, the first brings the database up to
+    date, the others find nothing left to do. Alembic itself takes no lock, and two upgrades
+    at once would both try to create the same tables. The lock ends with the session, so a
+    replica killed while migrating does not block the others."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", _MIGRATE_LOCK)
+        yield
+    finally:
+        await connection.close()
+
+
 async def migrate(
     database_url: str, migration_url: str | None, service_migrations: Path | None = None
 ) -> list[str]:
@@ -112,14 +130,17 @@ async def migrate(
 
 
 async def prepare_database(settings: ServiceSettings, service_migrations: Path | None) -> None:
-    """Migrate and grant at a service's start; production refuses to go on if the service's
-    own role could still rewrite the access log."""
+    """Migrate and grant at a service's start, once at a time however many replicas start
+    together; production refuses to go on if the service's own role could still rewrite the
+    access log."""
     migration_url = settings.migration_database_url
-    problems = await migrate(
-        settings.database_url,
-        None if migration_url is None else migration_url.get_secret_value(),
-        service_migrations,
-    )
+    owner_url = settings.database_url if migration_url is None else migration_url.get_secret_value()
+    async with migration_lock(owner_url):
+        problems = await migrate(
+            settings.database_url,
+            None if migration_url is None else migration_url.get_secret_value(),
+            service_migrations,
+        )
     if not problems:
         return
     if settings.development:
