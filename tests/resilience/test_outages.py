@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from uuid import uuid4
 
 import httpx
+import pytest
 
 from deploy.system import RunningSystem
 from tests.support.api import open_path, wait_for_plan
@@ -151,6 +152,7 @@ def test_while_postgres_is_down_commands_get_503_and_the_answer_form_keeps_the_t
     assert TASK in str(plan)
 
 
+@pytest.mark.slow
 def test_a_hanging_database_connection_ends_in_503_not_a_request_that_waits_forever(
     faulty_system: RunningSystem, faulty_identities: IdentityFactory
 ) -> None:

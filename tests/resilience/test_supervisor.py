@@ -105,6 +105,7 @@ def _ready(system: RunningSystem, name: str) -> bool:
     return system.service_ready(name)
 
 
+@pytest.mark.slow
 def test_a_killed_service_comes_back_ready_and_is_reported(faulty_system: RunningSystem) -> None:
     supervisor = faulty_system.supervisor
     assert supervisor is not None
@@ -123,6 +124,7 @@ def test_a_killed_service_comes_back_ready_and_is_reported(faulty_system: Runnin
     assert "tasks" not in supervisor.restarting()
 
 
+@pytest.mark.slow
 def test_postgres_stopped_in_immediate_mode_comes_back_with_its_data(
     faulty_system: RunningSystem, faulty_identities: IdentityFactory
 ) -> None:
@@ -150,18 +152,7 @@ def test_postgres_stopped_in_immediate_mode_comes_back_with_its_data(
     assert wait_for_plan(faulty_system, client)["pathway_id"] == pathway_id
 
 
-def test_the_broker_killed_comes_back_and_the_services_are_ready_again(
-    faulty_system: RunningSystem,
-) -> None:
-    supervisor = faulty_system.supervisor
-    assert supervisor is not None
-    before = len(supervisor.restarts_of("tansu"))
-    faulty_system.kill("kafka", signal.SIGKILL)  # "kafka" names the broker too
-    eventually(lambda: len(supervisor.restarts_of("tansu")) > before, timeout=30, what="Tansu back")
-    for name in ("enrolment", "tasks", "guidance", "reporting"):
-        eventually(functools.partial(_ready, faulty_system, name), what=f"{name} ready")
-
-
+@pytest.mark.slow
 def test_a_paused_service_is_not_ready_and_not_restarted_until_it_goes_on(
     faulty_system: RunningSystem,
 ) -> None:
@@ -175,3 +166,16 @@ def test_a_paused_service_is_not_ready_and_not_restarted_until_it_goes_on(
         faulty_system.kill("guidance", signal.SIGCONT)
     eventually(lambda: _ready(faulty_system, "guidance"), what="guidance ready after SIGCONT")
     assert len(supervisor.restarts) == before
+
+
+@pytest.mark.slow
+def test_the_broker_killed_comes_back_and_the_services_are_ready_again(
+    faulty_system: RunningSystem,
+) -> None:
+    supervisor = faulty_system.supervisor
+    assert supervisor is not None
+    before = len(supervisor.restarts_of("tansu"))
+    faulty_system.kill("kafka", signal.SIGKILL)  # "kafka" names the broker too
+    eventually(lambda: len(supervisor.restarts_of("tansu")) > before, timeout=30, what="Tansu back")
+    for name in ("enrolment", "tasks", "guidance", "reporting"):
+        eventually(functools.partial(_ready, faulty_system, name), what=f"{name} ready")

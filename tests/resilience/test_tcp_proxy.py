@@ -38,13 +38,15 @@ def healed(faulty_system: RunningSystem) -> Iterator[RunningSystem]:
 
 def test_delay_makes_the_database_slower_but_it_answers(healed: RunningSystem) -> None:
     eventually(functools.partial(ready, healed), what="tasks ready")
-    status, before = readyz(healed)
-    assert status == 200
-    healed.proxies["postgres"].delay(0.3)
+    # Warm: the pool's connections are made (a new one takes several round trips).
+    timings = [readyz(healed) for _ in range(3)]
+    assert all(status == 200 for status, _ in timings)
+    before = min(seconds for _, seconds in timings)
+    healed.proxies["postgres"].delay(0.1)
     status, slowed = readyz(healed)
     assert status == 200
-    # SELECT 1 goes there and back through the proxy: at least 0.6 s more.
-    assert slowed >= before + 0.5, (before, slowed)
+    # SELECT 1 alone goes there and back through the proxy: at least 0.2 s more.
+    assert slowed >= before + 0.2, (before, slowed)
 
 
 def test_a_hang_makes_the_service_not_ready_and_heal_ready_again(healed: RunningSystem) -> None:
