@@ -19,7 +19,7 @@ HERE = Path(__file__).parent
 # Mine: the whole-system tests of decision 0028 that take long (a service's restart, a
 # statement timeout) stay out of `make test`'s minute; `pytest -m slow tests/resilience` runs
 # them.
-MINE = {"test_supervisor.py", "test_outages.py", "test_tcp_proxy.py"}
+MINE = {"test_supervisor.py", "test_outages.py", "test_tcp_proxy.py", "test_outage_drafts.py"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
