@@ -266,6 +266,8 @@ class Relay:
                         log.warning("relay batch failed again", failures=failures)
                     self._position = None
                     next_check = 0.0  # after a failure, see whether the broker forgot
+                    self._confirmed_at = -1e9  # and whether this relay still leads
+                    await self._lead()
                     await _pause(stop, retry_delay(failures))
                     continue
                 if failures:
