@@ -130,6 +130,8 @@ class ManagedProcess:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, sig)
+            # A process paused by a fault (SIGSTOP) acts on the signal only once it goes on.
+            os.killpg(self.popen.pid, signal.SIGCONT)
         try:
             self.popen.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
