@@ -35,6 +35,9 @@ SPECS = {"enrolment": ENROLMENT, "tasks": TASKS, "guidance": GUIDANCE, "reportin
 # Read models a service's commands keep in their own transaction, with their source topic.
 INLINE = {"enrolment": [(PATHWAY_LIST.name, ENROLMENT_EVENTS)]}
 EVERY_FEED: list[Feed] = feeds(SPECS, INLINE)
+# After this many faults in a row without recovery the system is broken: more faults would
+# only cost their recovery limit each, so the run stops injecting and judges what it has.
+GIVE_UP_AFTER_UNRECOVERED = 3
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,13 @@ def _inject_all(
     progress: Callable[[str], None],
 ) -> list[Window]:
     windows: list[Window] = []
+    unrecovered = 0
     for number, fault in enumerate(faults, start=1):
         if not traffic.running:
             progress(f"The traffic stopped: {traffic.stats.error}; no more faults.")
+            break
+        if unrecovered >= GIVE_UP_AFTER_UNRECOVERED:
+            progress(f"No recovery from {unrecovered} faults in a row; no more faults.")
             break
         time.sleep(fault.gap)
         before = asyncio.run(counts(dsns, EVERY_FEED))
@@ -136,6 +143,7 @@ def _inject_all(
             wait_recovered(urls, dsns, EVERY_FEED, before, injected_at, options.recovery_limit)
         )
         windows.append(Window(fault.name, injected_at, before.highest, recovery, relays))
+        unrecovered = unrecovered + 1 if recovery is None else 0
         shown = "not within the limit" if recovery is None else f"{recovery:.1f} s"
         progress(
             f"  [{number}/{len(faults)}] {injected_at - started:6.0f} s  {fault.name:<24}"
