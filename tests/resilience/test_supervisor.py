@@ -7,8 +7,11 @@ kill the parts of a whole running system: a service, the broker, PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -17,9 +20,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from deploy.local_stack import ManagedProcess, spawn
+from deploy.local_stack import ManagedProcess, port_open, spawn
 from deploy.supervisor import FIRST_DELAY, Restart, Supervised, Supervisor
-from deploy.system import RunningSystem
+from deploy.system import DEFAULT_PORTS, REPO_ROOT, RunningSystem
 from tests.support.api import open_path, wait_for_plan
 from tests.support.identities import IdentityFactory
 from tests.support.waiting import eventually
@@ -179,3 +182,57 @@ def test_the_broker_killed_comes_back_and_the_services_are_ready_again(
     eventually(lambda: len(supervisor.restarts_of("tansu")) > before, timeout=30, what="Tansu back")
     for name in ("enrolment", "tasks", "guidance", "reporting"):
         eventually(functools.partial(_ready, faulty_system, name), what=f"{name} ready")
+
+
+def _child_of(parent_pid: int, needle: str) -> int | None:
+    """The pid of a child of `parent_pid` whose command line has `needle` (each child of the
+    run has a session of its own, so it is found by its parent)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if needle in cmdline and parent == parent_pid:
+            return int(entry.name)
+    return None
+
+
+@pytest.mark.slow
+def test_make_run_restarts_a_killed_service_and_says_so(tmp_path: Path) -> None:
+    busy = [port for port in DEFAULT_PORTS.values() if port_open(port)]
+    if busy:
+        pytest.skip(f"ports {busy} are taken (is `make run` already running here?)")
+    output = tmp_path / "run.log"
+    with output.open("wb") as log:
+        runner = subprocess.Popen(
+            [sys.executable, "-m", "deploy.run", "--clients-per-group", "0"],
+            cwd=REPO_ROOT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        eventually(
+            lambda: "Press Ctrl-C" in output.read_text() or runner.poll() is not None,
+            timeout=180,
+            what="make run up",
+        )
+        assert "each restart is reported here" in output.read_text(), output.read_text()
+        tasks = _child_of(runner.pid, "services.tasks.app:app")
+        assert tasks is not None
+        os.kill(tasks, signal.SIGKILL)
+        eventually(
+            lambda: "tasks is back" in output.read_text(), timeout=90, what="the return told"
+        )
+        text = output.read_text()
+        assert "tasks exited (code -9, SIGKILL); restarting in 0.5 s" in text
+        assert httpx.get(f"http://127.0.0.1:{DEFAULT_PORTS['tasks']}/readyz").status_code == 200
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(runner.pid, signal.SIGINT)
+        runner.wait(timeout=60)
+    assert runner.returncode == 0, output.read_text()
