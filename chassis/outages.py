@@ -56,6 +56,7 @@ HANDLED_TYPES: tuple[type[Exception], ...] = (
     KafkaConnectionError,
     KafkaTimeoutError,
     NodeNotReadyError,
+    ExceptionGroup,  # concurrent reads (a task group) that met an outage
 )
 
 

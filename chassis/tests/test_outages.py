@@ -80,6 +80,16 @@ def tiny_app() -> FastAPI:
         await asyncio.wait_for(asyncio.Event().wait(), 0.05)  # a pool acquire that timed out
         return {"stored": "yes"}
 
+    @app.get("/peers")
+    async def peers() -> dict[str, str]:
+        async def read() -> None:
+            raise httpx.ConnectError("a peer service does not answer")
+
+        async with asyncio.TaskGroup() as group:
+            group.create_task(read())
+            group.create_task(read())
+        return {"read": "yes"}
+
     @app.post("/bug")
     async def bug() -> dict[str, str]:
         raise FileNotFoundError(2, "No such file", "/srv/templates/missing.html")  # a bug
@@ -97,6 +107,8 @@ async def test_an_api_client_gets_a_503_problem_with_retry_after_and_a_bug_a_500
             assert int(down.headers["retry-after"]) > 0
             assert down.json()["code"] == "error.unavailable"
             assert "Palvelu" in down.json()["detail"]
+        peers = await client.get("/peers")
+        assert peers.status_code == 503 and peers.json()["code"] == "error.unavailable"
         swedish = await client.post("/commands", headers={"Accept-Language": "sv"})
         assert "Tjänsten" in swedish.json()["detail"]
         bug = await client.post("/bug")
