@@ -131,13 +131,18 @@ async def _check_existing(
         ]
     )
     configs: dict[str, dict[str, str]] = {}
+    differences: list[str] = []
     for response in responses:
         # (error_code, error_message, resource_type, resource_name, config_entries)
         for resource in response.resources:
+            if resource[0]:  # not allowed to look (no DescribeConfigs right), say so
+                differences.append(f"{resource[3]}: its settings could not be read ({resource[1]})")
+                continue
             entries = resource[4] or []
             configs[resource[3]] = {entry[0]: entry[1] for entry in entries}
-    differences: list[str] = []
     for topic in declared:
+        if topic.name not in configs:
+            continue
         partitions = metadata.get(topic.name) or []
         observed = ObservedTopic(
             name=topic.name,
