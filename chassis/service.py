@@ -52,6 +52,7 @@ from contracts.envelope import EventEnvelope
 log = get_logger(__name__)
 
 Parts = TypeVar("Parts")
+T = TypeVar("T")
 
 
 @dataclass
@@ -303,6 +304,44 @@ def _subscribe(
     return [consumer.retry_held_streams, recover]
 
 
+# A probe (Kubernetes' timeout, the load balancer's) waits about this long for an answer.
+PROBE_SECONDS = 2.0
+
+
+async def _answer_within(work: Awaitable[T], seconds: float) -> T | BaseException:
+    """What `work` gave, or the exception it raised or a TimeoutError, after `seconds` at most.
+
+    Not `asyncio.wait_for`: that waits for the cancelled work to clean up, and a query on a
+    database that hangs cleans up only at its statement timeout, long after the probe gave up.
+    """
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        task.add_done_callback(_forget)
+        return TimeoutError()
+    try:
+        return task.result()
+    except Exception as exc:  # any failure means not ready; the caller says which
+        return exc
+
+
+def _forget(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved, so asyncio does not log it as never retrieved
+
+
+def _check(answer: object) -> str:
+    if isinstance(answer, BaseException):
+        return f"unavailable: {type(answer).__name__}"
+    return "ok" if answer is not False else "unavailable"
+
+
+async def _held_streams(pool: asyncpg.Pool) -> dict[str, int]:
+    async with pool.acquire() as connection:
+        return await held_stream_counts(connection)
+
+
 def _health_router(kafka: KafkaRouter) -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -313,29 +352,24 @@ def _health_router(kafka: KafkaRouter) -> APIRouter:
     @router.get("/readyz", summary="The database and the broker answer")
     async def readyz(request: Request) -> JSONResponse:
         runtime = runtime_of(request)
-        checks: dict[str, str] = {}
-        try:
-            await asyncio.wait_for(runtime.require_pool().fetchval("SELECT 1"), 2.0)
-            checks["database"] = "ok"
-        except Exception as exc:  # any failure means not ready; say which
-            checks["database"] = f"unavailable: {type(exc).__name__}"
-        try:
-            ok = await kafka.broker.ping(timeout=2.0)
-            checks["broker"] = "ok" if ok else "unavailable"
-        except Exception as exc:
-            checks["broker"] = f"unavailable: {type(exc).__name__}"
+        pool = runtime.require_pool()
+        database, broker = await asyncio.gather(
+            _answer_within(pool.fetchval("SELECT 1"), PROBE_SECONDS),
+            _answer_within(kafka.broker.ping(timeout=PROBE_SECONDS), PROBE_SECONDS),
+        )
+        checks = {"database": _check(database), "broker": _check(broker)}
         ready = all(value == "ok" for value in checks.values())
         details: dict[str, object] = {}
         if runtime.relay is not None:  # a standby relay is ready too: it waits for the lock
             details["relay"] = runtime.relay.status()
         # Shown, but never a reason to leave the load balancer: a held stream is one path's
         # events waiting for an upgrade, and every other request is served (decision 0027).
-        with contextlib.suppress(Exception):
-            async with runtime.require_pool().acquire() as connection:
-                counts = await asyncio.wait_for(held_stream_counts(connection), 2.0)
-            # Every projection, held or not, so the operator sees what there is to watch.
-            projections = {projector.projection.name: 0 for projector in runtime.projectors}
-            details["dead_lettered_streams"] = {**projections, **counts}
+        if checks["database"] == "ok":
+            counts = await _answer_within(_held_streams(pool), PROBE_SECONDS)
+            if isinstance(counts, dict):
+                # Every projection, held or not, so the operator sees what there is to watch.
+                projections = {projector.projection.name: 0 for projector in runtime.projectors}
+                details["dead_lettered_streams"] = {**projections, **counts}
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": checks, "details": details},
             status_code=200 if ready else 503,

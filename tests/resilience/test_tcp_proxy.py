@@ -58,6 +58,9 @@ def test_a_hang_makes_the_service_not_ready_and_heal_ready_again(healed: Running
         assert not ready(healed), f"ready while {name} hangs"
         assert time.monotonic() - started <= PROBE_TIMEOUT + 0.5
         assert proxy.open_connections > 0  # held open, not cut
+        # The service itself says so in the probe's time, not at its statement timeout.
+        status, took = readyz(healed)
+        assert status == 503 and took <= PROBE_TIMEOUT + 1.0, (name, status, took)
         proxy.heal()
         eventually(
             functools.partial(ready, healed), timeout=60, what=f"tasks ready after {name} heals"
