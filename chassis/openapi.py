@@ -72,6 +72,12 @@ ERRORS: dict[int, tuple[str, type[Problem]]] = {
         Problem,
     ),
     500: ("Unexpected error; the correlation id finds it in the logs.", Problem),
+    503: (
+        "The database, the broker or a peer service is out of reach for a moment (decision "
+        "0028); nothing was changed, and `Retry-After` says when to try again (with the same "
+        "`Idempotency-Key`).",
+        Problem,
+    ),
 }
 
 HEADERS: dict[str, dict[str, Any]] = {
@@ -99,7 +105,8 @@ HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string", "enum": ["fi", "sv"]},
     },
     "Retry-After": {
-        "description": "Seconds until the rate limit lets a request through again.",
+        "description": "Seconds until the rate limit lets a request through again, or until "
+        "the service expects to reach what it was missing.",
         "schema": {"type": "string", "pattern": "^[0-9]+$"},
     },
 }
@@ -277,6 +284,8 @@ def _describe_operation(operation: dict[str, Any], shape: RouteShape) -> None:
             ).lstrip()
     if shape.is_command:
         statuses |= {409, 429}
+    if shape.roles is not None or shape.is_command:  # they read or write the database
+        statuses.add(503)
     # A route may declare an error of its own (a 409 with its own words): keep its words.
     statuses |= {int(code) for code in responses if code.isdigit() and int(code) >= 400}
     for status in sorted(statuses):
@@ -293,7 +302,7 @@ def _describe_operation(operation: dict[str, Any], shape: RouteShape) -> None:
     for code, response in responses.items():
         headers = response.setdefault("headers", {})
         headers["X-Correlation-ID"] = {"$ref": "#/components/headers/X-Correlation-ID"}
-        if code == "429":
+        if code in ("429", "503"):
             headers["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
         if code.startswith("2"):
             if code == "201":

@@ -130,16 +130,21 @@ def test_errors_follow_the_shape_of_the_route(document: dict[str, Any]) -> None:
         )
     }
     assert statuses[("get", "/open")] == {"200", "500"}
-    assert statuses[("get", "/things/{thing_id}")] == {"200", "401", "403", "404", "422", "500"}
+    assert statuses[("get", "/things/{thing_id}")] == {
+        "200", "401", "403", "404", "422", "500", "503"
+    }  # fmt: skip
     assert statuses[("post", "/things")] == {
-        "201", "400", "401", "403", "409", "413", "422", "429", "500"
+        "201", "400", "401", "403", "409", "413", "422", "429", "500", "503"
     }  # fmt: skip
     assert statuses[("post", "/things/{thing_id}/close")] == {
-        "200", "400", "401", "403", "404", "409", "413", "422", "429", "500"
+        "200", "400", "401", "403", "404", "409", "413", "422", "429", "500", "503"
     }  # fmt: skip
     # A write over the rate limit says when to come back (decision 0023).
     too_many = _operation(document, "post", "/things")["responses"]["429"]
     assert too_many["headers"]["Retry-After"] == {"$ref": "#/components/headers/Retry-After"}
+    # So does an outage of the database, the broker or a peer (decision 0028).
+    away = _operation(document, "post", "/things")["responses"]["503"]
+    assert away["headers"]["Retry-After"] == {"$ref": "#/components/headers/Retry-After"}
 
 
 def test_every_error_is_problem_json_and_fastapis_own_shape_is_gone(
