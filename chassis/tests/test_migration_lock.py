@@ -53,7 +53,7 @@ async def test_three_replicas_starting_together_all_succeed_and_migrate_once(
 ) -> None:
     (tmp_path / "locktest_0001.py").write_text(_COUNTING_MIGRATION)
     dsn = await infrastructure.create_database("locktest")
-    together = str(time.time() + 5.0)  # after every replica has imported its modules
+    together = str(time.time() + 3.5)  # after every replica has imported its modules
     replicas = [
         await asyncio.create_subprocess_exec(
             sys.executable,

@@ -117,6 +117,32 @@ async def caseload_meetings(dsn: str, pathways: list[str]) -> dict[str, list[str
     return {row["path"]: list(row["meetings"]) for row in rows}
 
 
+async def move_lead_to(ours: list[str], urls: list[str], dsn: str) -> list[str]:
+    """End the leading session's lock, hold the lock a moment, and let go: the standbys
+    retry every second and one of them takes it. Again until one of `ours` leads."""
+    key = "digipolku-relay:guidance"
+    connection = await asyncpg.connect(dsn)
+    try:
+        for _ in range(20):
+            roles = [relay_role(url) or "not ready" for url in urls]
+            if roles.count("leader") == 1 and urls[roles.index("leader")] in ours:
+                return roles
+            holder = await connection.fetchval(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND objsubid = 1 AND pid <> pg_backend_pid() AND database ="
+                " (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+            if holder is not None:
+                await connection.execute("SELECT pg_terminate_backend($1)", holder)
+            await connection.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", key)
+            await asyncio.sleep(1.2)  # every relay now stands by
+            await connection.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
+            await asyncio.sleep(1.5)  # one of them takes it
+    finally:
+        await connection.close()
+    raise AssertionError("the lead never moved to a replica of this test")
+
+
 def meeting_of(event: Any) -> str | None:
     if event.event_type != "GuidanceMeetingRequested":
         return None
@@ -162,6 +188,11 @@ def test_three_replicas_one_relay_leads_hands_over_and_nothing_is_lost_or_double
 
     roles = eventually(one_leader, timeout=10, what="exactly one leading relay")
     assert sorted(roles) == ["leader", "standby", "standby"], roles
+    # The session's own guidance led first; the lead is moved to a replica of this test, so
+    # that the kill below leaves the session's system as it was.
+    roles = asyncio.run(
+        move_lead_to(urls[1:], urls, system.infrastructure.postgres.dsn_for("guidance"))
+    )
 
     # The three replicas share guidance's one consumer group; where the broker tells the
     # assignments, no partition is given twice. (The range assignor gives each of three
