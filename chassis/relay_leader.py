@@ -14,7 +14,6 @@ wait in the store.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 
 import asyncpg
@@ -83,10 +82,11 @@ class RelayLeadership:
     async def _drop_connection(self) -> None:
         self._held = False
         connection, self._connection = self._connection, None
-        if connection is not None and not connection.is_closed():
-            with contextlib.suppress(Exception):
-                await connection.close(timeout=2)
-        if connection is not None:
+        if connection is None or connection.is_closed():
+            return
+        try:
+            await connection.close(timeout=2)
+        except Exception:  # the server is gone or does not answer: just drop the socket
             connection.terminate()
 
 
