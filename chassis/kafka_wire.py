@@ -15,12 +15,13 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.partitioner import murmur2
 
 from chassis.kafka_security import PLAINTEXT, KafkaSecurity
 from chassis.logs import get_logger
 from chassis.topic_config import ObservedTopic, topic_differences
 from contracts.envelope import EventEnvelope
-from contracts.topics import DeclaredTopic, Environment, declared_topic
+from contracts.topics import DeclaredTopic, Environment, declared_topic, topic_spec
 
 log = get_logger(__name__)
 
@@ -40,6 +41,19 @@ def event_headers(envelope: EventEnvelope) -> list[tuple[str, bytes]]:
     if envelope.causation_id is not None:
         headers.append(("causation_id", str(envelope.causation_id).encode()))
     return headers
+
+
+def declared_partition(topic: str, key: bytes) -> int | None:
+    """The partition of `key` among the topic's declared partitions (None: not declared, the
+    producer's partitioner chooses). The same choice as Kafka's default partitioner while the
+    topic has its declared count; and still the same when a broker that forgot the topic
+    let a client auto-create it with another count (Tansu makes four): a path's events stay
+    on the partition its consumers were given, and the extra partitions stay empty."""
+    spec = topic_spec(topic)
+    if spec is None:
+        return None
+    hashed: int = murmur2(key)
+    return (hashed & 0x7FFFFFFF) % spec.partitions
 
 
 def encode_event(envelope: EventEnvelope) -> bytes:

@@ -30,7 +30,7 @@ from chassis.broker_watch import (
     to_json,
 )
 from chassis.event_store import GlobalPosition, PostgresEventStore, StoredEvent
-from chassis.kafka_wire import encode_event, event_headers
+from chassis.kafka_wire import declared_partition, encode_event, event_headers
 from chassis.logs import get_logger
 from chassis.relay_leader import RelayLeadership
 
@@ -158,12 +158,14 @@ class Relay:
         deliveries = []
         for stored in batch:
             envelope = stored.envelope
+            key = envelope.stream_id.encode()
             for topic in self._topics(stored):
                 deliveries.append(
                     await self._producer.send(
                         topic,
                         value=encode_event(envelope),
-                        key=envelope.stream_id.encode(),
+                        key=key,
+                        partition=declared_partition(topic, key),
                         headers=event_headers(envelope),
                     )
                 )

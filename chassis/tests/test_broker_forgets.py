@@ -14,16 +14,18 @@ from uuid import UUID, uuid4
 
 import pytest
 from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
 
 from chassis.broker_watch import KafkaEndOffsets
 from chassis.event_store import PostgresEventStore
-from chassis.kafka_wire import decode_event, ensure_topics, event_producer
+from chassis.kafka_wire import declared_partition, decode_event, ensure_topics, event_producer
 from chassis.relay import Relay
 from chassis.relay_leader import RelayLeadership
 from chassis.tests.factories import envelope
 from chassis.tests.kafka_reading import read_until
 from chassis.tests.test_relay_leadership import assert_complete_and_in_order
 from chassis.tests.waiting import wait_for
+from contracts.topics import public_topic
 from deploy.local_stack import LocalTansu
 
 
@@ -93,10 +95,23 @@ async def restart(broker: LocalTansu) -> None:
     await asyncio.to_thread(broker.restart)
 
 
+async def auto_create(bootstrap: str, topic: str) -> None:
+    """What a consumer's metadata request does to a topic the broker forgot: Tansu makes it
+    again with its own defaults (four partitions, no settings)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.describe_topics([topic])  # names it: auto-creation allowed
+    finally:
+        await admin.close()
+
+
 async def test_a_broker_restarted_mid_traffic_is_refilled_from_the_store(
     store: PostgresEventStore, database: str, broker: LocalTansu
 ) -> None:
-    topic = f"test.forget.{uuid4().hex[:8]}"
+    # A declared topic (a public one's pattern): after the restart a client may auto-create
+    # it with the broker's own count; each path must stay on its declared partition.
+    topic = public_topic(f"forget-{uuid4().hex[:8]}")
     await ensure_topics(broker.bootstrap_servers, [topic])
     appended: list[UUID] = []
     async with relay_for(store, database, broker, topic) as relay:
@@ -104,6 +119,7 @@ async def test_a_broker_restarted_mid_traffic_is_refilled_from_the_store(
         assert await wait_for(lambda: _published(relay, 200), 15)
         writing = asyncio.create_task(_trickle(store, appended, 100))
         await restart(broker)  # every topic, message and offset is gone
+        await auto_create(broker.bootstrap_servers, topic)
         await writing
 
         async def refilled() -> bool:
@@ -114,6 +130,7 @@ async def test_a_broker_restarted_mid_traffic_is_refilled_from_the_store(
         status = relay.status()
     assert_complete_and_in_order(records, appended)
     assert status["broker_losses"] == 1 and status["last_broker_loss"] is not None
+    assert all(r.partition == declared_partition(topic, r.key) for r in records)
 
 
 async def test_a_restarted_relay_knows_what_the_broker_had_acknowledged(

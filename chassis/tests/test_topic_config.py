@@ -129,3 +129,21 @@ async def test_an_existing_topic_that_differs_is_reported_and_left_alone(
     assert "a topic differs from its declaration" in capsys.readouterr().out
     partitions, _ = await _configs(infrastructure.kafka_bootstrap, name)
     assert partitions == 2
+
+
+def test_a_declared_topic_keeps_each_key_on_its_declared_partition() -> None:
+    """The relay names the partition for declared topics: the same one Kafka's default
+    partitioner picks at the declared count, whatever count an auto-created topic got."""
+    from aiokafka.partitioner import DefaultPartitioner
+
+    from chassis.kafka_wire import declared_partition
+
+    topic = INTERNAL_TOPICS[0]
+    declared = declared_topic(topic, "development")
+    assert declared is not None
+    keys = [f"path-{n}".encode() for n in range(200)]
+    chosen = [declared_partition(topic, key) for key in keys]
+    partitions = list(range(declared.partitions))
+    assert chosen == [DefaultPartitioner()(key, partitions, partitions) for key in keys]
+    assert set(chosen) == set(partitions)
+    assert declared_partition("test.undeclared", b"k") is None
