@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 import asyncpg
@@ -116,6 +116,7 @@ class Relay:
         recreate_topics: TopicsRecreator | None = None,
         check_seconds: float = 2.0,
         standby_seconds: float = 1.0,
+        own_topics: Sequence[str] = (),
     ) -> None:
         self._store = store
         self._producer = producer
@@ -128,6 +129,9 @@ class Relay:
         self._recreate_topics = recreate_topics
         self._check_seconds = check_seconds
         self._standby_seconds = standby_seconds
+        # Checked too when nothing was acknowledged on them yet: a broker that forgot a topic
+        # this relay has not written gets it back, or its consumers wait on it for ever.
+        self._own_topics = tuple(own_topics)
         self._position: GlobalPosition | None = None
         self._offsets: Offsets = {}
         self._leading = leadership is None
@@ -188,11 +192,16 @@ class Relay:
             return False
         if self._position is None:
             self._position, self._offsets = await self._checkpoints.load_state()
-        if not self._offsets:
+        if not self._offsets and not self._own_topics:
             return False
-        lost = lost_topics(self._offsets, await self._end_offsets.end_offsets(self._offsets))
+        ends = await self._end_offsets.end_offsets({*self._offsets, *self._own_topics})
+        lost = lost_topics(self._offsets, ends)
         if lost:
             await self._publish_again(lost, "end offsets below the acknowledged ones")
+        missing = [t for t in self._own_topics if ends.get(t) is None and t not in lost]
+        if missing and self._recreate_topics is not None:
+            log.warning("a topic of this relay is gone; creating it again", topics=missing)
+            await self._recreate_topics(missing)
         return bool(lost)
 
     async def _publish_again(self, topics: list[str], sign: str) -> None:

@@ -67,6 +67,7 @@ async def run(
             batch_size=batch_size,
             idle_seconds=0.02,
             stop=stop,
+            own_topics=[topic],
         )
         relaying = True
         try:

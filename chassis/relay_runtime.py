@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chassis.broker_watch import KafkaEndOffsets
@@ -48,6 +49,7 @@ async def start_relay(
     batch_size: int,
     idle_seconds: float,
     stop: asyncio.Event | None = None,
+    own_topics: Sequence[str] = (),
 ) -> RunningRelay:
     """Start the producer and the relay's task; the relay leads only while it holds the
     store's lock (a standby waits), and checks every couple of seconds that the broker still
@@ -73,6 +75,7 @@ async def start_relay(
             leadership=RelayLeadership.for_database(database_url, name),
             end_offsets=end_offsets,
             recreate_topics=recreate,
+            own_topics=own_topics,
         )
     except BaseException:
         await closers.aclose()

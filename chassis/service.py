@@ -246,6 +246,7 @@ async def _start_relay(spec: ServiceSpec, runtime: ServiceRuntime) -> RunningRel
         environment=settings.environment,
         batch_size=settings.relay_batch_size,
         idle_seconds=settings.relay_idle_seconds,
+        own_topics=spec.published_topics,
     )
     runtime.relay = running.relay
     return running

@@ -65,6 +65,7 @@ async def relay_for(
         end_offsets=end_offsets,
         recreate_topics=recreate,
         check_seconds=0.5,
+        own_topics=[topic],
     )
     stop = asyncio.Event()
     running = asyncio.create_task(relay.run(stop))
@@ -160,3 +161,26 @@ async def _trickle(store: PostgresEventStore, appended: list[UUID], count: int) 
     for _ in range(count // 10):
         await append(store, appended, 10)
         await asyncio.sleep(0.05)
+
+
+async def test_a_relay_with_nothing_published_makes_its_forgotten_topic_again(
+    store: PostgresEventStore, database: str, broker: LocalTansu
+) -> None:
+    """Consumers of a topic the broker forgot wait on it: its relay makes it again (from the
+    declaration) even when it has published nothing there yet."""
+    topic = public_topic(f"idle-{uuid4().hex[:8]}")
+    await ensure_topics(broker.bootstrap_servers, [topic])
+    async with relay_for(store, database, broker, topic):
+        await restart(broker)
+
+        async def back() -> bool:
+            admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap_servers)
+            await admin.start()
+            try:
+                return topic in await admin.list_topics()  # lists, never auto-creates
+            finally:
+                await admin.close()
+
+        assert await wait_for(back, 10, interval=0.2), "the topic did not come back"
+    # As declared: made by the relay, not by a client's auto-creation.
+    assert await ensure_topics(broker.bootstrap_servers, [topic]) == []
