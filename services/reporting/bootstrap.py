@@ -36,6 +36,7 @@ async def bootstrap(runtime: ServiceRuntime) -> Reporting:
             settings.public_ref(),
             runtime.require_pool(),
             security=kafka_security(runtime.settings),
+            environment=runtime.settings.environment,
         ),
     )
 

@@ -379,6 +379,22 @@ def test_every_kafka_client_in_production_code_is_given_its_security() -> None:
     assert forgotten == []
 
 
+def test_every_topic_made_in_production_code_is_made_for_its_environment() -> None:
+    # ensure_topics' default is the local broker's replication of 1 (decision 0026): a
+    # service that left it out would make production topics that one broker's loss loses.
+    calls: list[str] = []
+    forgotten: list[str] = []
+    for path in _production_sources():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and _called_name(node) == "ensure_topics":
+                where = f"{path.relative_to(REPO_ROOT)}:{node.lineno}"
+                calls.append(where)
+                if "environment" not in {keyword.arg for keyword in node.keywords}:
+                    forgotten.append(where)
+    assert len(calls) >= 3, calls  # the service, the relay's recovery, the public publisher
+    assert forgotten == []
+
+
 # --- Real connections to a TLS listener standing in for a broker ----------------------------
 
 

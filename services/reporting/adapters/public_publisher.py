@@ -20,7 +20,7 @@ from contracts.envelope import EventEnvelope
 from contracts.events.base import EventModel
 from contracts.events.enrolment import PathwayOpened
 from contracts.registry import UnknownEvent, parse_payload
-from contracts.topics import public_topic
+from contracts.topics import Environment, public_topic
 from services.reporting.domain.public_events import PUBLIC_SOURCES, Place, public_event
 
 
@@ -34,8 +34,11 @@ class PublicPublisher:
         pool: asyncpg.Pool,
         *,
         security: KafkaSecurity,
+        environment: Environment,
     ) -> None:
         self._bootstrap = bootstrap_servers
+        # Production's public topics are replicated as contracts/topics.py declares them.
+        self._environment = environment
         # Reporting's own principal: it alone may write the public topics (decision 0021).
         self._security = security
         self._ref_key = ref_key
@@ -85,7 +88,12 @@ class PublicPublisher:
             return
         destination = public_topic(public.tenant)
         if destination not in self._known_topics:
-            await ensure_topics(self._bootstrap, [destination], security=self._security)
+            await ensure_topics(
+                self._bootstrap,
+                [destination],
+                security=self._security,
+                environment=self._environment,
+            )
             self._known_topics.add(destination)
         assert self._producer is not None, "the producer started before ready was set"
         await self._producer.send_and_wait(
