@@ -21,7 +21,7 @@ PRINCIPAL_PREFIX = "digipolku-"
 
 ResourceType = Literal["topic", "group"]
 PatternType = Literal["literal", "prefix"]
-Operation = Literal["Read", "Write", "Create", "Describe"]
+Operation = Literal["Read", "Write", "Create", "Describe", "DescribeConfigs"]
 
 
 @dataclass(frozen=True, order=True)
@@ -52,13 +52,24 @@ class Principal:
         )
 
 
-def _topic(name: str, *, write: bool, read: bool, pattern: PatternType = "literal") -> Grant:
+def _topic(
+    name: str,
+    *,
+    write: bool,
+    read: bool,
+    pattern: PatternType = "literal",
+    check_settings: bool = False,
+) -> Grant:
     operations: list[Operation] = []
     if write:
         # Create: a service makes its own topic when it is missing (ensure_topics at start).
         operations += ["Write", "Create"]
     if read:
         operations.append("Read")
+    if check_settings:
+        # DescribeConfigs: a service checks its topics' settings against contracts/topics.py
+        # at start (decision 0026); without it that check is only a warning that it could not.
+        operations.append("DescribeConfigs")
     # Describe: producers, consumers and the admin client look a topic up first.
     return Grant("topic", name, pattern, (*operations, "Describe"))
 
@@ -95,11 +106,19 @@ SERVICE_READS: dict[str, tuple[str, ...]] = {
 def _service(service: str) -> Principal:
     reads = SERVICE_READS[service]
     own = _OWN_TOPIC.get(service)
-    grants = [_topic(topic, write=False, read=True) for topic in reads if topic != own]
+    grants = [
+        _topic(topic, write=False, read=True, check_settings=True)
+        for topic in reads
+        if topic != own
+    ]
     if own is not None:
-        grants.append(_topic(own, write=True, read=own in reads))
+        grants.append(_topic(own, write=True, read=own in reads, check_settings=True))
     if service == "reporting":  # it republishes minimised events on every area's topic
-        grants.append(_topic(PUBLIC_TOPIC_PREFIX, write=True, read=False, pattern="prefix"))
+        grants.append(
+            _topic(
+                PUBLIC_TOPIC_PREFIX, write=True, read=False, pattern="prefix", check_settings=True
+            )
+        )
     if reads:
         grants.append(_group(service))
     return Principal(service_principal(service), f"The {service} service", tuple(sorted(grants)))

@@ -77,6 +77,20 @@ def test_each_service_reads_exactly_what_it_subscribes_to() -> None:
             assert not principal.may("Read", "topic", public_topic(tenant))
 
 
+def test_each_service_may_read_the_settings_of_the_topics_it_checks_at_start() -> None:
+    # ensure_topics compares every topic a service publishes or reads with its declaration
+    # (decision 0026); reporting also makes and checks each area's public topic.
+    for name, spec in SPECS.items():
+        principal = by_name()[service_principal(name)]
+        for topic in {*spec.published_topics, *spec.subscribes}:
+            assert principal.may("DescribeConfigs", "topic", topic), (name, topic)
+    reporting = by_name()[service_principal("reporting")]
+    for tenant in TENANTS:
+        assert reporting.may("DescribeConfigs", "topic", public_topic(tenant))
+        area = by_name()[area_principal(tenant)]
+        assert not area.may("DescribeConfigs", "topic", public_topic(tenant))
+
+
 @pytest.mark.parametrize("tenant", TENANTS)
 def test_a_wellbeing_area_reads_only_its_own_public_topic(tenant: str) -> None:
     area = by_name()[area_principal(tenant)]
