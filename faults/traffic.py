@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -21,6 +22,7 @@ import httpx
 from chassis.clock import HELSINKI, write_clock_file
 from faults.command_log import CommandLog
 from simulator.driver import (
+    OUTAGE_DEADLINE,
     TRANSIENT_STATUSES,
     ClientState,
     Driver,
@@ -131,7 +133,7 @@ class Traffic:
                     not_yet_deadline=180.0,
                 )
                 try:
-                    await register_references(http, self._endpoints, spec)
+                    await _register(http, self._endpoints, spec)
                     await self._round(driver, spec)
                 finally:
                     self.stats.requests += driver.requests
@@ -178,3 +180,18 @@ class Traffic:
         async with asyncio.TaskGroup() as tasks:
             for client, steps in by_client.items():
                 tasks.create_task(live(client, steps))
+
+
+async def _register(http: httpx.AsyncClient, endpoints: Endpoints, spec: PopulationSpec) -> None:
+    """The round's references, waiting out an outage of enrolment as the driver's steps do
+    (every registration is idempotent: a 409 is "added before")."""
+    deadline = time.monotonic() + OUTAGE_DEADLINE
+    while True:
+        try:
+            await register_references(http, endpoints, spec)
+            return
+        except (httpx.TransportError, httpx.HTTPStatusError) as exc:
+            status = exc.response.status_code if isinstance(exc, httpx.HTTPStatusError) else None
+            if (status is not None and status < 500) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(1.0)
