@@ -82,7 +82,10 @@ def write_json(verdict: Verdict, run: dict[str, Any], directory: Path) -> Path:
         "public_expected": verdict.public_expected,
         "public_records": verdict.public_records,
         "rebuild_differences": verdict.rebuild_differences,
-        "rows": [asdict(row) for row in sorted(verdict.rows.values(), key=lambda r: r.name)],
+        "rows": [
+            {key: value for key, value in asdict(row).items() if not key.startswith("_")}
+            for row in sorted(verdict.rows.values(), key=lambda r: r.name)
+        ],
     }
     path = directory / f"faults-seed{run['seed']}-{time.strftime('%Y%m%dT%H%M%S')}.json"
     text = json.dumps(document, indent=2, ensure_ascii=False, default=str)

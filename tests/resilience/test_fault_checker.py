@@ -3,12 +3,15 @@ right fault's door; a clean history passes (pure: no system needed)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from uuid import UUID, uuid4
 
 from contracts.topics import ENROLMENT_EVENTS
 from faults.checker import NO_FAULT, Verdict, Window, check, public_id
 from faults.command_log import Command
 from faults.public_topic import PublicRecord
+from faults.report import table, write_json
 from faults.witness import Feed, KeyRecord, Observation, StoredEvent
 
 FEED = Feed("reporting", "figures", ENROLMENT_EVENTS)
@@ -131,3 +134,14 @@ def test_a_rebuild_that_differs_fails_the_run() -> None:
     commands, seen, windows = history()
     found = check(commands, seen, [FEED], windows, None, ["reporting.figures: 1 row differs"])
     assert found.failed
+
+
+def test_the_report_of_a_failed_run_is_written_as_json(tmp_path: Path) -> None:
+    commands, seen, windows = history()
+    seen.tracking[FEED][PATH] = 1
+    found = verdict(commands, seen, windows)
+    written = write_json(found, {"seed": 1}, tmp_path)
+    document = json.loads(written.read_text(encoding="utf-8"))
+    assert document["passed"] is False
+    assert [row["lost"] for row in document["rows"] if row["name"] == KILL] == [1]
+    assert "lost" in table(found)
