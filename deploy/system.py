@@ -206,20 +206,31 @@ def start_system(
         ports = dict(DEFAULT_PORTS)
     else:
         ports = {name: free_port() for name in DEFAULT_PORTS}
-    kafka_proxy_port = free_port() if proxied else None
-    infra = start_infrastructure(durable=durable, kafka_advertised_port=kafka_proxy_port)
+    # The broker's proxy listens before the broker starts, which must advertise its port; it
+    # learns the broker's port once that has started (no connection comes before).
+    kafka_proxy = TcpProxy("kafka", 0) if proxied else None
+    if kafka_proxy is not None:
+        kafka_proxy.start()
+    try:
+        infra = start_infrastructure(
+            durable=durable,
+            kafka_advertised_port=kafka_proxy.listen_port if kafka_proxy else None,
+        )
+    except BaseException:
+        if kafka_proxy is not None:
+            kafka_proxy.stop()
+        raise
     system = RunningSystem(infra, {n: f"http://127.0.0.1:{p}" for n, p in ports.items()})
     logs = log_dir or infra.root
     logs.mkdir(parents=True, exist_ok=True)
     try:
         database_port = infra.postgres.port
         if proxied:
-            system.proxies["kafka"] = TcpProxy(
-                "kafka", infra.kafka.port, listen_port=kafka_proxy_port
-            )
+            assert kafka_proxy is not None
+            kafka_proxy.target_port = infra.kafka.port
+            system.proxies["kafka"] = kafka_proxy
             system.proxies["postgres"] = TcpProxy("postgres", infra.postgres.port)
-            for proxy in system.proxies.values():
-                proxy.start()
+            system.proxies["postgres"].start()
             database_port = system.proxies["postgres"].listen_port
         asyncio.run(_create_databases(infra.postgres.dsn))
         base_env = {

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from deploy.local_stack import StackError, free_port
+from deploy.local_stack import StackError
 
 _CHUNK = 64 * 1024
 _T = TypeVar("_T")
@@ -61,7 +61,9 @@ class TcpProxy:
         self.name = name
         self.target_host = target_host
         self.target_port = target_port
-        self.listen_port = listen_port or free_port()
+        # 0: the kernel's choice when it starts listening (a port picked before and bound
+        # later can be taken meanwhile by another process).
+        self.listen_port = listen_port or 0
         self.accepted = 0
         self._delay = 0.0
         self._links: set[_Link] = set()
@@ -168,6 +170,7 @@ class TcpProxy:
         self._server = await asyncio.start_server(
             self._handle, "127.0.0.1", self.listen_port, reuse_address=True
         )
+        self.listen_port = int(self._server.sockets[0].getsockname()[1])
 
     async def _close_all(self) -> None:
         if self._server is not None:
