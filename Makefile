@@ -27,7 +27,7 @@ test: install system-packages lint
 	deploy/install_system_packages.sh chromium
 	$(BIN)/python -m contracts.export --check
 	$(BIN)/python -m contracts.compat
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow"
 
 ## simulate: a seeded population through the real services in compressed time, then its figures
 SEED ?= 2026
@@ -35,9 +35,11 @@ CLIENTS_PER_GROUP ?= 8
 simulate: install system-packages
 	$(BIN)/python -m simulator --seed $(SEED) --clients-per-group $(CLIENTS_PER_GROUP)
 
-## faults: the whole system under seeded traffic and faults, then the checker (decision 0029)
+## faults: the long fault tests (marked slow, left out of `make test`), then the whole system
+## under seeded traffic and faults and the checker (decision 0029)
 DURATION ?= 1800
 faults: install system-packages
+	$(BIN)/python -m pytest -m slow
 	$(BIN)/python -m faults --seed $(SEED) --duration $(DURATION)
 
 ## bench: benchmarks that print ratios against baselines measured in the same run
