@@ -13,9 +13,9 @@ refused live is refused again, and never applied, on a rebuild.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from chassis.event_admission import admit, decode
 from chassis.event_store import EventStore, GlobalPosition
@@ -29,6 +29,56 @@ log = get_logger(__name__)
 # Messages per fetch, and so per transaction: large enough that the commit and the tracking
 # statements are a small share of a batch, small enough to keep transactions short.
 REPLAY_BATCH = 1000
+
+
+async def records_to_end(
+    consumer: AIOKafkaConsumer,
+    topics: Sequence[str],
+    give_up_after: float,
+    max_records: int,
+) -> AsyncIterator[list[ConsumerRecord[bytes, bytes]]]:
+    """Every record the topics held when this started, one list per fetch, in offset order
+    per partition, from a started consumer of no group (it is assigned every partition).
+
+    The end of a partition is the larger of ListOffsets(latest) and the high watermark of the
+    first fetch from it. Kafka answers both alike; Tansu answers ListOffsets(latest) with the
+    base offset of the partition's last record batch plus one (too small whenever that batch
+    holds more than one record), while its fetch high watermark is right. Raises TimeoutError
+    when the ends are not reached within `give_up_after` seconds.
+    """
+    await consumer.topics()  # refresh metadata so every partition is known
+    partitions = [
+        TopicPartition(topic, partition)
+        for topic in topics
+        for partition in sorted(consumer.partitions_for_topic(topic) or ())
+    ]
+    if not partitions:
+        return
+    consumer.assign(partitions)
+    await consumer.seek_to_beginning(*partitions)
+    listed = await consumer.end_offsets(partitions)
+    first = await consumer.beginning_offsets(partitions)
+    # A partition is done once its end is known and its position has reached it; the end of
+    # one that holds records is known from its first fetch.
+    ends = {tp: end for tp, end in listed.items() if first[tp] >= end}
+
+    async def finished() -> bool:
+        for tp in partitions:
+            if tp not in ends or await consumer.position(tp) < ends[tp]:
+                return False
+        return True
+
+    async with asyncio.timeout(give_up_after):
+        while not await finished():
+            batch = await consumer.getmany(timeout_ms=500, max_records=max_records)
+            fetched: list[ConsumerRecord[bytes, bytes]] = []
+            for tp, messages in batch.items():
+                if tp not in ends:
+                    ends[tp] = max(listed[tp], consumer.highwater(tp) or 0)
+                fetched += [message for message in messages if message.offset < ends[tp]]
+                if await consumer.position(tp) >= ends[tp]:
+                    consumer.pause(tp)  # later messages are not this reading's
+            yield fetched
 
 
 async def replay_topics(
@@ -46,13 +96,8 @@ async def replay_topics(
     Each fetched batch goes to every projector in one transaction per projector, as the
     live consumer does. `progress`, when given, is told the messages read so far after each
     batch. `security` is the service's own (the plaintext default is the local broker's);
-    `service` names the refusals it logs and counts.
-
-    The end of a partition is the larger of ListOffsets(latest) and the high watermark of the
-    first fetch from it. Kafka answers both alike; Tansu answers ListOffsets(latest) with the
-    base offset of the partition's last record batch plus one (too small whenever that batch
-    holds more than one record), while its fetch high watermark is right. Raises TimeoutError
-    when the ends are not reached within `give_up_after` seconds.
+    `service` names the refusals it logs and counts. Messages are read as `records_to_end`
+    reads them (it raises TimeoutError when the ends are not reached in `give_up_after` s).
     """
     projectors = [projector] if isinstance(projector, Projector) else list(projector)
     consumer = AIOKafkaConsumer(
@@ -64,49 +109,18 @@ async def replay_topics(
     read = 0
     try:
         await consumer.start()  # inside: a refused connection still stops the consumer
-        await consumer.topics()  # refresh metadata so every partition is known
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in topics
-            for partition in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
-        if not partitions:
-            return 0
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        listed = await consumer.end_offsets(partitions)
-        first = await consumer.beginning_offsets(partitions)
-        # A partition is done once its end is known and its position has reached it; the
-        # end of one that holds records is known from its first fetch.
-        ends = {tp: end for tp, end in listed.items() if first[tp] >= end}
-
-        async def finished() -> bool:
-            for tp in partitions:
-                if tp not in ends or await consumer.position(tp) < ends[tp]:
-                    return False
-            return True
-
-        async with asyncio.timeout(give_up_after):
-            while not await finished():
-                batch = await consumer.getmany(timeout_ms=500, max_records=REPLAY_BATCH)
-                items: list[tuple[str, EventEnvelope]] = []
-                for tp, messages in batch.items():
-                    if tp not in ends:
-                        ends[tp] = max(listed[tp], consumer.highwater(tp) or 0)
-                    for message in messages:
-                        if message.offset >= ends[tp]:
-                            continue
-                        read += 1  # a refused message is read too
-                        event = decode(message)
-                        if admit(service, message, event):
-                            assert event is not None  # admit refuses what is not an envelope
-                            items.append((tp.topic, event))
-                    if await consumer.position(tp) >= ends[tp]:
-                        consumer.pause(tp)  # later messages are the live consumer's
-                for each in projectors:
-                    await each.handle_batch(items)
-                if progress is not None and items:
-                    progress(read)
+        async for fetched in records_to_end(consumer, topics, give_up_after, REPLAY_BATCH):
+            items: list[tuple[str, EventEnvelope]] = []
+            for message in fetched:
+                read += 1  # a refused message is read too
+                event = decode(message)
+                if admit(service, message, event):
+                    assert event is not None  # admit refuses what is not an envelope
+                    items.append((message.topic, event))
+            for each in projectors:
+                await each.handle_batch(items)
+            if progress is not None and items:
+                progress(read)
     finally:
         await consumer.stop()
     names = [each.projection.name for each in projectors]
