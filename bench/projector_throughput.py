@@ -16,7 +16,7 @@ from bench.store_append import envelopes
 from chassis.event_store import DbConnection, PostgresEventStore, create_pool
 from chassis.kafka_wire import decode_event, ensure_topics, event_producer
 from chassis.projector import Projection, Projector
-from chassis.relay import Relay
+from chassis.relay import Relay, event_messages
 from contracts.envelope import EventEnvelope
 
 # Records per fetch: what the services' batch consumer takes at most (chassis.service).
@@ -33,7 +33,7 @@ async def _fill_topic(dsn: str, bootstrap: str, topic: str, aggregates: int) -> 
     await ensure_topics(bootstrap, [topic])
     producer = event_producer(bootstrap)
     await producer.start()
-    relay = Relay(store, producer, lambda s: [topic], name="bench", batch_size=1000)
+    relay = Relay(store, producer, event_messages(lambda s: [topic]), name="bench", batch_size=1000)
     while await relay.publish_batch():
         pass
     await producer.stop()

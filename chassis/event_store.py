@@ -148,6 +148,15 @@ def _identity(event_type: str, version: int, payload: dict[str, Any]) -> tuple[i
     return version, payload
 
 
+# The rows after ($1 transaction id, $2 position) in commit order, at most $3, only from
+# transactions that have ended: positions are taken before commit, so a reader that passed a
+# transaction still running would never see its rows (the store's and the outbox's readers).
+IN_COMMIT_ORDER_AFTER = (
+    "WHERE (tx_id, position) > ($1::text::xid8, $2)"
+    " AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+    " ORDER BY tx_id, position LIMIT $3"
+)
+
 _SELECT_COLUMNS = """
     position, tx_id::text::bigint AS tx_id, event_id, stream_id, stream_version, event_type,
     schema_version, occurred_at, tenant, correlation_id, causation_id, actor, payload
@@ -243,10 +252,7 @@ class PostgresEventStore:
     async def read_all(self, after: GlobalPosition, limit: int = 1000) -> list[StoredEvent]:
         """Events after `after` in global order, only from transactions that have ended."""
         rows = await self._pool.fetch(
-            f"SELECT {_SELECT_COLUMNS} FROM events"
-            " WHERE (tx_id, position) > ($1::text::xid8, $2)"
-            "   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
-            " ORDER BY tx_id, position LIMIT $3",
+            f"SELECT {_SELECT_COLUMNS} FROM events {IN_COMMIT_ORDER_AFTER}",
             str(after.tx_id),
             after.position,
             limit,

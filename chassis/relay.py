@@ -1,4 +1,5 @@
-"""The relay: publishes a store's events to Kafka in the store's order, at least once.
+"""The relay: publishes a store's events (or an outbox's messages) to Kafka in their order,
+at least once.
 
 It reads after its saved position, sends a batch, waits until the broker has acknowledged
 every message of it, and only then saves the new position. A crash between sending and saving
@@ -15,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Generic, Protocol, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -29,7 +32,7 @@ from chassis.broker_watch import (
     lost_topics,
     to_json,
 )
-from chassis.event_store import GlobalPosition, PostgresEventStore, StoredEvent
+from chassis.event_store import GlobalPosition, StoredEvent
 from chassis.kafka_wire import declared_partition, encode_event, event_headers
 from chassis.logs import get_logger
 from chassis.relay_leader import RelayLeadership
@@ -37,6 +40,50 @@ from chassis.relay_leader import RelayLeadership
 log = get_logger(__name__)
 
 TopicChooser = Callable[[StoredEvent], list[str]]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One Kafka message the relay sends."""
+
+    topic: str
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+class Positioned(Protocol):
+    @property
+    def position(self) -> GlobalPosition: ...
+
+
+Item = TypeVar("Item", bound=Positioned)
+Item_co = TypeVar("Item_co", bound=Positioned, covariant=True)
+
+
+class RelaySource(Protocol[Item_co]):
+    """What a relay reads: rows in commit order after a position (an event store, an outbox)."""
+
+    @property
+    def pool(self) -> asyncpg.Pool: ...
+
+    async def read_all(self, after: GlobalPosition, limit: int = 1000) -> Sequence[Item_co]: ...
+
+
+MessageMaker = Callable[[Item], Iterable[Outgoing]]
+
+
+def event_messages(topics: TopicChooser) -> MessageMaker[StoredEvent]:
+    """A stored event as the internal topics carry it: the envelope, keyed by its stream."""
+
+    def messages(stored: StoredEvent) -> list[Outgoing]:
+        envelope = stored.envelope
+        key = envelope.stream_id.encode()
+        value = encode_event(envelope)
+        headers = event_headers(envelope)
+        return [Outgoing(topic, key, value, headers) for topic in topics(stored)]
+
+    return messages
 
 
 MAX_RETRY_DELAY = 30.0
@@ -96,17 +143,20 @@ class RelayCheckpoints:
 TopicsRecreator = Callable[[list[str]], Awaitable[object]]
 
 
-class Relay:
-    """Publishes one store's events; with a `leadership`, only while it holds the store's
+class Relay(Generic[Item]):
+    """Publishes one source's rows; with a `leadership`, only while it holds the source's
     lock; with `end_offsets`, it checks every `check_seconds` (and after a failure) that the
     broker still has what it acknowledged, and publishes everything again when it has not,
-    after `recreate_topics` has made the lost topics again from their declaration."""
+    after `recreate_topics` has made the lost topics again from their declaration. The same
+    `recreate_topics` makes each topic before this relay first sends to it, so a topic that
+    appears with the data (a new tenant's public topic) gets its declared configuration
+    rather than whatever a broker's auto-creation would give it."""
 
     def __init__(
         self,
-        store: PostgresEventStore,
+        source: RelaySource[Item],
         producer: AIOKafkaProducer,
-        topics: TopicChooser,
+        messages: MessageMaker[Item],
         *,
         name: str,
         batch_size: int = 500,
@@ -117,11 +167,12 @@ class Relay:
         check_seconds: float = 2.0,
         standby_seconds: float = 1.0,
         own_topics: Sequence[str] = (),
+        check_before_each_batch: bool = False,
     ) -> None:
-        self._store = store
+        self._source = source
         self._producer = producer
-        self._topics = topics
-        self._checkpoints = RelayCheckpoints(store.pool, name)
+        self._messages = messages
+        self._checkpoints = RelayCheckpoints(source.pool, name)
         self._batch_size = batch_size
         self._idle_seconds = idle_seconds
         self._leadership = leadership
@@ -132,8 +183,13 @@ class Relay:
         # Checked too when nothing was acknowledged on them yet: a broker that forgot a topic
         # this relay has not written gets it back, or its consumers wait on it for ever.
         self._own_topics = tuple(own_topics)
+        # Readers without versions to order by (the public's subscribers) need it: a broker
+        # that restarted empty between two periodic checks would otherwise take the next
+        # batch at the head of its new log, before the refill of everything earlier.
+        self._check_each_batch = check_before_each_batch
         self._position: GlobalPosition | None = None
         self._offsets: Offsets = {}
+        self._made_topics: set[str] = set()
         self._leading = leadership is None
         self._confirmed_at = -1e9
         self.published = 0
@@ -156,23 +212,23 @@ class Relay:
         """Publish the next batch; returns how many events it held (0 when caught up)."""
         if self._position is None:
             self._position, self._offsets = await self._checkpoints.load_state()
-        batch = await self._store.read_all(self._position, limit=self._batch_size)
+        batch = await self._source.read_all(self._position, limit=self._batch_size)
         if not batch:
             return 0
-        deliveries = []
-        for stored in batch:
-            envelope = stored.envelope
-            key = envelope.stream_id.encode()
-            for topic in self._topics(stored):
-                deliveries.append(
-                    await self._producer.send(
-                        topic,
-                        value=encode_event(envelope),
-                        key=key,
-                        partition=declared_partition(topic, key),
-                        headers=event_headers(envelope),
-                    )
-                )
+        if self._check_each_batch and await self.check_broker():
+            return len(batch)  # publishing again from the start, this batch in its turn
+        outgoing = [message for item in batch for message in self._messages(item)]
+        await self._make_topics({message.topic for message in outgoing})
+        deliveries = [
+            await self._producer.send(
+                message.topic,
+                value=message.value,
+                key=message.key,
+                partition=declared_partition(message.topic, message.key),
+                headers=message.headers,
+            )
+            for message in outgoing
+        ]
         acknowledged = await asyncio.gather(*deliveries)
         self.published += len(batch)
         forgotten = acknowledge_round(
@@ -184,6 +240,12 @@ class Relay:
         self._position = batch[-1].position
         await self._save()
         return len(batch)
+
+    async def _make_topics(self, topics: set[str]) -> None:
+        new = sorted(topics - self._made_topics)
+        if new and self._recreate_topics is not None:
+            await self._recreate_topics(new)
+        self._made_topics.update(new)
 
     async def check_broker(self) -> bool:
         """Compare the broker's end offsets with the acknowledged ones; on a loss, start
@@ -215,6 +277,7 @@ class Relay:
         )
         if self._recreate_topics is not None:
             await self._recreate_topics(topics)
+        self._made_topics.update(topics)
         # Saved at once: a relay that dies during the refill goes on with it, instead of
         # trusting offsets the broker no longer has.
         self._position, self._offsets = GlobalPosition.start(), {}

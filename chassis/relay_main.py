@@ -27,6 +27,7 @@ from chassis.event_store import PostgresEventStore, create_pool
 from chassis.kafka_security import KafkaClientSettings, KafkaSecurity, kafka_security
 from chassis.kafka_wire import ensure_topics
 from chassis.logs import configure_logging
+from chassis.relay import event_messages
 from chassis.relay_runtime import start_relay
 from contracts.topics import Environment
 
@@ -58,7 +59,7 @@ async def run(
     try:
         running = await start_relay(
             PostgresEventStore(pool),
-            lambda stored: [topic],
+            event_messages(lambda stored: [topic]),
             name=name,
             database_url=database_url,
             bootstrap=bootstrap,

@@ -10,19 +10,19 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from chassis.broker_watch import KafkaEndOffsets
-from chassis.event_store import PostgresEventStore
 from chassis.kafka_security import KafkaSecurity
 from chassis.kafka_wire import ensure_topics, event_producer
-from chassis.relay import Relay, TopicChooser
+from chassis.relay import Item, MessageMaker, Relay, RelaySource
 from chassis.relay_leader import RelayLeadership
 from contracts.topics import Environment
 
 
 @dataclass
 class RunningRelay:
-    relay: Relay
+    relay: Relay[Any]
     task: asyncio.Task[None]
     stop_event: asyncio.Event
     _closers: list[contextlib.AsyncExitStack]
@@ -38,8 +38,8 @@ class RunningRelay:
 
 
 async def start_relay(
-    store: PostgresEventStore,
-    topics: TopicChooser,
+    source: RelaySource[Item],
+    messages: MessageMaker[Item],
     *,
     name: str,
     database_url: str,
@@ -50,6 +50,7 @@ async def start_relay(
     idle_seconds: float,
     stop: asyncio.Event | None = None,
     own_topics: Sequence[str] = (),
+    check_before_each_batch: bool = False,
 ) -> RunningRelay:
     """Start the producer and the relay's task; the relay leads only while it holds the
     store's lock (a standby waits), and checks every couple of seconds that the broker still
@@ -66,9 +67,9 @@ async def start_relay(
             await ensure_topics(bootstrap, lost, security=security, environment=environment)
 
         relay = Relay(
-            store,
+            source,
             producer,
-            topics,
+            messages,
             name=name,
             batch_size=batch_size,
             idle_seconds=idle_seconds,
@@ -76,6 +77,7 @@ async def start_relay(
             end_offsets=end_offsets,
             recreate_topics=recreate,
             own_topics=own_topics,
+            check_before_each_batch=check_before_each_batch,
         )
     except BaseException:
         await closers.aclose()

@@ -39,9 +39,10 @@ from chassis.kafka_wire import ensure_topics
 from chassis.logs import configure_logging, get_logger
 from chassis.migrate import prepare_database
 from chassis.openapi import install_openapi
+from chassis.outbox import Outbox, outbox_messages
 from chassis.policy import Policy
 from chassis.projector import Projection, Projector
-from chassis.relay import Relay, TopicChooser
+from chassis.relay import Item, MessageMaker, Relay, RelaySource, TopicChooser, event_messages
 from chassis.relay_runtime import RunningRelay, start_relay
 from chassis.sessions import sweep_sessions
 from chassis.settings import ServiceSettings
@@ -67,7 +68,10 @@ class ServiceRuntime:
     projectors: list[Projector] = field(default_factory=list)
     # Runs every command against the store (None for a service without one).
     pipeline: CommandPipeline | None = None
-    relay: Relay | None = None
+    relay: Relay[Any] | None = None
+    # Messages the service derives from consumed events, and their relay (chassis.outbox).
+    outbox: Outbox | None = None
+    outbox_relay: Relay[Any] | None = None
     # The service's own typed parts (handlers, queries, adapters), made once by its bootstrap.
     parts: object | None = None
 
@@ -83,6 +87,10 @@ class ServiceRuntime:
     def require_pool(self) -> asyncpg.Pool:
         assert self.pool is not None, "the service has not started"
         return self.pool
+
+    def require_outbox(self) -> Outbox:
+        assert self.outbox is not None, "the service has no outbox or has not started"
+        return self.outbox
 
     def require_store(self) -> PostgresEventStore:
         assert self.store is not None, "the service has no event store or has not started"
@@ -110,6 +118,8 @@ class ServiceSpec:
     # Where the relay publishes this service's events; None for a service without a store.
     publishes: TopicChooser | None = None
     published_topics: Sequence[str] = ()
+    # Whether the service publishes messages of its own through an outbox and its relay.
+    outbox: bool = False
     # Topics consumed by the service's one consumer group, and what it does with an event.
     subscribes: Sequence[str] = ()
     # Read models kept from the subscribed topics; each event goes to every one of them.
@@ -156,6 +166,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         if spec.publishes is not None:
             runtime.store = PostgresEventStore(runtime.pool, spec.upcaster or _no_upcast)
             runtime.pipeline = CommandPipeline.on_postgres(runtime.store, runtime.pool)
+        if spec.outbox:
+            runtime.outbox = Outbox(runtime.pool)
         topics = {*spec.published_topics, *spec.subscribes}
         if topics:
             await ensure_topics(
@@ -169,7 +181,11 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             runtime.parts = await spec.bootstrap(runtime)
         for hook in spec.on_startup:
             await hook(runtime)
-        relay = await _start_relay(spec, runtime)
+        relays = [
+            running
+            for running in (await _start_relay(spec, runtime), await _start_outbox(spec, runtime))
+            if running is not None
+        ]
         stop_jobs = asyncio.Event()
         jobs = [
             asyncio.create_task(job(runtime, stop_jobs), name=f"{spec.name}-job-{n}")
@@ -181,8 +197,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         finally:
             stop_jobs.set()
             await asyncio.gather(*jobs, return_exceptions=True)
-            if relay is not None:
-                await relay.stop()
+            for running in relays:
+                await running.stop()
             await runtime.pool.close()
             log.info("service stopped")
 
@@ -235,21 +251,57 @@ async def _start_relay(spec: ServiceSpec, runtime: ServiceRuntime) -> RunningRel
     """Every replica runs a relay; the one holding the store's lock publishes (decision 0026)."""
     if spec.publishes is None:
         return None
-    settings = runtime.settings
-    running = await start_relay(
+    running = await _relaying(
+        runtime,
         runtime.require_store(),
-        spec.publishes,
+        event_messages(spec.publishes),
         name=spec.name,
+        own_topics=spec.published_topics,
+    )
+    runtime.relay = running.relay
+    return running
+
+
+async def _start_outbox(spec: ServiceSpec, runtime: ServiceRuntime) -> RunningRelay | None:
+    """The outbox's own relay, leading by its own lock (decision 0030)."""
+    if not spec.outbox:
+        return None
+    running = await _relaying(
+        runtime,
+        runtime.require_outbox(),
+        outbox_messages,
+        name=f"{spec.name}-outbox",
+        # Its subscribers (the public's) cannot reorder by stream versions (decision 0030).
+        check_before_each_batch=True,
+    )
+    runtime.outbox_relay = running.relay
+    return running
+
+
+async def _relaying(
+    runtime: ServiceRuntime,
+    source: RelaySource[Item],
+    messages: MessageMaker[Item],
+    *,
+    name: str,
+    own_topics: Sequence[str] = (),
+    check_before_each_batch: bool = False,
+) -> RunningRelay:
+    """A relay of the service's database, with the service's broker, security and pace."""
+    settings = runtime.settings
+    return await start_relay(
+        source,
+        messages,
+        name=name,
         database_url=settings.database_url,
         bootstrap=settings.kafka_bootstrap,
         security=kafka_security(settings),
         environment=settings.environment,
         batch_size=settings.relay_batch_size,
         idle_seconds=settings.relay_idle_seconds,
-        own_topics=spec.published_topics,
+        own_topics=own_topics,
+        check_before_each_batch=check_before_each_batch,
     )
-    runtime.relay = running.relay
-    return running
 
 
 def _subscribe(
@@ -363,6 +415,8 @@ def _health_router(kafka: KafkaRouter) -> APIRouter:
         details: dict[str, object] = {}
         if runtime.relay is not None:  # a standby relay is ready too: it waits for the lock
             details["relay"] = runtime.relay.status()
+        if runtime.outbox_relay is not None:
+            details["outbox_relay"] = runtime.outbox_relay.status()
         # Shown, but never a reason to leave the load balancer: a held stream is one path's
         # events waiting for an upgrade, and every other request is served (decision 0027).
         if checks["database"] == "ok":

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -9,6 +12,7 @@ from chassis.event_store import EventStore, PostgresEventStore, create_pool
 from chassis.memory_store import InMemoryEventStore
 from chassis.migrate import upgrade_async
 from contracts.upcasting import upcast
+from deploy.local_stack import LocalTansu
 from deploy.test_infrastructure import TestInfrastructure
 
 
@@ -48,3 +52,17 @@ def any_store(request: pytest.FixtureRequest) -> EventStore:
         return InMemoryEventStore(upcast)
     pool = request.getfixturevalue("pool")
     return PostgresEventStore(pool, upcast)
+
+
+@pytest.fixture
+def broker() -> Iterator[LocalTansu]:
+    """A broker of this test's own: a test that restarts it (and so empties
+    it) leaves the session's broker alone."""
+    root = Path(tempfile.mkdtemp(prefix="digipolku-forget-"))
+    os.chmod(root, 0o755)
+    tansu = LocalTansu(root)
+    tansu.start()
+    try:
+        yield tansu
+    finally:
+        tansu.stop()

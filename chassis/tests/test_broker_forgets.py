@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import tempfile
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from uuid import UUID, uuid4
 
-import pytest
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
 
 from chassis.broker_watch import KafkaEndOffsets
-from chassis.event_store import PostgresEventStore
+from chassis.event_store import PostgresEventStore, StoredEvent
 from chassis.kafka_wire import declared_partition, decode_event, ensure_topics, event_producer
-from chassis.relay import Relay
+from chassis.relay import Relay, event_messages
 from chassis.relay_leader import RelayLeadership
 from chassis.tests.factories import envelope
 from chassis.tests.kafka_reading import read_until
@@ -29,23 +25,10 @@ from contracts.topics import public_topic
 from deploy.local_stack import LocalTansu
 
 
-@pytest.fixture
-def broker() -> Iterator[LocalTansu]:
-    """A broker of this test's own: restarting the session's would empty it for the rest."""
-    root = Path(tempfile.mkdtemp(prefix="digipolku-forget-"))
-    os.chmod(root, 0o755)
-    tansu = LocalTansu(root)
-    tansu.start()
-    try:
-        yield tansu
-    finally:
-        tansu.stop()
-
-
 @contextlib.asynccontextmanager
 async def relay_for(
     store: PostgresEventStore, database: str, broker: LocalTansu, topic: str
-) -> AsyncIterator[Relay]:
+) -> AsyncIterator[Relay[StoredEvent]]:
     bootstrap = broker.bootstrap_servers
     producer: AIOKafkaProducer = event_producer(bootstrap)
     await producer.start()
@@ -57,7 +40,7 @@ async def relay_for(
     relay = Relay(
         store,
         producer,
-        lambda stored: [topic],
+        event_messages(lambda stored: [topic]),
         name="forgotten",
         batch_size=50,
         idle_seconds=0.02,
@@ -153,7 +136,7 @@ async def test_a_restarted_relay_knows_what_the_broker_had_acknowledged(
     assert_complete_and_in_order(records, appended)
 
 
-async def _published(relay: Relay, count: int) -> bool:
+async def _published(relay: Relay[StoredEvent], count: int) -> bool:
     return relay.published >= count
 
 

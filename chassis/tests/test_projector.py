@@ -15,7 +15,7 @@ from chassis.event_store import DbConnection, PostgresEventStore
 from chassis.kafka_wire import decode_event, ensure_topics, event_producer
 from chassis.projector import Projection, Projector
 from chassis.rebuild import rebuild, replay_topics
-from chassis.relay import Relay
+from chassis.relay import Relay, event_messages
 from chassis.tests.factories import envelope
 from chassis.tests.kafka_reading import read_topic
 from contracts.envelope import EventEnvelope
@@ -208,7 +208,9 @@ async def publish_everything(
     producer = event_producer(bootstrap)
     await producer.start()
     try:
-        relay = Relay(store, producer, lambda s: [topic], name=name, batch_size=batch_size)
+        relay = Relay(
+            store, producer, event_messages(lambda s: [topic]), name=name, batch_size=batch_size
+        )
         for _ in range(1000):
             if not await relay.publish_batch():
                 return relay.published

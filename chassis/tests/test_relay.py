@@ -19,10 +19,16 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 
-from chassis.event_store import DbConnection, GlobalPosition, PostgresEventStore, create_pool
+from chassis.event_store import (
+    DbConnection,
+    GlobalPosition,
+    PostgresEventStore,
+    StoredEvent,
+    create_pool,
+)
 from chassis.kafka_wire import decode_event, ensure_topics, event_producer, header_value
 from chassis.projector import Projection, Projector
-from chassis.relay import Relay, RelayCheckpoints, retry_delay
+from chassis.relay import Relay, RelayCheckpoints, event_messages, retry_delay
 from chassis.tests.factories import envelope
 from chassis.tests.kafka_reading import read_topic, read_until
 from chassis.tests.waiting import wait_for
@@ -47,7 +53,7 @@ async def topic(infrastructure: TestInfrastructure) -> str:
     return name
 
 
-async def publish_everything(relay: Relay) -> None:
+async def publish_everything(relay: Relay[StoredEvent]) -> None:
     while await relay.publish_batch():
         pass
 
@@ -60,7 +66,7 @@ async def test_publishes_in_stream_order_with_key_and_headers(
 ) -> None:
     for i in range(60):
         await store.append([envelope(f"s{i % 7}", payload={"i": i})], expected_version=None)
-    relay = Relay(store, producer, lambda stored: [topic], name="r1", batch_size=25)
+    relay = Relay(store, producer, event_messages(lambda stored: [topic]), name="r1", batch_size=25)
     await publish_everything(relay)
 
     records = await read_topic(infrastructure.kafka_bootstrap, topic, 60)
@@ -84,10 +90,10 @@ async def test_a_new_relay_resumes_from_the_saved_position(
 ) -> None:
     for i in range(10):
         await store.append([envelope("s", payload={"i": i})], expected_version=None)
-    await publish_everything(Relay(store, producer, lambda s: [topic], name="r2"))
+    await publish_everything(Relay(store, producer, event_messages(lambda s: [topic]), name="r2"))
     for i in range(10, 15):
         await store.append([envelope("s", payload={"i": i})], expected_version=None)
-    second = Relay(store, producer, lambda s: [topic], name="r2")
+    second = Relay(store, producer, event_messages(lambda s: [topic]), name="r2")
     await publish_everything(second)
     assert second.published == 5
     records = await read_topic(infrastructure.kafka_bootstrap, topic, 15)
@@ -316,7 +322,7 @@ async def test_a_crash_between_publishing_and_saving_resends_and_the_consumer_dr
     the relay is stopped dead."""
     for i in range(20):
         await store.append([envelope(f"s{i % 4}", payload={"i": i})], expected_version=None)
-    relay = Relay(store, producer, lambda s: [topic], name="r3", batch_size=100)
+    relay = Relay(store, producer, event_messages(lambda s: [topic]), name="r3", batch_size=100)
     async with pool.acquire() as blocker, blocker.transaction():
         await blocker.execute("LOCK TABLE relay_checkpoints IN EXCLUSIVE MODE")
         publishing = asyncio.create_task(relay.publish_batch())
@@ -325,7 +331,7 @@ async def test_a_crash_between_publishing_and_saving_resends_and_the_consumer_dr
         publishing.cancel()  # the process dies here
         with pytest.raises(asyncio.CancelledError):
             await publishing
-    restarted = Relay(store, producer, lambda s: [topic], name="r3", batch_size=100)
+    restarted = Relay(store, producer, event_messages(lambda s: [topic]), name="r3", batch_size=100)
     await publish_everything(restarted)
     assert restarted.published == 20  # everything again: nothing was saved
 
@@ -345,7 +351,9 @@ async def test_a_relay_whose_database_is_away_keeps_trying_and_stops_at_once_whe
     database: str, producer: AIOKafkaProducer, topic: str
 ) -> None:
     pool = await create_pool(database, max_size=2)
-    relay = Relay(PostgresEventStore(pool), producer, lambda s: [topic], name="away")
+    relay = Relay(
+        PostgresEventStore(pool), producer, event_messages(lambda s: [topic]), name="away"
+    )
     await pool.close()  # every batch now fails, as when the database is away
     stop = asyncio.Event()
     running = asyncio.create_task(relay.run(stop))

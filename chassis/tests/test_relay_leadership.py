@@ -13,9 +13,9 @@ from uuid import UUID, uuid4
 import asyncpg
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 
-from chassis.event_store import PostgresEventStore
+from chassis.event_store import PostgresEventStore, StoredEvent
 from chassis.kafka_wire import decode_event, ensure_topics, event_producer
-from chassis.relay import Relay
+from chassis.relay import Relay, event_messages
 from chassis.relay_leader import RelayLeadership
 from chassis.tests.factories import envelope
 from chassis.tests.kafka_reading import read_until
@@ -26,11 +26,11 @@ from deploy.test_infrastructure import TestInfrastructure
 
 def relay_on(
     store: PostgresEventStore, producer: AIOKafkaProducer, database: str, topic: str
-) -> Relay:
+) -> Relay[StoredEvent]:
     return Relay(
         store,
         producer,
-        lambda stored: [topic],
+        event_messages(lambda stored: [topic]),
         name="led",
         batch_size=20,
         idle_seconds=0.02,
@@ -38,7 +38,7 @@ def relay_on(
     )
 
 
-def roles(*relays: Relay) -> list[str]:
+def roles(*relays: Relay[StoredEvent]) -> list[str]:
     return [str(relay.status()["role"]) for relay in relays]
 
 
@@ -189,7 +189,7 @@ async def test_a_killed_leader_process_is_replaced_within_seconds(
     print(f"\nhandover after SIGKILL of the leader: {handover:.2f} s")
 
 
-async def _published(relay: Relay, count: int) -> bool:
+async def _published(relay: Relay[StoredEvent], count: int) -> bool:
     return relay.published >= count
 
 
@@ -230,5 +230,5 @@ async def test_a_stopped_leader_hands_over_at_once(
         await producer.stop()
 
 
-async def _role(relay: Relay, role: str) -> bool:
+async def _role(relay: Relay[StoredEvent], role: str) -> bool:
     return relay.status()["role"] == role
