@@ -12,7 +12,7 @@ from chassis.web.pages import language_router
 from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
 from services.reporting.adapters.figures_projection import FIGURES
 from services.reporting.adapters.http_api import router
-from services.reporting.bootstrap import bootstrap, publish_public, run_public_producer
+from services.reporting.bootstrap import bootstrap, publish_public
 from services.reporting.settings import ReportingSettings
 from services.reporting.web.dashboard_pages import refusal
 from services.reporting.web.dashboard_pages import router as dashboard
@@ -40,9 +40,10 @@ SPEC = ServiceSpec(
     projections=[FIGURES],
     bootstrap=bootstrap,
     settings=[ReportingSettings],
-    # Other wellbeing areas' systems subscribe to the minimised public events.
+    # Other wellbeing areas' systems subscribe to the minimised public events, which go
+    # through the outbox (decision 0030).
     on_event=publish_public,
-    background=[run_public_producer],
+    outbox=True,
 )
 
 

@@ -3,12 +3,10 @@ them on the runtime."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from fastapi import Request
 
-from chassis.kafka_security import kafka_security
 from chassis.policy import Policy, reacting
 from chassis.service import ServiceRuntime, runtime_of
 from contracts.envelope import EventEnvelope
@@ -32,21 +30,13 @@ async def bootstrap(runtime: ServiceRuntime) -> Reporting:
     return Reporting(
         instruments=load_instruments(settings.instruments_dir),
         public=PublicPublisher(
-            runtime.settings.kafka_bootstrap,
-            settings.public_ref(),
-            runtime.require_pool(),
-            security=kafka_security(runtime.settings),
-            environment=runtime.settings.environment,
+            settings.public_ref(), runtime.require_pool(), runtime.require_outbox()
         ),
     )
 
 
 def reporting(request: Request) -> Reporting:
     return runtime_of(request).parts_as(Reporting)
-
-
-async def run_public_producer(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
-    await runtime.parts_as(Reporting).public.run(stop)
 
 
 async def _publish(runtime: ServiceRuntime, envelope: EventEnvelope, event: EventModel) -> None:

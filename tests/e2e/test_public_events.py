@@ -72,3 +72,8 @@ def test_an_opened_path_is_published_minimised_on_the_tenants_topic(
     assert channel["address"] == "digipolku.public.{tenant}.events"
     payload = document["components"]["messages"]["PublicPathEvent"]["payload"]
     assert set(payload["properties"]) == ALLOWED_KEYS
+
+    # They came through reporting's outbox, whose relay readiness shows (decision 0030).
+    ready = httpx.get(f"{system.urls['reporting']}/readyz", timeout=10).json()
+    outbox_relay = ready["details"]["outbox_relay"]
+    assert outbox_relay["role"] == "leader" and outbox_relay["published"] >= 2, outbox_relay
