@@ -20,7 +20,7 @@ from chassis.unit_of_work import CommandPipeline, Ran, UnitOfWork
 from contracts.events.tasks import TaskAnswered
 from services.tasks.adapters.curriculum_files import load_curriculum
 from services.tasks.adapters.instrument_files import load_instruments
-from services.tasks.application.plans import load_plan, require_access
+from services.tasks.application.plans import load_started_plan, require_access
 from services.tasks.application.ports import Calendars, HeldMeetings, Paths, Texts
 from services.tasks.domain.curriculum import Direction
 from services.tasks.domain.plan import (
@@ -57,7 +57,7 @@ class PlanCommands:
         meeting_held = await self.meetings.held(pathway_id, task_id)
 
         async def handle(work: UnitOfWork) -> UUID:
-            plan = await load_plan(work.load, self.calendars, pathway_id)
+            plan = await load_started_plan(work.load, self.calendars, pathway_id)
             curriculum = load_curriculum(plan.curriculum_version)
             answer_id = uuid7()
             events = answer_task(
@@ -74,7 +74,7 @@ class PlanCommands:
     ) -> None:
         """A draft is kept only while the path can still take the answer."""
         await require_access(self.paths, pathway_id, principal, role="client")
-        refuse_if_ended(await load_plan(self.pipeline.load, self.calendars, pathway_id))
+        refuse_if_ended(await load_started_plan(self.pipeline.load, self.calendars, pathway_id))
         await self.texts.keep_draft(pathway_id, task_id, text)
 
     async def choose(
@@ -90,7 +90,7 @@ class PlanCommands:
         await require_access(self.paths, pathway_id, principal, role="client")
 
         async def handle(work: UnitOfWork) -> None:
-            plan = await load_plan(work.load, self.calendars, pathway_id)
+            plan = await load_started_plan(work.load, self.calendars, pathway_id)
             await work.append(
                 str(pathway_id), plan.version, choose_direction(plan, direction, now, today)
             )
@@ -106,7 +106,7 @@ class PlanCommands:
         await require_access(self.paths, pathway_id, principal, role="staff")
 
         async def handle(work: UnitOfWork) -> int:
-            plan = await load_plan(work.load, self.calendars, pathway_id, work)
+            plan = await load_started_plan(work.load, self.calendars, pathway_id, work)
             events = open_next_week(plan, today)
             await work.append(str(pathway_id), plan.version, events)
             for event in events:
@@ -115,7 +115,7 @@ class PlanCommands:
             return plan.open_week(today)
 
         async def replay(recorded: AppendResult) -> int:
-            plan = await load_plan(self.pipeline.load, self.calendars, pathway_id)
+            plan = await load_started_plan(self.pipeline.load, self.calendars, pathway_id)
             return plan.open_week(today)
 
         return await self.pipeline.run(context, handle, replay)
@@ -132,7 +132,7 @@ class PlanCommands:
         await require_access(self.paths, pathway_id, principal, role="staff")
 
         async def handle(work: UnitOfWork) -> None:
-            plan = await load_plan(work.load, self.calendars, pathway_id)
+            plan = await load_started_plan(work.load, self.calendars, pathway_id)
             events = change_direction(plan, direction, principal.subject, now)
             await work.append(str(pathway_id), plan.version, events)
 
@@ -152,7 +152,7 @@ class PlanCommands:
         await require_access(self.paths, pathway_id, principal, role="client")
 
         async def handle(work: UnitOfWork) -> None:
-            plan = await load_plan(work.load, self.calendars, pathway_id)
+            plan = await load_started_plan(work.load, self.calendars, pathway_id)
             events = [
                 event
                 for instrument_id, instrument in load_instruments().items()

@@ -27,6 +27,19 @@ async def load_plan(
     return plan
 
 
+async def load_started_plan(
+    load: Load, calendars: Calendars, pathway_id: UUID, work: UnitOfWork | None = None
+) -> Plan:
+    """The plan a person asks for or acts on; a path whose plan tasks has not started yet
+    (its opening is known, its PlanStarted not yet appended: a moment after the opening, or
+    longer while the policy that starts it waits out an outage) is not found yet, as it would
+    be a moment earlier, never a plan without a curriculum."""
+    plan = await load_plan(load, calendars, pathway_id, work)
+    if not plan.started:
+        raise NotFound("error.not_found")
+    return plan
+
+
 async def require_access(
     paths: Paths, pathway_id: UUID, principal: Principal, *, role: str | None = None
 ) -> PlanAccess:

@@ -429,3 +429,20 @@ def full_scores() -> dict[str, dict[str, int]]:
         instrument_id: dict.fromkeys(instrument.item_ids, 2)
         for instrument_id, instrument in load_instruments().items()
     }
+
+
+async def test_a_path_whose_plan_has_not_started_yet_is_not_found_yet(world: World) -> None:
+    """Enrolment's opening reached tasks' access projection, but the policy that starts the
+    plan has not run yet (a moment later, or after an outage): the plan is not found, and an
+    answer is refused the same way, rather than failing on a plan without a curriculum (the
+    fault suite found a 500 here)."""
+    pathway_id = uuid4()
+    world.paths.opened(pathway_id)
+    with pytest.raises(NotFound):
+        await world.plan(pathway_id)
+    with pytest.raises(NotFound):
+        await answer(world, pathway_id)
+    await world.policies.start_plan_for(
+        opened(pathway_id, START), system(f"start-plan:{pathway_id}"), TODAY
+    )
+    assert (await world.plan(pathway_id)).started

@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from chassis.auth import Principal
-from chassis.errors import DomainError
+from chassis.errors import DomainError, NotFound
 from chassis.http_auth import page_session
 from chassis.web.sign_in import refusal_page, signed_in
 from services.tasks.adapters.plan_access import find_client_plan
@@ -43,7 +43,11 @@ async def signed_in_client(request: Request) -> SignedIn | Response:
     )
     if pathway_id is None:
         return render(request, "no_plan.html")
-    return SignedIn(principal, await parts.queries.visible_plan(pathway_id, principal), parts)
+    try:
+        plan = await parts.queries.visible_plan(pathway_id, principal)
+    except NotFound:  # opened a moment ago: tasks has not started its plan yet
+        return render(request, "no_plan.html")
+    return SignedIn(principal, plan, parts)
 
 
 async def keep_text_of_expired_session(request: Request, task_id: str, text: str) -> UUID | None:
