@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from deploy.system import RunningSystem
 from tests.browser.conftest import PageChecks
 from tests.support.api import open_path_body
+from tests.support.figures import count_of
 from tests.support.identities import IdentityFactory
 from tests.support.registries import register
 from tests.support.waiting import eventually
@@ -24,6 +25,7 @@ def test_a_manager_filters_to_one_municipality_and_downloads_the_figures(
     counselor = identities.staff("counselor")
     cohort = f"kojelauta-{uuid4().hex[:6]}"  # its own cohort: other tests' paths stay out
     register(system, cohorts=[cohort])
+    pathway_ids = []
     for _ in range(6):
         opened = httpx.post(
             f"{system.urls['enrolment']}/pathways",
@@ -31,6 +33,9 @@ def test_a_manager_filters_to_one_municipality_and_downloads_the_figures(
             headers={**counselor.headers, "Idempotency-Key": str(uuid4())},
         )
         assert opened.status_code == 201, opened.text
+        pathway_ids.append(opened.json()["pathway_id"])
+    # Six paths, published with their cell's noise (decision 0031).
+    six = count_of(pathway_ids)
     manager = identities.staff("manager")
 
     def six_opened() -> bool:
@@ -39,7 +44,7 @@ def test_a_manager_filters_to_one_municipality_and_downloads_the_figures(
             params={"municipality": "061", "cohort": cohort},
             headers=manager.headers,
         ).json()
-        return bool(figures["funnel"]["opened"]["value"] == 6)
+        return bool(figures["funnel"]["opened"]["value"] == six)
 
     eventually(six_opened, what="reporting has the six paths")
 
@@ -57,9 +62,10 @@ def test_a_manager_filters_to_one_municipality_and_downloads_the_figures(
     page.get_by_label("Ryhmä", exact=True).fill(cohort)
     page.get_by_role("button", name="Näytä").click()
     funnel = page.get_by_role("figure", name="Polun eteneminen")
-    expect(funnel.get_by_role("row", name="Avattu")).to_contain_text("6")
-    # No one has answered yet: "started" is zero, shown; nothing here rests on 1–4 people.
+    expect(funnel.get_by_role("row", name="Avattu")).to_contain_text(str(six))
+    # No one has answered yet: "started" is an empty cell, so exactly zero.
     expect(funnel.get_by_role("row", name="Aloittanut")).to_contain_text("0")
+    expect(page.get_by_text("Luvut ±2")).to_be_visible()
     checks.check(page, "one-municipality")
 
     with page.expect_download() as download_info:
@@ -68,7 +74,7 @@ def test_a_manager_filters_to_one_municipality_and_downloads_the_figures(
     assert download.suggested_filename == "digipolku-luvut.csv"
     rows = list(csv.DictReader(io.StringIO(download.path().read_text(encoding="utf-8"))))
     by_name = {row["figure"]: row for row in rows}
-    assert by_name["funnel.opened"]["value"] == "6"
+    assert by_name["funnel.opened"]["value"] == str(six)
     assert by_name["funnel.opened"]["suppressed"] == "false"
     assert "direction.work" in by_name
 

@@ -59,8 +59,10 @@ class Comparison(BaseModel):
 async def read_groups(request: Request, tenant: str, groups: list[Filters]) -> Reading:
     """The figures of each group, from one snapshot (the API's and the dashboard's)."""
     runtime = runtime_of(request)
-    instruments = runtime.parts_as(Reporting).instruments
-    return await read_figures(runtime.require_pool(), tenant, groups, instruments)
+    parts = runtime.parts_as(Reporting)
+    return await read_figures(
+        runtime.require_pool(), tenant, groups, parts.instruments, parts.record_keys
+    )
 
 
 def _group(figures: FigureSet, filters: Filters) -> GroupFigures:

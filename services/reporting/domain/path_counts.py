@@ -1,14 +1,13 @@
-"""The counts of paths that add up to one another, hidden together.
+"""The counts of paths: funnel, status, discontinuation (by reason and by week), the direction
+split and the outcome follow-ups, each a set of paths published under its cell key.
 
-Funnel, status, discontinuation (by reason and by week), the direction split and the outcome
-follow-ups are all counts of the same paths, tied by sums: the funnel's steps are nested, the
-status splits the paths opened, a follow-up splits the paths ended. One `Disclosure` holds them
-all, so a cell hidden in one table is also covered in every table it appears in.
+The counts no longer add up exactly (a split's cells may differ from its total by a few): each
+carries its own noise, which is what keeps a difference of two of them from being exact.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from services.reporting.domain.facts import (
@@ -26,8 +25,7 @@ from services.reporting.domain.figure_set import (
     Funnel,
     Status,
 )
-from services.reporting.domain.statistics import share
-from services.reporting.domain.suppression import HIDDEN, NOTHING, Disclosure, Figure
+from services.reporting.domain.published import Cell, Figure, Magnitude, share
 
 STAGES = ("opened", "started", "reached_week_5", "direction_chosen", "completed")
 
@@ -41,92 +39,65 @@ class PathCounts:
     outcomes: dict[str, FollowUpFigures]
 
 
-def path_counts(paths: Sequence[PathFacts], hide_all: bool = False) -> PathCounts:
-    d = Disclosure()
-    for number, stage in enumerate(STAGES):
-        d.count(stage, sum(1 for p in paths if p.furthest_stage >= number))
-    d.chain(STAGES)
+def _count(paths: Sequence[PathFacts], chosen: Callable[[PathFacts], bool]) -> Figure:
+    return Cell.of(p for p in paths if chosen(p)).figure()
 
+
+def path_counts(paths: Sequence[PathFacts]) -> PathCounts:
     ended = [p for p in paths if p.ending is not None]
     discontinued = [p for p in paths if p.ending == "discontinued"]
-    d.count("ended", len(ended))
-    d.count("active", len(paths) - len(ended))
-    d.count("discontinued", len(discontinued))
-    d.partition("opened", ["ended", "active"])
-    d.partition("ended", ["completed", "discontinued"])
-
-    reasons = [
-        d.count(f"reason:{r}", sum(1 for p in discontinued if p.discontinuation_reason == r))
-        for r in DISCONTINUATION_REASONS
-    ]
-    d.partition("discontinued", reasons)
-    weeks = [
-        d.count(f"week:{w}", sum(1 for p in discontinued if p.latest_week == w))
-        for w in range(WEEKS + 1)
-    ]
-    d.partition("discontinued", weeks)
-
     chose = [p for p in paths if p.furthest_stage >= STAGES.index("direction_chosen")]
-    changed = sum(1 for p in chose if p.direction_changes > 0)
-    directions = [
-        d.count(key, sum(1 for p in chose if p.direction == value))
-        for key, value in (("work", "work"), ("education", "education"), ("not_recorded", None))
-    ]
-    d.partition("direction_chosen", directions)
-    d.count("changed", changed)
-    d.count("unchanged", len(chose) - changed, published=False)
-    d.partition("direction_chosen", ["changed", "unchanged"])
-
-    for follow_up in FOLLOW_UPS:
-        followed = [p for p in ended if follow_up in p.outcomes]
-        d.count(f"{follow_up}:followed", len(followed))
-        d.count(f"{follow_up}:not_followed", len(ended) - len(followed))
-        d.partition("ended", [f"{follow_up}:followed", f"{follow_up}:not_followed"])
-        cells = [
-            d.count(f"{follow_up}:{o}", sum(1 for p in followed if p.outcomes[follow_up] == o))
-            for o in OUTCOMES
-        ]
-        d.partition(f"{follow_up}:followed", cells)
-
-    hidden = set(d.counts) if hide_all else d.hidden()
-
-    def fig(key: str) -> Figure:
-        return d.figure(key, hidden)
-
-    def outcome_share(follow_up: str, outcome: str) -> Figure:
-        if f"{follow_up}:{outcome}" in hidden:
-            return HIDDEN
-        value = share(d.counts[f"{follow_up}:{outcome}"], d.counts[f"{follow_up}:followed"])
-        return NOTHING if value is None else Figure(round(value, 3), False)
-
+    changed = [p for p in chose if p.direction_changes > 0]
     return PathCounts(
-        funnel=Funnel(**{stage: fig(stage) for stage in STAGES}),
+        funnel=Funnel(
+            **{
+                stage: Cell.of(p for p in paths if p.furthest_stage >= number).figure()
+                for number, stage in enumerate(STAGES)
+            }
+        ),
         status=Status(
-            active=fig("active"),
-            ended=fig("ended"),
-            completed=fig("completed"),
-            discontinued=fig("discontinued"),
+            active=_count(paths, lambda p: p.ending is None),
+            ended=Cell.of(ended).figure(),
+            completed=_count(paths, lambda p: p.ending == "completed"),
+            discontinued=Cell.of(discontinued).figure(),
         ),
         discontinued=Discontinued(
-            by_reason={r: fig(f"reason:{r}") for r in DISCONTINUATION_REASONS},
-            by_week=[DropOffWeek(week=w, discontinued=fig(f"week:{w}")) for w in range(WEEKS + 1)],
+            by_reason={
+                r: Cell.of(p for p in discontinued if p.discontinuation_reason == r).figure()
+                for r in DISCONTINUATION_REASONS
+            },
+            by_week=[
+                DropOffWeek(
+                    week=w,
+                    discontinued=Cell.of(p for p in discontinued if p.latest_week == w).figure(),
+                )
+                for w in range(WEEKS + 1)
+            ],
         ),
         direction=DirectionFigures(
-            work=fig("work"),
-            education=fig("education"),
-            not_recorded=fig("not_recorded"),
-            clients_changed=fig("changed"),
-            # Changes in all rest on the paths that changed: hidden with their count.
-            changes=HIDDEN
-            if "changed" in hidden
-            else Figure(sum(p.direction_changes for p in chose), False),
+            work=_count(chose, lambda p: p.direction == "work"),
+            education=_count(chose, lambda p: p.direction == "education"),
+            not_recorded=_count(chose, lambda p: p.direction is None),
+            clients_changed=Cell.of(changed).figure(),
+            # A count of changes, not of paths: a sum over the paths that changed.
+            changes=Figure(
+                round(Magnitude.of((p, p.direction_changes) for p in changed).published), False
+            ),
         ),
-        outcomes={
-            f: FollowUpFigures(
-                followed_up=fig(f"{f}:followed"),
-                not_followed_up=fig(f"{f}:not_followed"),
-                shares={o: outcome_share(f, o) for o in OUTCOMES},
+        outcomes={f: _follow_up(ended, f) for f in FOLLOW_UPS},
+    )
+
+
+def _follow_up(ended: Sequence[PathFacts], follow_up: str) -> FollowUpFigures:
+    followed = [p for p in ended if follow_up in p.outcomes]
+    base = Cell.of(followed).published
+    return FollowUpFigures(
+        followed_up=Figure(base, False),
+        not_followed_up=_count(ended, lambda p: follow_up not in p.outcomes),
+        shares={
+            o: share(
+                Cell.of(p for p in followed if p.outcomes[follow_up] == o).published, base, base
             )
-            for f in FOLLOW_UPS
+            for o in OUTCOMES
         },
     )

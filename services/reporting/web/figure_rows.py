@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.reporting.domain.figure_set import FigureSet
-from services.reporting.domain.suppression import Figure
+from services.reporting.domain.published import Figure
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,6 @@ def flatten(figures: FigureSet) -> Iterator[tuple[str, Figure]]:
                 yield from walk(f"{prefix}.{key}" if prefix else key, getattr(value, key))
 
     for key in FigureSet.model_fields:
-        if key == "min_group":
+        if key in ("min_group", "noise"):
             continue
         yield from walk(key, getattr(figures, key))
