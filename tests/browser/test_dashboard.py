@@ -59,7 +59,7 @@ def test_a_manager_filters_to_one_municipality_and_downloads_the_figures(
 
     # Municipalities are chosen by name; the filter carries Statistics Finland's code.
     page.get_by_label("Kunta").select_option(label="Forssa")
-    page.get_by_label("Ryhmä", exact=True).fill(cohort)
+    page.get_by_label("Ryhmä", exact=True).select_option(cohort)
     page.get_by_role("button", name="Näytä").click()
     funnel = page.get_by_role("figure", name="Polun eteneminen")
     expect(funnel.get_by_role("row", name="Avattu")).to_contain_text(str(six))

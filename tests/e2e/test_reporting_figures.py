@@ -153,3 +153,17 @@ def test_only_managers_and_admins_see_figures(
     )
     assert reversed_period.status_code == 422
     assert "Periodens första dag" in reversed_period.json()["detail"]
+    # Groups come from a fixed space (decision 0031): one place, one time, whole periods.
+    for params, said in (
+        ({"from": "2026-01-01", "to": "2026-06-30"}, "kokonainen kuukausi"),
+        ({"municipality": "061", "unit": "Työpaja"}, "joko kunta tai yksikkö"),
+        ({"a.cohort": "k", "a.period": "2026-Q1"}, "joko ryhmä tai ajanjakso"),
+    ):
+        path = "/figures/compare" if "a.cohort" in params else "/figures"
+        refused = httpx.get(f"{reporting}{path}", params=params, headers=admin.headers)
+        assert refused.status_code == 422, (params, refused.text)
+        assert said in refused.json()["detail"], refused.text
+    quarter = httpx.get(f"{reporting}/figures", params={"period": "2026-Q1"}, headers=admin.headers)
+    assert quarter.status_code == 200
+    echo = quarter.json()["filters"]
+    assert (echo["to"], echo["period"]) == ("2026-03-31", "2026-Q1")

@@ -136,7 +136,7 @@ def test_rebuilding_reporting_after_the_simulation_gives_identical_figures(
         {},
         *({"municipality": name} for name, _ in SPEC.municipalities),
         *({"cohort": label} for label in cohorts),
-        {"from": "2026-01-01", "to": "2026-06-30"},
+        {"period": "2026-Q1"},
     ]
     before = [figures(system, group) for group in groups]
     assert abs(before[0]["funnel"]["opened"]["value"] - 36) <= MAX_DEVIATION

@@ -137,3 +137,25 @@ async def read_figures(
         as_of = await latest_event_at(connection, tenant)
         facts = [await path_facts(connection, tenant, filters, record_keys) for filters in groups]
     return Reading(as_of, [compute_figures(paths, instruments) for paths in facts])
+
+
+@dataclass(frozen=True)
+class GroupChoices:
+    """What the tenant's paths give to choose from: units, cohorts, months of opening."""
+
+    units: list[str]
+    cohorts: list[str]
+    months: list[date]
+
+
+async def group_choices(pool: asyncpg.Pool, tenant: str) -> GroupChoices:
+    rows = await pool.fetch(
+        "SELECT DISTINCT unit, cohort, date_trunc('month', opened_on)::date AS month"
+        " FROM report_paths WHERE tenant = $1 AND opened_on IS NOT NULL",
+        tenant,
+    )
+    return GroupChoices(
+        units=sorted({r["unit"] for r in rows if r["unit"]}),
+        cohorts=sorted({r["cohort"] for r in rows if r["cohort"]}, reverse=True),
+        months=sorted({r["month"] for r in rows}),
+    )

@@ -17,15 +17,18 @@ from fastapi.responses import Response
 
 from chassis.auth import Principal
 from chassis.http_auth import page_router
+from chassis.service import runtime_of
 from chassis.web.sign_in import refusal_page, signed_in
 from contracts.reference.municipalities import register
-from services.reporting.adapters.figures_query import Filters
+from services.reporting.adapters.figures_query import Filters, group_choices
+from services.reporting.adapters.filter_params import filters_of
 from services.reporting.adapters.http_api import read_groups
+from services.reporting.domain.groups import GroupRefused, period_between, periods_covering
 from services.reporting.web.figure_rows import bars, flatten
 from services.reporting.web.templating import render
 
 router = page_router()
-FILTERS = ("municipality", "unit", "cohort", "from", "to")
+FILTERS = ("municipality", "unit", "cohort", "from", "to", "period")
 FUNNEL = ("opened", "started", "reached_week_5", "direction_chosen", "completed")
 
 
@@ -45,18 +48,25 @@ async def signed_in_manager(request: Request) -> Principal | Response:
 
 
 def chosen_filters(request: Request) -> tuple[Filters, dict[str, str], str | None]:
-    """The filters from the address; a date that does not parse is reported, not guessed."""
+    """The filters from the address; a date that does not parse, or a group outside the space
+    (decision 0031), is reported, not guessed."""
     given = {k: v.strip() for k in FILTERS if (v := request.query_params.get(k, "")).strip()}
     try:
         opened_from = date.fromisoformat(given["from"]) if "from" in given else None
         opened_to = date.fromisoformat(given["to"]) if "to" in given else None
     except ValueError:
         return Filters(), given, "dashboard.date_invalid"
-    if opened_from and opened_to and opened_from > opened_to:
-        return Filters(), given, "reporting.period_reversed"
-    filters = Filters(
-        given.get("municipality"), given.get("unit"), given.get("cohort"), opened_from, opened_to
-    )
+    try:
+        filters = filters_of(
+            given.get("municipality"),
+            given.get("unit"),
+            given.get("cohort"),
+            opened_from,
+            opened_to,
+            given.get("period"),
+        )
+    except GroupRefused as refused:
+        return Filters(), given, refused.code
     return filters, given, None
 
 
@@ -67,6 +77,7 @@ async def dashboard(request: Request) -> Response:
         return principal
     filters, given, error = chosen_filters(request)
     reading = await read_groups(request, principal.tenant, [filters])
+    choices = await group_choices(runtime_of(request).require_pool(), principal.tenant)
     figures = reading.groups[0]
     funnel = bars([(f"dashboard.funnel_{k}", getattr(figures.funnel, k)) for k in FUNNEL])
     direction = bars(
@@ -99,7 +110,20 @@ async def dashboard(request: Request) -> Response:
         adherence=adherence,
         outcomes=outcomes,
         municipalities=municipality_choices(principal.tenant, given.get("municipality")),
+        choices=choices,
+        periods=periods_covering(choices.months),
+        chosen_period=_chosen_period(filters),
     )
+
+
+def _chosen_period(filters: Filters) -> str | None:
+    """The period the filters hold, as the choice that names it (`from`/`to` in the address
+    are shown as their period)."""
+    try:
+        period = period_between(filters.opened_from, filters.opened_to)
+    except GroupRefused:
+        return None
+    return None if period is None else period.label
 
 
 def municipality_choices(tenant: str, chosen: str | None) -> list[dict[str, object]]:
