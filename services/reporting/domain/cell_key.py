@@ -23,8 +23,12 @@ from uuid import UUID
 # PostgreSQL bigint holds any sum of a county's keys.
 KEY_SPACE = 2**32
 
-MAX_DEVIATION = 2
-VARIANCE = 1
+# Nineteen figures in twenty move by at most TYPICAL_DEVIATION, what the page states; none by
+# more than MAX_DEVIATION. The rare larger moves are what keep an attacker who combines many
+# differences from narrowing a small group down (decision 0031: with a hard ±2, intersecting
+# enough differences pinned some groups of 1–4 exactly).
+TYPICAL_DEVIATION = 2
+MAX_DEVIATION = 5
 
 
 @dataclass(frozen=True)
@@ -56,26 +60,37 @@ class NoiseRow:
         return max(self.probabilities)  # unreachable: the shares add up to the whole space
 
 
-def _row(**by_name: Fraction) -> NoiseRow:
-    names = {"minus2": -2, "minus1": -1, "zero": 0, "plus1": 1, "plus2": 2}
-    return NoiseRow({names[name]: p for name, p in by_name.items() if p})
+def _symmetric(*by_distance: Fraction) -> NoiseRow:
+    """A row from the probabilities of 0, ±1, ±2, … (each side gets the given one)."""
+    probabilities = {0: by_distance[0]}
+    for distance, probability in enumerate(by_distance[1:], start=1):
+        probabilities[distance] = probabilities[-distance] = probability
+    return NoiseRow(probabilities)
 
 
-# Mean 0, variance 1, never more than ±2, never below zero. A count of 1 cannot go down by 2,
-# so its row leans the other way to keep the mean; from 2 on, every row is the same.
-PERTURBATION_TABLE: Mapping[int, NoiseRow] = {
-    0: _row(zero=Fraction(1)),
-    1: _row(
-        minus1=Fraction(4, 10), zero=Fraction(3, 10), plus1=Fraction(2, 10), plus2=Fraction(1, 10)
-    ),
-}
-GENERAL_ROW = _row(
-    minus2=Fraction(5, 100),
-    minus1=Fraction(30, 100),
-    zero=Fraction(30, 100),
-    plus1=Fraction(30, 100),
-    plus2=Fraction(5, 100),
+GENERAL_ROW = _symmetric(
+    Fraction(30, 100),
+    Fraction(28, 100),
+    Fraction(5, 100),
+    Fraction(1, 100),
+    Fraction(6, 1000),
+    Fraction(4, 1000),
 )
+
+
+def _truncated(count: int) -> NoiseRow:
+    """The general row cut to ±count and scaled back to one: never below zero, still
+    symmetric, so still mean zero."""
+    kept = {v: p for v, p in GENERAL_ROW.probabilities.items() if abs(v) <= count}
+    total = sum(kept.values())
+    return NoiseRow({v: p / total for v, p in kept.items()})
+
+
+# A count of 1–4 cannot move down by more than itself: its row is the general one cut there.
+PERTURBATION_TABLE: Mapping[int, NoiseRow] = {
+    0: NoiseRow({0: Fraction(1)}),
+    **{count: _truncated(count) for count in range(1, MAX_DEVIATION)},
+}
 
 
 def noise_row(count: int) -> NoiseRow:
@@ -110,5 +125,5 @@ MAGNITUDE_SHARE = Fraction(1, 2)
 def perturbed_sum(total: float, largest: float, key: int) -> float:
     """A sum of the cell's values (days, meetings) as published: moved by up to
     `MAGNITUDE_SHARE` of its largest value, in steps set by the same perturbation table."""
-    step = GENERAL_ROW.pick(key * _MAGNITUDE_SPREAD)  # −2 … 2
+    step = GENERAL_ROW.pick(key * _MAGNITUDE_SPREAD)  # −5 … 5, mostly −2 … 2
     return total + float(MAGNITUDE_SHARE) * largest * step / MAX_DEVIATION

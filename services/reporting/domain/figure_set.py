@@ -118,8 +118,9 @@ class FigureSet(_Model):
         description="Shares and means on fewer paths than this (as published) are not shown."
     )
     noise: Noise = Field(
-        description="Every count is the true one moved by at most `max_deviation` (the same"
-        " group always by the same amount); sums and means are moved in proportion."
+        description="Every count is the true one moved by a little noise, the same group"
+        " always by the same amount: `typical_share` of them by at most `typical_deviation`,"
+        " none by more than `max_deviation`; sums and means are moved in proportion."
     )
     funnel: Funnel
     status: Status

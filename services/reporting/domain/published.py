@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from services.reporting.domain.cell_key import (
+    GENERAL_ROW,
     MAX_DEVIATION,
-    VARIANCE,
+    TYPICAL_DEVIATION,
     cell_key,
     perturbed_count,
     perturbed_sum,
@@ -42,10 +43,15 @@ NOTHING = Figure(None, False)
 
 @dataclass(frozen=True)
 class Noise:
-    """What the perturbation does to a count, stated beside the figures."""
+    """What the perturbation does to a count, stated beside the figures: `typical_share` of
+    the counts move by at most `typical_deviation`, none by more than `max_deviation`."""
 
+    typical_deviation: int = TYPICAL_DEVIATION
+    typical_share: float = float(
+        sum(p for v, p in GENERAL_ROW.probabilities.items() if abs(v) <= TYPICAL_DEVIATION)
+    )
     max_deviation: int = MAX_DEVIATION
-    variance: int = VARIANCE
+    variance: float = round(float(GENERAL_ROW.variance()), 3)
 
 
 @dataclass(frozen=True)

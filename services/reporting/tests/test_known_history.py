@@ -88,6 +88,7 @@ class History:
     start: date = SPRING
     cohort: str = "2026-kevat"
     municipality: str = "Forssa"
+    unit: str = "Kuntouttava työtoiminta"
     tenant: str = TENANT
     weeks: int = 0  # weeks 1..weeks opened on schedule
     answers: dict[int, tuple[int, int]] = field(default_factory=dict)  # week → (on time, late)
@@ -120,7 +121,7 @@ class History:
                     pathway_id=self.pathway_id,
                     client_ref=client,
                     municipality=self.municipality,
-                    unit="Kuntouttava työtoiminta",
+                    unit=self.unit,
                     cohort=self.cohort,
                     start_date=self.start,
                     counselor_ids=["staff-1"],
@@ -555,7 +556,12 @@ async def test_a_known_history_gives_the_figures_worked_out_by_hand(pool: asyncp
     # The latest kanta-hame event: S1–S3's week 2 opened on 7 Sep 2026 at 6:00 (Helsinki).
     assert reading.as_of == datetime(2026, 9, 7, 6, tzinfo=HELSINKI)
     spring = reading.groups[0].model_dump()
-    assert spring["noise"] == {"max_deviation": 2, "variance": 1}
+    assert spring["noise"] == {
+        "typical_deviation": 2,
+        "typical_share": 0.96,
+        "max_deviation": 5,
+        "variance": 1.532,
+    }
 
     # Funnel by the furthest step: opened 16; started 15 (all but D1); reached week 5: C1–C5
     # and A1–A5 = 10; chose a direction 10; completed 5.
