@@ -12,8 +12,8 @@ from uuid import UUID
 import pytest
 
 from services.reporting.domain.cell_key import (
-    KEY_SPACE,
     GENERAL_ROW,
+    KEY_SPACE,
     MAX_DEVIATION,
     TYPICAL_DEVIATION,
     cell_key,

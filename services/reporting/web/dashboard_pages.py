@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
@@ -23,8 +24,10 @@ from contracts.reference.municipalities import register
 from services.reporting.adapters.figures_query import Filters, group_choices
 from services.reporting.adapters.filter_params import filters_of
 from services.reporting.adapters.http_api import read_groups
+from services.reporting.domain.facts import WEEKS
+from services.reporting.domain.figure_set import FigureSet
 from services.reporting.domain.groups import GroupRefused, period_between, periods_covering
-from services.reporting.web.figure_rows import bars, flatten
+from services.reporting.web.figure_rows import Bar, bars, flatten
 from services.reporting.web.templating import render
 
 router = page_router()
@@ -79,23 +82,7 @@ async def dashboard(request: Request) -> Response:
     reading = await read_groups(request, principal.tenant, [filters])
     choices = await group_choices(runtime_of(request).require_pool(), principal.tenant)
     figures = reading.groups[0]
-    funnel = bars([(f"dashboard.funnel_{k}", getattr(figures.funnel, k)) for k in FUNNEL])
-    direction = bars(
-        [
-            ("dashboard.direction_work", figures.direction.work),
-            ("dashboard.direction_education", figures.direction.education),
-        ]
-    )
-    adherence = bars(
-        [
-            ("dashboard.on_time", figures.adherence.overall.on_time_share),
-            ("dashboard.late", figures.adherence.overall.late_share),
-        ]
-    )
-    outcomes = {
-        follow_up: bars([(f"dashboard.outcome_{k}", f) for k, f in item.shares.items()])
-        for follow_up, item in figures.outcomes.items()
-    }
+    sections = figure_sections(figures)
     return render(
         request,
         "dashboard.html",
@@ -105,10 +92,7 @@ async def dashboard(request: Request) -> Response:
         query=urlencode(given),
         as_of=reading.as_of,
         figures=figures,
-        funnel=funnel,
-        direction=direction,
-        adherence=adherence,
-        outcomes=outcomes,
+        sections=sections,
         municipalities=municipality_choices(principal.tenant, given.get("municipality")),
         choices=choices,
         periods=periods_covering(choices.months),
@@ -124,6 +108,159 @@ def _chosen_period(filters: Filters) -> str | None:
     except GroupRefused:
         return None
     return None if period is None else period.label
+
+
+@dataclass(frozen=True)
+class Section:
+    """One chart with its table: an anchor, a title key, its rows, how values read."""
+
+    id: str
+    title: str
+    rows: list[Bar]
+    unit: str = "dashboard.paths"
+    percent: bool = False
+    digits: int = 0
+
+
+def figure_sections(figures: FigureSet) -> list[Section]:
+    """Every figure of the set, in the order a manager reads them: how far paths got, where
+    they are, why and when they ended, answers on time, time taken, meetings, directions,
+    outcomes."""
+    weeks = range(WEEKS + 1)
+    adherence_weeks = figures.adherence.by_week
+    time = figures.time
+    guidance = figures.guidance
+    direction = figures.direction
+    sections = [
+        Section(
+            "polku",
+            "dashboard.funnel",
+            bars([(f"dashboard.funnel_{k}", getattr(figures.funnel, k)) for k in FUNNEL]),
+        ),
+        Section(
+            "tila",
+            "dashboard.status",
+            bars(
+                [
+                    (f"dashboard.status_{k}", getattr(figures.status, k))
+                    for k in ("active", "ended", "completed", "discontinued")
+                ]
+            ),
+        ),
+        Section(
+            "syy",
+            "dashboard.dropoff_reason",
+            bars([(f"dashboard.reason_{r}", f) for r, f in figures.discontinued.by_reason.items()]),
+        ),
+        Section(
+            "viikko",
+            "dashboard.dropoff_week",
+            bars(
+                [
+                    ("dashboard.week" if row.week else "dashboard.week_before", row.discontinued)
+                    for row in figures.discontinued.by_week
+                ],
+                [{"week": w} for w in weeks],
+            ),
+        ),
+        Section(
+            "ajallaan",
+            "dashboard.adherence",
+            bars(
+                [
+                    ("dashboard.on_time", figures.adherence.overall.on_time_share),
+                    ("dashboard.late", figures.adherence.overall.late_share),
+                ]
+            ),
+            unit="dashboard.share",
+            percent=True,
+        ),
+        Section(
+            "ajallaan-viikoittain",
+            "dashboard.adherence_by_week",
+            bars(
+                [("dashboard.week", row.on_time_share) for row in adherence_weeks],
+                [{"week": row.week} for row in adherence_weeks],
+            ),
+            unit="dashboard.on_time_share",
+            percent=True,
+        ),
+        Section(
+            "aika",
+            "dashboard.time",
+            bars(
+                [
+                    ("dashboard.to_direction_median", time.to_direction.median_days),
+                    ("dashboard.to_direction_mean", time.to_direction.mean_days),
+                    ("dashboard.to_completion_median", time.to_completion.median_days),
+                    ("dashboard.to_completion_mean", time.to_completion.mean_days),
+                ]
+            ),
+            unit="dashboard.days",
+            digits=1,
+        ),
+        Section(
+            "tapaamiset",
+            "dashboard.meetings",
+            bars(
+                [
+                    ("dashboard.meetings_requested", guidance.requested.total),
+                    ("dashboard.meetings_held", guidance.held.total),
+                    ("dashboard.meetings_missed", guidance.missed.total),
+                ]
+            ),
+            unit="dashboard.meetings_unit",
+        ),
+        Section(
+            "tapaamiset-asiakasta-kohden",
+            "dashboard.meetings_per_client",
+            bars(
+                [
+                    ("dashboard.meetings_requested", guidance.requested.mean_per_client),
+                    ("dashboard.meetings_held", guidance.held.mean_per_client),
+                    ("dashboard.meetings_missed", guidance.missed.mean_per_client),
+                ]
+            ),
+            unit="dashboard.meetings_unit",
+            digits=2,
+        ),
+        Section(
+            "suunta",
+            "dashboard.direction",
+            bars(
+                [
+                    ("dashboard.direction_work", direction.work),
+                    ("dashboard.direction_education", direction.education),
+                    ("dashboard.direction_not_recorded", direction.not_recorded),
+                    ("dashboard.direction_changed", direction.clients_changed),
+                    ("dashboard.direction_changes", direction.changes),
+                ]
+            ),
+        ),
+    ]
+    for follow_up, item in figures.outcomes.items():
+        sections.append(
+            Section(
+                f"seuranta-{follow_up}",
+                f"dashboard.followed_{follow_up}",
+                bars(
+                    [
+                        ("dashboard.followed_up", item.followed_up),
+                        ("dashboard.not_followed_up", item.not_followed_up),
+                    ]
+                ),
+            )
+        )
+        sections.append(
+            Section(
+                f"tulos-{follow_up}",
+                f"dashboard.outcomes_{follow_up}",
+                bars([(f"dashboard.outcome_{k}", f) for k, f in item.shares.items()]),
+                unit="dashboard.share_of_followed",
+                percent=True,
+            )
+        )
+    return sections
 
 
 def municipality_choices(tenant: str, chosen: str | None) -> list[dict[str, object]]:
