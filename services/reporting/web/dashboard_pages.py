@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
@@ -25,8 +26,9 @@ from services.reporting.adapters.figures_query import Filters, group_choices
 from services.reporting.adapters.filter_params import filters_of
 from services.reporting.adapters.http_api import read_groups
 from services.reporting.domain.facts import WEEKS
-from services.reporting.domain.figure_set import FigureSet
+from services.reporting.domain.figure_set import AreaChange, FigureSet
 from services.reporting.domain.groups import GroupRefused, period_between, periods_covering
+from services.reporting.domain.published import HIDDEN, NOTHING, Figure
 from services.reporting.web.figure_rows import Bar, bars, flatten
 from services.reporting.web.templating import render
 
@@ -50,10 +52,13 @@ async def signed_in_manager(request: Request) -> Principal | Response:
     )
 
 
-def chosen_filters(request: Request) -> tuple[Filters, dict[str, str], str | None]:
-    """The filters from the address; a date that does not parse, or a group outside the space
-    (decision 0031), is reported, not guessed."""
-    given = {k: v.strip() for k in FILTERS if (v := request.query_params.get(k, "")).strip()}
+def chosen_filters(
+    request: Request, prefix: str = ""
+) -> tuple[Filters, dict[str, str], str | None]:
+    """The filters from the address (`a.cohort` with prefix `a`); a date that does not parse,
+    or a group outside the space (decision 0031), is reported, not guessed."""
+    p = f"{prefix}." if prefix else ""
+    given = {k: v.strip() for k in FILTERS if (v := request.query_params.get(p + k, "")).strip()}
     try:
         opened_from = date.fromisoformat(given["from"]) if "from" in given else None
         opened_to = date.fromisoformat(given["to"]) if "to" in given else None
@@ -297,4 +302,170 @@ async def export_csv(request: Request) -> Response:
             "Content-Disposition": 'attachment; filename="digipolku-luvut.csv"',
             "Cache-Control": "no-store",
         },
+    )
+
+
+@dataclass(frozen=True)
+class ComparedRow:
+    label_key: str
+    params: dict[str, object]
+    a: Figure
+    b: Figure
+    difference: Figure  # b − a, when both are shown
+
+
+@dataclass(frozen=True)
+class ComparedSection:
+    id: str
+    title: str
+    rows: list[ComparedRow]
+    percent: bool
+    digits: int
+
+
+def compared_sections(a: FigureSet, b: FigureSet) -> list[ComparedSection]:
+    """The two groups' sections row by row, with the difference of what both show."""
+    return [
+        ComparedSection(
+            left.id,
+            left.title,
+            [
+                ComparedRow(
+                    x.label_key, x.params, x.figure, y.figure, difference(x.figure, y.figure)
+                )
+                for x, y in zip(left.rows, right.rows, strict=True)
+            ],
+            left.percent,
+            left.digits,
+        )
+        for left, right in zip(figure_sections(a), figure_sections(b), strict=True)
+    ]
+
+
+def difference(a: Figure, b: Figure) -> Figure:
+    """B − A when both are shown; hidden when either is."""
+    if a.suppressed or b.suppressed:
+        return HIDDEN
+    if a.value is None or b.value is None:
+        return NOTHING
+    return Figure(round(b.value - a.value, 3), False)
+
+
+@router.get("/vertailu")
+async def comparison(request: Request) -> Response:
+    """Two groups side by side (`a.cohort=…&b.cohort=…`, any place and time of the space),
+    with the difference of each figure and of each self-assessment change with its interval."""
+    principal = await signed_in_manager(request)
+    if not isinstance(principal, Principal):
+        return principal
+    a, given_a, error_a = chosen_filters(request, "a")
+    b, given_b, error_b = chosen_filters(request, "b")
+    reading = await read_groups(request, principal.tenant, [a, b])
+    choices = await group_choices(runtime_of(request).require_pool(), principal.tenant)
+    figures_a, figures_b = reading.groups
+    error = error_a or error_b
+    return render(
+        request,
+        "compare.html",
+        status=422 if error else 200,
+        error=error,
+        sides={"a": given_a, "b": given_b},
+        chosen_periods={"a": _chosen_period(a), "b": _chosen_period(b)},
+        as_of=reading.as_of,
+        a=figures_a,
+        b=figures_b,
+        sections=compared_sections(figures_a, figures_b),
+        assessments=assessment_differences(figures_a, figures_b),
+        municipalities=municipality_choices(principal.tenant, None),
+        choices=choices,
+        periods=periods_covering(choices.months),
+    )
+
+
+@dataclass(frozen=True)
+class AreaDifference:
+    title: dict[str, str]
+    instrument: dict[str, str]
+    a: Figure
+    b: Figure
+    difference: Figure
+    low: Figure
+    high: Figure
+
+
+def assessment_differences(a: FigureSet, b: FigureSet) -> list[AreaDifference]:
+    """Per area, the two mean changes and their difference with a 95 % interval (the two
+    intervals' half-widths combined as independent: √(hA² + hB²))."""
+    found = []
+    for left, right in zip(a.self_assessment, b.self_assessment, strict=True):
+        for x, y in zip(left.areas, right.areas, strict=True):
+            gap = difference(x.mean_change, y.mean_change)
+            low = high = HIDDEN if gap.suppressed else NOTHING
+            halves = [_half_width(x), _half_width(y)]
+            if isinstance(gap.value, int | float) and None not in halves:
+                half = math.sqrt(sum(h * h for h in halves if h is not None))
+                low = Figure(round(gap.value - half, 3), False)
+                high = Figure(round(gap.value + half, 3), False)
+            found.append(
+                AreaDifference(x.title, left.title, x.mean_change, y.mean_change, gap, low, high)
+            )
+    return found
+
+
+def _half_width(area: AreaChange) -> float | None:
+    low, high = area.ci_low.value, area.ci_high.value
+    if area.ci_low.suppressed or low is None or high is None:
+        return None
+    return (high - low) / 2
+
+
+TREND_BY = ("month", "cohort")
+
+
+@router.get("/kehitys")
+async def trend(request: Request) -> Response:
+    """The main figures by opening month or by cohort, for the chosen place."""
+    principal = await signed_in_manager(request)
+    if not isinstance(principal, Principal):
+        return principal
+    place, given, error = chosen_filters(request)
+    by = request.query_params.get("by", "month")
+    by = by if by in TREND_BY else "month"
+    choices = await group_choices(runtime_of(request).require_pool(), principal.tenant)
+    place = Filters(place.municipality, place.unit)  # the time is the trend's own
+    if by == "cohort":
+        labels = sorted(choices.cohorts)
+        groups = [Filters(place.municipality, place.unit, cohort) for cohort in labels]
+        names: list[str] = labels
+    else:
+        months = [p for p in periods_covering(choices.months) if p.kind == "month"]
+        months.sort(key=lambda period: period.first)
+        groups = [Filters(place.municipality, place.unit, None, m.first, m.last) for m in months]
+        names = [m.label for m in months]
+    reading = await read_groups(request, principal.tenant, groups)
+    rows = [
+        {
+            "name": name,
+            "period": next((m for m in periods_covering(choices.months) if m.label == name), None),
+            "opened": f.funnel.opened,
+            "direction_chosen": f.funnel.direction_chosen,
+            "completed": f.funnel.completed,
+            "discontinued": f.status.discontinued,
+            "on_time": f.adherence.overall.on_time_share,
+            "employed_end": f.outcomes["end"].shares["employed"],
+        }
+        for name, f in zip(names, reading.groups, strict=True)
+    ]
+    return render(
+        request,
+        "trend.html",
+        status=422 if error else 200,
+        error=error,
+        by=by,
+        given=given,
+        as_of=reading.as_of,
+        rows=rows,
+        noise=reading.groups[0].noise if reading.groups else None,
+        municipalities=municipality_choices(principal.tenant, given.get("municipality")),
+        choices=choices,
     )
