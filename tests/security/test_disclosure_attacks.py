@@ -30,8 +30,6 @@ from uuid import UUID
 import asyncpg
 import pytest
 
-from chassis.event_store import create_pool
-from chassis.migrate import upgrade_async
 from chassis.projector import Projector
 from chassis.versioned_keys import VersionedKey
 from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
@@ -39,13 +37,13 @@ from deploy.test_infrastructure import TestInfrastructure
 from services.reporting.adapters.figures_projection import FIGURES
 from services.reporting.adapters.figures_query import Filters, group_choices, path_facts
 from services.reporting.adapters.filter_params import filters_of
-from services.reporting.app import HERE as REPORTING
 from services.reporting.domain.cell_key import MAX_DEVIATION, TYPICAL_DEVIATION
 from services.reporting.domain.facts import DISCONTINUATION_REASONS, FOLLOW_UPS, WEEKS
 from services.reporting.domain.facts import OUTCOMES as OUTCOME_CODES
 from services.reporting.domain.groups import periods_covering
 from services.reporting.domain.path_counts import count_cells
 from services.reporting.domain.published import Cell
+from services.reporting.tests.database import reporting_pool
 from services.reporting.tests.test_known_history import TENANT, History
 
 KEYS = VersionedKey(1, b"disclosure audit cell key secret")
@@ -94,11 +92,8 @@ def population(seed: int, size: int = 78) -> list[History]:
 
 @pytest.fixture
 async def pool(infrastructure: TestInfrastructure) -> AsyncIterator[asyncpg.Pool]:
-    dsn = await infrastructure.create_database("reporting")
-    await upgrade_async(dsn, REPORTING / "migrations")
-    pool = await create_pool(dsn, max_size=4)
-    yield pool
-    await pool.close()
+    async with reporting_pool(infrastructure) as pool:
+        yield pool
 
 
 @dataclass

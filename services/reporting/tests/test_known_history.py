@@ -22,8 +22,6 @@ import asyncpg
 import pytest
 
 from chassis.clock import HELSINKI
-from chassis.event_store import create_pool
-from chassis.migrate import upgrade_async
 from chassis.projector import Projector
 from chassis.versioned_keys import VersionedKey
 from contracts.envelope import Actor, EventEnvelope
@@ -52,7 +50,6 @@ from deploy.test_infrastructure import TestInfrastructure
 from services.reporting.adapters.figures_projection import FIGURES, TABLES
 from services.reporting.adapters.figures_query import Filters, read_figures
 from services.reporting.adapters.instrument_files import load_instruments
-from services.reporting.app import HERE as REPORTING
 from services.reporting.domain.cell_key import (
     MAX_DEVIATION,
     cell_key,
@@ -62,6 +59,7 @@ from services.reporting.domain.cell_key import (
 from services.reporting.domain.published import MIN_BASE, Cell
 from services.reporting.domain.statistics import t_critical
 from services.reporting.settings import DEFAULT_INSTRUMENTS_DIR
+from services.reporting.tests.database import reporting_pool
 
 TENANT = "kanta-hame"
 SPRING, AUTUMN = date(2026, 1, 5), date(2026, 8, 31)
@@ -478,11 +476,8 @@ def by_topic(order: list[str]) -> Iterator[tuple[str, EventEnvelope]]:
 
 @pytest.fixture
 async def pool(infrastructure: TestInfrastructure) -> AsyncIterator[asyncpg.Pool]:
-    dsn = await infrastructure.create_database("reporting")
-    await upgrade_async(dsn, REPORTING / "migrations")
-    pool = await create_pool(dsn, max_size=4)
-    yield pool
-    await pool.close()
+    async with reporting_pool(infrastructure) as pool:
+        yield pool
 
 
 async def snapshot(pool: asyncpg.Pool) -> dict[str, list[str]]:
