@@ -47,6 +47,7 @@ SECRET_OWNERS = {
     "DIGIPOLKU_PSEUDONYM_KEY": "enrolment",
     "DIGIPOLKU_VAULT_KEY": "enrolment",
     "DIGIPOLKU_PUBLIC_REF_KEY": "reporting",
+    "DIGIPOLKU_CELL_KEY": "reporting",
 }
 
 

@@ -84,13 +84,17 @@ def test_development_must_be_asked_for_and_then_takes_the_local_defaults(
     assert settings.development and settings.oidc_issuer.startswith("http://127.0.0.1")
 
 
-def test_reporting_refuses_the_public_development_ref_key_in_production(
+def test_reporting_refuses_its_public_development_keys_in_production(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with pytest.raises(ValidationError, match="DIGIPOLKU_PUBLIC_REF_KEY"):
         ReportingSettings()
     monkeypatch.setenv("DIGIPOLKU_PUBLIC_REF_KEY", f"v1:{SECRET}")
+    with pytest.raises(ValidationError, match="DIGIPOLKU_CELL_KEY"):
+        ReportingSettings()
+    monkeypatch.setenv("DIGIPOLKU_CELL_KEY", f"v1:{SECRET}")
     assert ReportingSettings().public_ref().secret == SECRET.encode()
+    assert ReportingSettings().record_keys().secret == SECRET.encode()
 
 
 def test_the_development_issuer_refuses_to_start_unless_asked_for() -> None:

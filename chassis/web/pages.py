@@ -2,7 +2,8 @@
 
 Shared by the client's pages (tasks) and the counselor's (guidance): the same helpers in every
 template (`t` translates a key, `pick` chooses from a text map, `local_time` shows a moment as
-read in Finland, `csrf_field()` the hidden field every state-changing form carries and
+read in Finland, `fmt` writes numbers, shares and dates in the reader's language (Babel),
+`csrf_field()` the hidden field every state-changing form carries and
 `csrf_token` the same token for the page's scripts, see chassis.csrf) and the same headers
 (language; never cached, since pages hold personal data).
 """
@@ -22,6 +23,7 @@ from chassis.csrf import hidden_field, page_token
 from chassis.http import request_language
 from chassis.http_auth import page_router
 from chassis.i18n import LANGUAGES
+from chassis.web.formats import Formats
 
 # The shared stylesheet, served by every service with pages at /static/common/site.css.
 COMMON_STATIC = Path(__file__).parent / "static"
@@ -65,6 +67,7 @@ class PageRenderer:
             languages=LANGUAGES,
             t=t,
             pick=pick,
+            fmt=Formats(lang),
             path=request.url.path,
             signed_in=bool(getattr(request.state, "principal", None)),
             csrf_field=lambda: hidden_field(token),

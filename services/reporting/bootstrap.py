@@ -9,6 +9,7 @@ from fastapi import Request
 
 from chassis.policy import Policy, reacting
 from chassis.service import ServiceRuntime, runtime_of
+from chassis.versioned_keys import VersionedKey
 from contracts.envelope import EventEnvelope
 from contracts.events.base import EventModel
 from services.reporting.adapters.instrument_files import load_instruments
@@ -23,6 +24,8 @@ class Reporting:
     # The instruments' item → area mapping (a bad file stops the start).
     instruments: dict[tuple[str, str], Instrument]
     public: PublicPublisher
+    # The secret every path's record key is made with (the cell-key method, decision 0031).
+    record_keys: VersionedKey
 
 
 async def bootstrap(runtime: ServiceRuntime) -> Reporting:
@@ -32,6 +35,7 @@ async def bootstrap(runtime: ServiceRuntime) -> Reporting:
         public=PublicPublisher(
             settings.public_ref(), runtime.require_pool(), runtime.require_outbox()
         ),
+        record_keys=settings.record_keys(),
     )
 
 

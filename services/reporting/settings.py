@@ -25,6 +25,8 @@ from chassis.versioned_keys import (
 DEFAULT_INSTRUMENTS_DIR = Path(__file__).resolve().parent.parent / "tasks" / "instruments"
 # Public; production refuses it.
 DEVELOPMENT_ONLY_PUBLIC_REF_KEY = "v1:development-only-public-ref-key"
+# Public; production refuses it. Keys the record keys of the cell-key method (decision 0031).
+DEVELOPMENT_ONLY_CELL_KEY = "v1:development-only-cell-key"
 # A public path reference has one character for its key's version.
 MAX_PUBLIC_REF_VERSION = 9
 
@@ -38,6 +40,10 @@ class ReportingSettings(BaseSettings):
     # character of every public path reference). Keys the hash that names a path in public
     # events; production sets its own secret (with it, anyone could test a guessed path id).
     public_ref_key: SecretStr = SecretStr(DEVELOPMENT_ONLY_PUBLIC_REF_KEY)
+    # DIGIPOLKU_CELL_KEY: `v<N>:<secret>`. Gives every path its fixed random record key, from
+    # which each figure's noise follows (decision 0031); with it, anyone could take the noise
+    # off. Changing it changes the noise of every figure at once.
+    cell_key: SecretStr = SecretStr(DEVELOPMENT_ONLY_CELL_KEY)
     environment: Literal["development", "production"] = "production"
 
     @model_validator(mode="after")
@@ -47,7 +53,8 @@ class ReportingSettings(BaseSettings):
                 [
                     versioned_key_problem(
                         "DIGIPOLKU_PUBLIC_REF_KEY", self.public_ref_key.get_secret_value()
-                    )
+                    ),
+                    versioned_key_problem("DIGIPOLKU_CELL_KEY", self.cell_key.get_secret_value()),
                 ]
             )
         if self.public_ref().version > MAX_PUBLIC_REF_VERSION:  # a malformed key stops the start
@@ -55,6 +62,9 @@ class ReportingSettings(BaseSettings):
                 f"DIGIPOLKU_PUBLIC_REF_KEY's version must be 1 to {MAX_PUBLIC_REF_VERSION}"
             )
         return self
+
+    def record_keys(self) -> VersionedKey:
+        return parse_versioned_key("DIGIPOLKU_CELL_KEY", self.cell_key.get_secret_value())
 
     def public_ref(self) -> VersionedKey:
         return parse_versioned_key(

@@ -210,7 +210,8 @@ def test_client_walks_weeks_one_to_five(
     page.get_by_role("button", name="Lähetä itsearvio").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Näin arviosi muuttui")
     changes = page.locator("tbody tr td:last-child").all_inner_texts()
-    assert changes and all(change == "+1.0" for change in changes), changes
+    # Finnish decimals: a comma (Babel, issue 14).
+    assert changes and all(change == "+1,0" for change in changes), changes
     checks.check(page, "assessment-change")
 
     plan = httpx.get(

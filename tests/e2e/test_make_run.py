@@ -16,6 +16,7 @@ import pytest
 
 from deploy.local_stack import port_open
 from deploy.system import DEFAULT_PORTS, REPO_ROOT
+from services.reporting.domain.cell_key import MAX_DEVIATION
 
 
 def test_run_prints_urls_and_ctrl_c_leaves_no_process_or_port(tmp_path: Path) -> None:
@@ -53,7 +54,7 @@ def test_run_prints_urls_and_ctrl_c_leaves_no_process_or_port(tmp_path: Path) ->
             f"http://127.0.0.1:{DEFAULT_PORTS['reporting']}/figures",
             headers={"Authorization": f"Bearer {token}"},
         ).json()
-        assert shown["funnel"]["opened"]["value"] >= 72
+        assert shown["funnel"]["opened"]["value"] >= 72 - MAX_DEVIATION  # with its noise
         assert shown["outcomes"]["6m"]["followed_up"]["value"]
     finally:
         # What Ctrl-C in a terminal sends; a run that died on its own has no group left to

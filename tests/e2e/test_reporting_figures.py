@@ -1,5 +1,6 @@
 """Managers' figures over HTTP: paths opened, answered and given a direction show in the
-funnel and the direction split; small groups are hidden; counselors and clients are refused."""
+funnel and the direction split, each count moved by its cell's noise (decision 0031); a small
+group's shares are not shown; counselors and clients are refused."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 
 from deploy.system import RunningSystem
 from tests.support.api import open_path_body, wait_for_plan
+from tests.support.figures import HIDDEN, count_of, counted, shown
 from tests.support.identities import IdentityFactory, Person
 from tests.support.registries import register
 from tests.support.waiting import eventually
@@ -26,10 +28,6 @@ def open_in_cohort(system: RunningSystem, counselor: Person, client: Person, coh
     )
     assert response.status_code == 201, response.text
     return str(response.json()["pathway_id"])
-
-
-def shown(value: int) -> dict[str, Any]:
-    return {"value": value, "suppressed": False}
 
 
 def test_funnel_and_direction_split_follow_the_paths(
@@ -71,10 +69,14 @@ def test_funnel_and_direction_split_follow_the_paths(
         assert answered.status_code == 201, answered.text
     started = eventually_figures(
         "ten paths opened and started",
-        funnel={"opened": shown(10), "started": shown(10), "reached_week_5": shown(0)},
+        funnel={
+            "opened": counted(pathway_ids),
+            "started": counted(pathway_ids),
+            "reached_week_5": shown(0),
+        },
         direction={"work": shown(0), "education": shown(0)},
     )
-    assert started["status"]["active"] == shown(10)
+    assert started["status"]["active"] == counted(pathway_ids)
     assert started["as_of"] is not None
 
     # Weeks 2–5 open for everyone; five choose work.
@@ -93,25 +95,29 @@ def test_funnel_and_direction_split_follow_the_paths(
         )
         assert chosen.status_code == 201, chosen.text
 
+    work, education = pathway_ids[:5], pathway_ids[5:]
     for client, pathway_id in list(zip(clients, pathway_ids, strict=True))[:5]:
         choose(client, pathway_id, "work")
     half = eventually_figures(
         "five chose work",
-        funnel={"reached_week_5": shown(10), "direction_chosen": shown(5)},
-        direction={"work": shown(5), "education": shown(0)},
+        funnel={"reached_week_5": counted(pathway_ids), "direction_chosen": counted(work)},
+        direction={"work": counted(work), "education": shown(0)},
     )
     for client, pathway_id in list(zip(clients, pathway_ids, strict=True))[5:]:
         choose(client, pathway_id, "education")
     everyone = eventually_figures(
         "five more chose education",
-        funnel={"direction_chosen": shown(10), "completed": shown(0)},
-        direction={"work": shown(5), "education": shown(5)},
+        funnel={"direction_chosen": counted(pathway_ids), "completed": shown(0)},
+        direction={"work": counted(work), "education": counted(education)},
     )
     assert datetime.fromisoformat(everyone["as_of"]) >= datetime.fromisoformat(half["as_of"])
 
-    # A cohort of three is hidden whole, also beside the big one.
-    for client in [identities.client() for _ in range(3)]:
+    # A cohort of three beside the big one: counted with its noise; shares on so few paths
+    # are not shown.
+    few = [
         open_in_cohort(system, counselor, client, small)
+        for client in [identities.client() for _ in range(3)]
+    ]
 
     def compared() -> dict[str, Any] | None:
         response = httpx.get(
@@ -121,12 +127,14 @@ def test_funnel_and_direction_split_follow_the_paths(
         )
         assert response.status_code == 200, response.text
         body = dict(response.json())
-        return body if body["b"]["funnel"]["opened"]["suppressed"] else None
+        return body if body["b"]["funnel"]["opened"] == counted(few) else None
 
     side_by_side = eventually(compared, timeout=60, what="the small cohort in reporting")
     assert side_by_side["a"]["funnel"] == everyone["funnel"]
     assert side_by_side["a"]["filters"]["cohort"] == cohort
-    assert side_by_side["b"]["direction"]["work"] == {"value": None, "suppressed": True}
+    per_client = side_by_side["b"]["guidance"]["requested"]["mean_per_client"]
+    assert per_client == (HIDDEN if count_of(few) < 5 else shown(0.0))
+    assert abs(count_of(few) - 3) <= 2
 
 
 def test_only_managers_and_admins_see_figures(
@@ -145,3 +153,17 @@ def test_only_managers_and_admins_see_figures(
     )
     assert reversed_period.status_code == 422
     assert "Periodens första dag" in reversed_period.json()["detail"]
+    # Groups come from a fixed space (decision 0031): one place, one time, whole periods.
+    for params, said in (
+        ({"from": "2026-01-01", "to": "2026-06-30"}, "kokonainen kuukausi"),
+        ({"municipality": "061", "unit": "Työpaja"}, "joko kunta tai yksikkö"),
+        ({"a.cohort": "k", "a.period": "2026-Q1"}, "joko ryhmä tai ajanjakso"),
+    ):
+        path = "/figures/compare" if "a.cohort" in params else "/figures"
+        refused = httpx.get(f"{reporting}{path}", params=params, headers=admin.headers)
+        assert refused.status_code == 422, (params, refused.text)
+        assert said in refused.json()["detail"], refused.text
+    quarter = httpx.get(f"{reporting}/figures", params={"period": "2026-Q1"}, headers=admin.headers)
+    assert quarter.status_code == 200
+    echo = quarter.json()["filters"]
+    assert (echo["to"], echo["period"]) == ("2026-03-31", "2026-Q1")

@@ -18,6 +18,7 @@ from chassis.rebuild import rebuild
 from deploy.system import RunningSystem, start_system
 from services.reporting.adapters.figures_projection import FIGURES
 from services.reporting.app import SPEC as REPORTING
+from services.reporting.domain.cell_key import MAX_DEVIATION
 from simulator.population import PopulationSpec
 from simulator.run import SimulationResult, run_simulation
 from simulator.settle import wait_until_reported
@@ -89,6 +90,17 @@ def expected_counts(steps: list[Step]) -> dict[tuple[str, ...], int]:
     }
 
 
+# Figures that are sums over paths rather than counts of paths.
+SUMS = {
+    ("direction", "changes"),
+    ("guidance", "requested", "total"),
+    ("guidance", "held", "total"),
+    ("guidance", "missed", "total"),
+}
+# Half the largest path's value: a simulated client has at most a few meetings.
+SUM_NOISE = 3
+
+
 def test_the_dashboard_shows_what_the_simulated_population_did(
     simulated: tuple[RunningSystem, SimulationResult],
 ) -> None:
@@ -100,7 +112,10 @@ def test_the_dashboard_shows_what_the_simulated_population_did(
         for key in path:
             figure = figure[key]
         if not figure["suppressed"]:
-            assert figure["value"] == expected, path
+            # Counts within the stated noise; the sums (meetings, changes) within half their
+            # largest path's value, which is a handful here (decision 0031).
+            bound = SUM_NOISE if path in SUMS else MAX_DEVIATION
+            assert abs(figure["value"] - expected) <= bound, (path, figure, expected)
             compared.append(path)
     # 36 clients: the headline figures are never hidden, so the comparison means something.
     assert {("funnel", "opened"), ("funnel", "completed"), ("status", "ended")} <= set(compared)
@@ -108,7 +123,8 @@ def test_the_dashboard_shows_what_the_simulated_population_did(
     assert shown["outcomes"]["6m"]["followed_up"]["value"], "the earliest cohort reached 6 months"
     for municipality, _ in SPEC.municipalities:
         by_place = figures(system, {"municipality": municipality})
-        assert by_place["funnel"]["opened"]["value"] == len(SPEC.cohorts()) * 3
+        opened = by_place["funnel"]["opened"]["value"]
+        assert abs(opened - len(SPEC.cohorts()) * 3) <= MAX_DEVIATION
 
 
 def test_rebuilding_reporting_after_the_simulation_gives_identical_figures(
@@ -120,10 +136,10 @@ def test_rebuilding_reporting_after_the_simulation_gives_identical_figures(
         {},
         *({"municipality": name} for name, _ in SPEC.municipalities),
         *({"cohort": label} for label in cohorts),
-        {"from": "2026-01-01", "to": "2026-06-30"},
+        {"period": "2026-Q1"},
     ]
     before = [figures(system, group) for group in groups]
-    assert before[0]["funnel"]["opened"]["value"] == 36
+    assert abs(before[0]["funnel"]["opened"]["value"] - 36) <= MAX_DEVIATION
 
     async def rebuild_reporting() -> int:
         pool = await create_pool(system.infrastructure.postgres.dsn_for("reporting"), max_size=2)

@@ -301,12 +301,13 @@ def test_an_operators_keys_reach_only_the_service_that_needs_each() -> None:
         "DIGIPOLKU_PSEUDONYM_KEY": "v1:" + "p" * 40,
         "DIGIPOLKU_VAULT_KEY": "dmF1bHQ=",
         "DIGIPOLKU_PUBLIC_REF_KEY": "v1:" + "r" * 40,
+        "DIGIPOLKU_CELL_KEY": "v1:" + "c" * 40,
     }
     shared = without_keys(shell)
     assert not {"DIGIPOLKU_PSEUDONYM_KEY", "DIGIPOLKU_VAULT_KEY"} & set(shared)
-    assert "DIGIPOLKU_PUBLIC_REF_KEY" not in shared
+    assert not {"DIGIPOLKU_PUBLIC_REF_KEY", "DIGIPOLKU_CELL_KEY"} & set(shared)
     assert set(keys_of("enrolment", shell)) == {"DIGIPOLKU_PSEUDONYM_KEY", "DIGIPOLKU_VAULT_KEY"}
-    assert set(keys_of("reporting", shell)) == {"DIGIPOLKU_PUBLIC_REF_KEY"}
+    assert set(keys_of("reporting", shell)) == {"DIGIPOLKU_PUBLIC_REF_KEY", "DIGIPOLKU_CELL_KEY"}
     assert keys_of("tasks", shell) == keys_of("guidance", shell) == {}
 
 

@@ -29,6 +29,7 @@ PRODUCTION_READY = {
     "DIGIPOLKU_KAFKA_PASSWORD": "k" * 48,
     "DIGIPOLKU_KAFKA_CA_FILE": "/etc/digipolku/kafka-ca.crt",
     "DIGIPOLKU_PUBLIC_REF_KEY": "v1:" + "r" * 48,
+    "DIGIPOLKU_CELL_KEY": "v1:" + "c" * 48,
     "DIGIPOLKU_MIGRATION_DATABASE_URL": "postgresql://digipolku_owner@db.invalid/enrolment",
 }
 
@@ -75,7 +76,8 @@ def test_check_config_gives_the_same_verdict_without_starting_anything() -> None
     assert refused.returncode == 1
     assert refused.stdout.count(": refused") == 4
     assert "DIGIPOLKU_VAULT_KEY" in refused.stdout  # enrolment's own setting
-    assert "DIGIPOLKU_PUBLIC_REF_KEY" in refused.stdout  # reporting's own setting
+    assert "DIGIPOLKU_PUBLIC_REF_KEY" in refused.stdout  # reporting's own settings
+    assert "DIGIPOLKU_CELL_KEY" in refused.stdout
 
     reporting = _run(["-m", "services.cli", "check-config", "reporting"], PRODUCTION_READY)
     assert reporting.returncode == 0, reporting.stdout

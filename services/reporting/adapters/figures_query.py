@@ -16,6 +16,8 @@ from uuid import UUID
 import asyncpg
 
 from chassis.event_store import DbConnection
+from chassis.versioned_keys import VersionedKey
+from services.reporting.domain.cell_key import record_key
 from services.reporting.domain.facts import Instrument, PathFacts, Scores, WeekFacts
 from services.reporting.domain.figure_set import FigureSet
 from services.reporting.domain.figures import compute_figures
@@ -60,7 +62,9 @@ _OUTCOMES = _CHOSEN + "SELECT o.* FROM report_outcomes o JOIN chosen USING (path
 _ASSESSMENTS = _CHOSEN + "SELECT a.* FROM report_assessments a JOIN chosen USING (pathway_id)"
 
 
-async def path_facts(connection: DbConnection, tenant: str, filters: Filters) -> list[PathFacts]:
+async def path_facts(
+    connection: DbConnection, tenant: str, filters: Filters, record_keys: VersionedKey
+) -> list[PathFacts]:
     args = (
         tenant,
         filters.municipality,
@@ -84,6 +88,7 @@ async def path_facts(connection: DbConnection, tenant: str, filters: Filters) ->
     return [
         PathFacts(
             pathway_id=row["pathway_id"],
+            record_key=record_key(record_keys.secret, tenant, row["pathway_id"]),
             start_date=row["start_date"],
             answers=row["answers"],
             direction=row["direction"],
@@ -122,6 +127,7 @@ async def read_figures(
     tenant: str,
     groups: Sequence[Filters],
     instruments: Mapping[tuple[str, str], Instrument],
+    record_keys: VersionedKey,
 ) -> Reading:
     """The figures of each group of the tenant's paths, all read at one moment."""
     async with (
@@ -129,5 +135,27 @@ async def read_figures(
         connection.transaction(isolation="repeatable_read", readonly=True),
     ):
         as_of = await latest_event_at(connection, tenant)
-        facts = [await path_facts(connection, tenant, filters) for filters in groups]
+        facts = [await path_facts(connection, tenant, filters, record_keys) for filters in groups]
     return Reading(as_of, [compute_figures(paths, instruments) for paths in facts])
+
+
+@dataclass(frozen=True)
+class GroupChoices:
+    """What the tenant's paths give to choose from: units, cohorts, months of opening."""
+
+    units: list[str]
+    cohorts: list[str]
+    months: list[date]
+
+
+async def group_choices(pool: asyncpg.Pool, tenant: str) -> GroupChoices:
+    rows = await pool.fetch(
+        "SELECT DISTINCT unit, cohort, date_trunc('month', opened_on)::date AS month"
+        " FROM report_paths WHERE tenant = $1 AND opened_on IS NOT NULL",
+        tenant,
+    )
+    return GroupChoices(
+        units=sorted({r["unit"] for r in rows if r["unit"]}),
+        cohorts=sorted({r["cohort"] for r in rows if r["cohort"]}, reverse=True),
+        months=sorted({r["month"] for r in rows}),
+    )

@@ -21,6 +21,7 @@ from services.reporting.adapters.figures_query import Filters, Reading, read_fig
 from services.reporting.adapters.filter_params import filter_params
 from services.reporting.bootstrap import Reporting
 from services.reporting.domain.figure_set import FigureSet
+from services.reporting.domain.groups import period_between
 
 router = APIRouter(tags=["figures"])
 Manager = Annotated[Principal, Depends(require_role("manager", "admin"))]
@@ -40,6 +41,9 @@ class FilterEcho(BaseModel):
     cohort: str | None
     opened_from: date | None = Field(alias="from")
     opened_to: date | None = Field(alias="to")
+    period: str | None = Field(
+        default=None, description="The fixed period `from`–`to` is: 2026, 2026-Q1 or 2026-03."
+    )
 
 
 class GroupFigures(FigureSet):
@@ -59,8 +63,10 @@ class Comparison(BaseModel):
 async def read_groups(request: Request, tenant: str, groups: list[Filters]) -> Reading:
     """The figures of each group, from one snapshot (the API's and the dashboard's)."""
     runtime = runtime_of(request)
-    instruments = runtime.parts_as(Reporting).instruments
-    return await read_figures(runtime.require_pool(), tenant, groups, instruments)
+    parts = runtime.parts_as(Reporting)
+    return await read_figures(
+        runtime.require_pool(), tenant, groups, parts.instruments, parts.record_keys
+    )
 
 
 def _group(figures: FigureSet, filters: Filters) -> GroupFigures:
@@ -70,6 +76,9 @@ def _group(figures: FigureSet, filters: Filters) -> GroupFigures:
         cohort=filters.cohort,
         opened_from=filters.opened_from,
         opened_to=filters.opened_to,
+        period=fixed.label
+        if (fixed := period_between(filters.opened_from, filters.opened_to))
+        else None,
     )
     return GroupFigures(**dict(figures), filters=echo)
 

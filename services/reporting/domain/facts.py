@@ -44,6 +44,8 @@ class Scores:
 @dataclass(frozen=True)
 class PathFacts:
     pathway_id: UUID
+    # The path's fixed random key of the cell-key method (decision 0031).
+    record_key: int = 0
     start_date: date | None = None
     answers: int = 0  # TaskAnswered of either kind: the first one starts the path
     direction: str | None = None  # the direction now (after any changes)

@@ -1,10 +1,11 @@
-"""The figures reporting publishes: every number a `Figure`, hidden when it is about few people."""
+"""The figures reporting publishes: every number a `Figure`, perturbed by the cell-key method
+(decision 0031)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.reporting.domain.suppression import Figure
+from services.reporting.domain.published import Figure, Noise
 
 
 class _Model(BaseModel):
@@ -113,7 +114,14 @@ class InstrumentChange(_Model):
 
 
 class FigureSet(_Model):
-    min_group: int = Field(description="Figures about fewer people than this are hidden.")
+    min_group: int = Field(
+        description="Shares and means on fewer paths than this (as published) are not shown."
+    )
+    noise: Noise = Field(
+        description="Every count is the true one moved by a little noise, the same group"
+        " always by the same amount: `typical_share` of them by at most `typical_deviation`,"
+        " none by more than `max_deviation`; sums and means are moved in proportion."
+    )
     funnel: Funnel
     status: Status
     discontinued: Discontinued

@@ -1,11 +1,10 @@
-"""Every figure of a group of paths, computed from their facts alone (pure: no I/O).
-
-When the group itself has 1–4 paths, every figure about it is hidden.
+"""Every figure of a group of paths, computed from their facts alone (pure: no I/O), each
+published under the cell-key method (decision 0031).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 
 from services.reporting.domain.facts import WEEKS, Instrument, PathFacts, WeekFacts
@@ -20,9 +19,20 @@ from services.reporting.domain.figure_set import (
     WeekAdherence,
 )
 from services.reporting.domain.path_counts import path_counts
+from services.reporting.domain.published import (
+    HIDDEN,
+    MEDIAN_BASE,
+    MIN_BASE,
+    NOTHING,
+    Cell,
+    Figure,
+    Magnitude,
+    Noise,
+    mean,
+    share,
+)
 from services.reporting.domain.self_assessment import instrument_changes
-from services.reporting.domain.statistics import mean, median, share
-from services.reporting.domain.suppression import MIN_GROUP, measure, sensitive
+from services.reporting.domain.statistics import median
 
 SHARE_DIGITS = 3
 DAY_DIGITS = 1
@@ -32,87 +42,96 @@ MEAN_DIGITS = 2
 def compute_figures(
     paths: Sequence[PathFacts], instruments: Mapping[tuple[str, str], Instrument]
 ) -> FigureSet:
-    hide_all = sensitive(len(paths))
-    counts = path_counts(paths, hide_all)
+    counts = path_counts(paths)
     return FigureSet(
-        min_group=MIN_GROUP,
+        min_group=MIN_BASE,
+        noise=Noise(),
         funnel=counts.funnel,
         status=counts.status,
         discontinued=counts.discontinued,
-        adherence=adherence(paths, hide_all),
+        adherence=adherence(paths),
         time=TimeFigures(
-            to_direction=duration(
-                [_days(p.start_date, p.direction_chosen_on) for p in paths], hide_all
-            ),
+            to_direction=duration(paths, lambda p: _days(p.start_date, p.direction_chosen_on)),
             to_completion=duration(
-                [_days(p.start_date, p.ended_on) for p in paths if p.ending == "completed"],
-                hide_all,
+                [p for p in paths if p.ending == "completed"],
+                lambda p: _days(p.start_date, p.ended_on),
             ),
         ),
         direction=counts.direction,
         guidance=GuidanceFigures(
-            requested=meetings([p.meetings_requested for p in paths], hide_all),
-            held=meetings([p.meetings_held for p in paths], hide_all),
-            missed=meetings([p.meetings_missed for p in paths], hide_all),
+            requested=meetings(paths, lambda p: p.meetings_requested),
+            held=meetings(paths, lambda p: p.meetings_held),
+            missed=meetings(paths, lambda p: p.meetings_missed),
         ),
         outcomes=counts.outcomes,
-        self_assessment=instrument_changes(paths, instruments, hide_all),
+        self_assessment=instrument_changes(paths, instruments),
     )
 
 
-def adherence(paths: Sequence[PathFacts], hide_all: bool = False) -> AdherenceFigures:
-    def of(weeks: list[Iterable[WeekFacts]]) -> Adherence:
+def adherence(paths: Sequence[PathFacts]) -> AdherenceFigures:
+    def of(weeks: list[tuple[PathFacts, Iterable[WeekFacts]]]) -> Adherence:
         """`weeks`: per path, the weeks that count."""
-        per_path = [(sum(w.on_time for w in ws), sum(w.late for w in ws)) for ws in weeks]
-        on_time = sum(on for on, _ in per_path)
-        late = sum(late for _, late in per_path)
-        # The clients who answered, those with an answer on time and those with a late one:
-        # a share rests on each of these groups, so none of them may be 1–4 people.
-        bases = (
-            sum(1 for on, late in per_path if on + late),
-            sum(1 for on, _ in per_path if on),
-            sum(1 for _, late in per_path if late),
-        )
-        on_share = share(on_time, on_time + late)
-        late_share = share(late, on_time + late)
+        per_path = [(p, list(ws)) for p, ws in weeks]
+        on_time = Magnitude.of((p, sum(w.on_time for w in ws)) for p, ws in per_path).published
+        late = Magnitude.of((p, sum(w.late for w in ws)) for p, ws in per_path).published
+        # The base: the paths that answered at all in these weeks, as published.
+        base = Cell.of(p for p, ws in per_path if any(w.on_time + w.late for w in ws)).published
         return Adherence(
-            on_time_share=measure(_rounded(on_share, SHARE_DIGITS), *bases, hide=hide_all),
-            late_share=measure(_rounded(late_share, SHARE_DIGITS), *bases, hide=hide_all),
+            on_time_share=share(on_time, on_time + late, base, SHARE_DIGITS),
+            late_share=share(late, on_time + late, base, SHARE_DIGITS),
         )
 
     by_week = []
     for week in range(1, WEEKS + 1):
-        shares = of([[p.weeks[week]] for p in paths if week in p.weeks])
+        shares = of([(p, [p.weeks[week]]) for p in paths if week in p.weeks])
         by_week.append(
             WeekAdherence(
                 week=week, on_time_share=shares.on_time_share, late_share=shares.late_share
             )
         )
-    return AdherenceFigures(overall=of([p.weeks.values() for p in paths]), by_week=by_week)
+    return AdherenceFigures(overall=of([(p, p.weeks.values()) for p in paths]), by_week=by_week)
 
 
-def duration(days: Iterable[int | None], hide_all: bool = False) -> Duration:
-    values = [d for d in days if d is not None]
+def duration(paths: Sequence[PathFacts], days: Callable[[PathFacts], int | None]) -> Duration:
+    """Days from one date of a path to another, over the paths that have both."""
+    values = [(p, d) for p in paths if (d := days(p)) is not None]
+    magnitude = Magnitude.of(values)
     return Duration(
-        median_days=measure(_rounded(median(values), DAY_DIGITS), len(values), hide=hide_all),
-        mean_days=measure(_rounded(mean(values), DAY_DIGITS), len(values), hide=hide_all),
+        median_days=_median([d for _, d in values], magnitude.cell.published),
+        mean_days=mean(magnitude, DAY_DIGITS),
     )
 
 
-def meetings(per_path: Sequence[int], hide_all: bool = False) -> MeetingFigures:
-    """A total and its mean over every path, hidden when 1–4 paths had any."""
-    total = sum(per_path)
-    had_any = sum(1 for n in per_path if n)
-    per_client = _rounded(share(total, len(per_path)), MEAN_DIGITS)
+def _median(values: Sequence[int], published: int) -> Figure:
+    """Whole days, for groups of at least MEDIAN_BASE (as published): a median is a person's
+    own value, or the mean of two."""
+    if published == 0 or not values:
+        return NOTHING
+    if published < MEDIAN_BASE:
+        return HIDDEN
+    found = median(values)
+    return NOTHING if found is None else Figure(float(round(found)), False)
+
+
+def meetings(paths: Sequence[PathFacts], per_path: Callable[[PathFacts], int]) -> MeetingFigures:
+    """A total and its mean over every path of the group."""
+    total = Magnitude.of((p, per_path(p)) for p in paths)
+    opened = Cell.of(paths).published
+    published_total = max(0, round(total.published))
     return MeetingFigures(
-        total=measure(total, had_any, hide=hide_all),
-        mean_per_client=measure(per_client, had_any, hide=hide_all),
+        total=Figure(published_total, False),
+        mean_per_client=_per_client(published_total, opened),
     )
+
+
+def _per_client(total: int, opened: int) -> Figure:
+    """Meetings per path opened (not a share: it may exceed one)."""
+    if opened == 0:
+        return NOTHING
+    if opened < MIN_BASE:
+        return HIDDEN
+    return Figure(round(total / opened, MEAN_DIGITS), False)
 
 
 def _days(start: date | None, end: date | None) -> int | None:
     return (end - start).days if start is not None and end is not None else None
-
-
-def _rounded(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)

@@ -1,9 +1,10 @@
-"""The counts of paths that add up to one another, hidden together.
+"""The counts of paths: funnel, status, discontinuation (by reason and by week), the direction
+split and the outcome follow-ups, each a set of paths published under its cell key.
 
-Funnel, status, discontinuation (by reason and by week), the direction split and the outcome
-follow-ups are all counts of the same paths, tied by sums: the funnel's steps are nested, the
-status splits the paths opened, a follow-up splits the paths ended. One `Disclosure` holds them
-all, so a cell hidden in one table is also covered in every table it appears in.
+`count_cells` names every such set, so the figures and the disclosure audit
+(tests/security/test_disclosure_attacks.py) read the same sets. The counts no longer add up
+exactly (a split's cells may differ from its total by a few): each carries its own noise,
+which is what keeps a difference of two of them from being exact.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from services.reporting.domain.figure_set import (
     Funnel,
     Status,
 )
-from services.reporting.domain.statistics import share
-from services.reporting.domain.suppression import HIDDEN, NOTHING, Disclosure, Figure
+from services.reporting.domain.published import Cell, Figure, Magnitude, share
 
 STAGES = ("opened", "started", "reached_week_5", "direction_chosen", "completed")
+DIRECTION_VALUES = (("work", "work"), ("education", "education"), ("not_recorded", None))
 
 
 @dataclass(frozen=True)
@@ -41,92 +42,82 @@ class PathCounts:
     outcomes: dict[str, FollowUpFigures]
 
 
-def path_counts(paths: Sequence[PathFacts], hide_all: bool = False) -> PathCounts:
-    d = Disclosure()
-    for number, stage in enumerate(STAGES):
-        d.count(stage, sum(1 for p in paths if p.furthest_stage >= number))
-    d.chain(STAGES)
-
+def count_cells(paths: Sequence[PathFacts]) -> dict[str, list[PathFacts]]:
+    """Every published count of the group, by its dotted name, as the paths it counts."""
     ended = [p for p in paths if p.ending is not None]
     discontinued = [p for p in paths if p.ending == "discontinued"]
-    d.count("ended", len(ended))
-    d.count("active", len(paths) - len(ended))
-    d.count("discontinued", len(discontinued))
-    d.partition("opened", ["ended", "active"])
-    d.partition("ended", ["completed", "discontinued"])
-
-    reasons = [
-        d.count(f"reason:{r}", sum(1 for p in discontinued if p.discontinuation_reason == r))
-        for r in DISCONTINUATION_REASONS
-    ]
-    d.partition("discontinued", reasons)
-    weeks = [
-        d.count(f"week:{w}", sum(1 for p in discontinued if p.latest_week == w))
-        for w in range(WEEKS + 1)
-    ]
-    d.partition("discontinued", weeks)
-
     chose = [p for p in paths if p.furthest_stage >= STAGES.index("direction_chosen")]
-    changed = sum(1 for p in chose if p.direction_changes > 0)
-    directions = [
-        d.count(key, sum(1 for p in chose if p.direction == value))
-        for key, value in (("work", "work"), ("education", "education"), ("not_recorded", None))
-    ]
-    d.partition("direction_chosen", directions)
-    d.count("changed", changed)
-    d.count("unchanged", len(chose) - changed, published=False)
-    d.partition("direction_chosen", ["changed", "unchanged"])
-
+    cells: dict[str, list[PathFacts]] = {
+        f"funnel.{stage}": [p for p in paths if p.furthest_stage >= number]
+        for number, stage in enumerate(STAGES)
+    }
+    cells["status.active"] = [p for p in paths if p.ending is None]
+    cells["status.ended"] = ended
+    cells["status.completed"] = [p for p in paths if p.ending == "completed"]
+    cells["status.discontinued"] = discontinued
+    for reason in DISCONTINUATION_REASONS:
+        cells[f"discontinued.by_reason.{reason}"] = [
+            p for p in discontinued if p.discontinuation_reason == reason
+        ]
+    for week in range(WEEKS + 1):
+        cells[f"discontinued.by_week.{week}"] = [p for p in discontinued if p.latest_week == week]
+    for name, value in DIRECTION_VALUES:
+        cells[f"direction.{name}"] = [p for p in chose if p.direction == value]
+    cells["direction.clients_changed"] = [p for p in chose if p.direction_changes > 0]
     for follow_up in FOLLOW_UPS:
         followed = [p for p in ended if follow_up in p.outcomes]
-        d.count(f"{follow_up}:followed", len(followed))
-        d.count(f"{follow_up}:not_followed", len(ended) - len(followed))
-        d.partition("ended", [f"{follow_up}:followed", f"{follow_up}:not_followed"])
-        cells = [
-            d.count(f"{follow_up}:{o}", sum(1 for p in followed if p.outcomes[follow_up] == o))
-            for o in OUTCOMES
+        cells[f"outcomes.{follow_up}.followed_up"] = followed
+        cells[f"outcomes.{follow_up}.not_followed_up"] = [
+            p for p in ended if follow_up not in p.outcomes
         ]
-        d.partition(f"{follow_up}:followed", cells)
+        for outcome in OUTCOMES:
+            cells[f"outcomes.{follow_up}.{outcome}"] = [
+                p for p in followed if p.outcomes[follow_up] == outcome
+            ]
+    return cells
 
-    hidden = set(d.counts) if hide_all else d.hidden()
 
-    def fig(key: str) -> Figure:
-        return d.figure(key, hidden)
+def path_counts(paths: Sequence[PathFacts]) -> PathCounts:
+    members = count_cells(paths)
+    cells = {name: Cell.of(of_cell) for name, of_cell in members.items()}
 
-    def outcome_share(follow_up: str, outcome: str) -> Figure:
-        if f"{follow_up}:{outcome}" in hidden:
-            return HIDDEN
-        value = share(d.counts[f"{follow_up}:{outcome}"], d.counts[f"{follow_up}:followed"])
-        return NOTHING if value is None else Figure(round(value, 3), False)
+    def fig(name: str) -> Figure:
+        return cells[name].figure()
 
+    changed = members["direction.clients_changed"]
     return PathCounts(
-        funnel=Funnel(**{stage: fig(stage) for stage in STAGES}),
+        funnel=Funnel(**{stage: fig(f"funnel.{stage}") for stage in STAGES}),
         status=Status(
-            active=fig("active"),
-            ended=fig("ended"),
-            completed=fig("completed"),
-            discontinued=fig("discontinued"),
+            active=fig("status.active"),
+            ended=fig("status.ended"),
+            completed=fig("status.completed"),
+            discontinued=fig("status.discontinued"),
         ),
         discontinued=Discontinued(
-            by_reason={r: fig(f"reason:{r}") for r in DISCONTINUATION_REASONS},
-            by_week=[DropOffWeek(week=w, discontinued=fig(f"week:{w}")) for w in range(WEEKS + 1)],
+            by_reason={r: fig(f"discontinued.by_reason.{r}") for r in DISCONTINUATION_REASONS},
+            by_week=[
+                DropOffWeek(week=w, discontinued=fig(f"discontinued.by_week.{w}"))
+                for w in range(WEEKS + 1)
+            ],
         ),
         direction=DirectionFigures(
-            work=fig("work"),
-            education=fig("education"),
-            not_recorded=fig("not_recorded"),
-            clients_changed=fig("changed"),
-            # Changes in all rest on the paths that changed: hidden with their count.
-            changes=HIDDEN
-            if "changed" in hidden
-            else Figure(sum(p.direction_changes for p in chose), False),
+            **{name: fig(f"direction.{name}") for name, _ in DIRECTION_VALUES},
+            clients_changed=fig("direction.clients_changed"),
+            # A count of changes, not of paths: a sum over the paths that changed.
+            changes=Figure(
+                round(Magnitude.of((p, p.direction_changes) for p in changed).published), False
+            ),
         ),
-        outcomes={
-            f: FollowUpFigures(
-                followed_up=fig(f"{f}:followed"),
-                not_followed_up=fig(f"{f}:not_followed"),
-                shares={o: outcome_share(f, o) for o in OUTCOMES},
-            )
-            for f in FOLLOW_UPS
+        outcomes={f: _follow_up(cells, f) for f in FOLLOW_UPS},
+    )
+
+
+def _follow_up(cells: dict[str, Cell], follow_up: str) -> FollowUpFigures:
+    base = cells[f"outcomes.{follow_up}.followed_up"].published
+    return FollowUpFigures(
+        followed_up=Figure(base, False),
+        not_followed_up=cells[f"outcomes.{follow_up}.not_followed_up"].figure(),
+        shares={
+            o: share(cells[f"outcomes.{follow_up}.{o}"].published, base, base) for o in OUTCOMES
         },
     )

@@ -3,27 +3,39 @@
 For each path with both answers of an instrument, an area's score is the mean of its items in
 each phase (each phase read with the items of the version it was answered in), and the change
 is final − baseline. Per area: the mean change with its 95 % t interval, the means at both ends,
-and the share whose score rose. Group-only instruments are treated alike: reporting shows
-nothing but group figures.
+and the share whose score rose, each made of sums published under the cell-key method
+(decision 0031). Group-only instruments are treated alike: reporting shows nothing but group
+figures.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from statistics import fmean
 
+from services.reporting.domain.cell_key import MAGNITUDE_SHARE
 from services.reporting.domain.facts import Instrument, InstrumentArea, PathFacts, Scores
 from services.reporting.domain.figure_set import AreaChange, InstrumentChange
-from services.reporting.domain.statistics import mean_interval, share
-from services.reporting.domain.suppression import HIDDEN, NOTHING, Figure, measure, shown
+from services.reporting.domain.published import (
+    HIDDEN,
+    MIN_BASE,
+    NOTHING,
+    Cell,
+    Figure,
+    Magnitude,
+    mean,
+    share,
+)
+from services.reporting.domain.statistics import t_critical
 
 SCORE_DIGITS = 3
 
+Answered = tuple[PathFacts, Scores, Scores]  # a path with its baseline and final answers
+
 
 def instrument_changes(
-    paths: Sequence[PathFacts],
-    instruments: Mapping[tuple[str, str], Instrument],
-    hide_all: bool = False,
+    paths: Sequence[PathFacts], instruments: Mapping[tuple[str, str], Instrument]
 ) -> list[InstrumentChange]:
     """One entry per instrument id (its latest version names the areas), in id order."""
     latest: dict[str, Instrument] = {}
@@ -32,7 +44,7 @@ def instrument_changes(
     ):
         latest[instrument_id] = instrument
     return [
-        _instrument_change(paths, instruments, instrument, hide_all)
+        _instrument_change(paths, instruments, instrument)
         for _, instrument in sorted(latest.items())
     ]
 
@@ -41,10 +53,9 @@ def _instrument_change(
     paths: Sequence[PathFacts],
     instruments: Mapping[tuple[str, str], Instrument],
     instrument: Instrument,
-    hide_all: bool,
 ) -> InstrumentChange:
-    pairs = [
-        (baseline, final)
+    answered: list[Answered] = [
+        (p, baseline, final)
         for p in paths
         if (baseline := p.assessments.get((instrument.instrument_id, "baseline"))) is not None
         and (final := p.assessments.get((instrument.instrument_id, "final"))) is not None
@@ -53,11 +64,8 @@ def _instrument_change(
         instrument_id=instrument.instrument_id,
         visibility=instrument.visibility,
         title=dict(instrument.title),
-        clients=HIDDEN if hide_all else shown(len(pairs)),
-        areas=[
-            _area_change(instruments, instrument, area, pairs, hide_all)
-            for area in instrument.areas
-        ],
+        clients=Cell.of(p for p, _, _ in answered).figure(),
+        areas=[_area_change(instruments, instrument, area, answered) for area in instrument.areas],
     )
 
 
@@ -65,39 +73,47 @@ def _area_change(
     instruments: Mapping[tuple[str, str], Instrument],
     instrument: Instrument,
     area: InstrumentArea,
-    pairs: list[tuple[Scores, Scores]],
-    hide_all: bool,
+    answered: list[Answered],
 ) -> AreaChange:
-    before: list[float] = []
-    after: list[float] = []
-    for baseline, final in pairs:
+    scored: list[tuple[PathFacts, float, float]] = []
+    for path, baseline, final in answered:
         b = _area_mean(instruments, instrument.instrument_id, area.area_id, baseline)
         f = _area_mean(instruments, instrument.instrument_id, area.area_id, final)
         if b is not None and f is not None:
-            before.append(b)
-            after.append(f)
-    changes = [f - b for b, f in zip(before, after, strict=True)]
-    n = len(changes)
-    improved = sum(1 for change in changes if change > 0)
-    interval = mean_interval(changes)
-
-    def fig(value: float | None, *bases: int) -> Figure:
-        if hide_all:
-            return HIDDEN
-        if not changes:
-            return NOTHING
-        return measure(None if value is None else round(value, SCORE_DIGITS), n, *bases)
-
+            scored.append((path, b, f))
+    changes = Magnitude.of((p, f - b) for p, b, f in scored)
+    low, high = _interval(scored, changes)
+    n = changes.cell.published
     return AreaChange(
         area_id=area.area_id,
         title=dict(area.title),
-        baseline_mean=fig(fmean(before) if before else None),
-        final_mean=fig(fmean(after) if after else None),
-        mean_change=fig(interval.mean if interval else None),
-        ci_low=fig(interval.low if interval else None),
-        ci_high=fig(interval.high if interval else None),
-        # Those who rose and those who did not are both groups: neither may be 1–4.
-        improved_share=fig(share(improved, n), improved, n - improved),
+        baseline_mean=mean(Magnitude.of((p, b) for p, b, _ in scored), SCORE_DIGITS),
+        final_mean=mean(Magnitude.of((p, f) for p, _, f in scored), SCORE_DIGITS),
+        mean_change=mean(changes, SCORE_DIGITS),
+        ci_low=low,
+        ci_high=high,
+        improved_share=share(Cell.of(p for p, b, f in scored if f > b).published, n, n),
+    )
+
+
+def _interval(
+    scored: list[tuple[PathFacts, float, float]], changes: Magnitude
+) -> tuple[Figure, Figure]:
+    """The 95 % t interval of the mean change, from the published sums of the changes and of
+    their squares, widened by the most the perturbation can have moved the mean."""
+    n = changes.cell.published
+    if n == 0:
+        return NOTHING, NOTHING
+    if n < MIN_BASE:
+        return HIDDEN, HIDDEN
+    squares = Magnitude.of((p, (f - b) ** 2) for p, b, f in scored).published
+    centre = changes.published / n
+    variance = max(0.0, (squares - n * centre**2) / (n - 1))
+    moved = float(MAGNITUDE_SHARE) * changes.largest / n
+    half = t_critical(n - 1) * math.sqrt(variance / n) + moved
+    return (
+        Figure(round(centre - half, SCORE_DIGITS), False),
+        Figure(round(centre + half, SCORE_DIGITS), False),
     )
 
 

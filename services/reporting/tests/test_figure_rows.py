@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.reporting.domain.suppression import HIDDEN, NOTHING, Figure
+from services.reporting.domain.published import HIDDEN, NOTHING, Figure
 from services.reporting.web.figure_rows import bars
 
 

@@ -11,7 +11,8 @@ The history (tenant kanta-hame unless said):
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import math
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -21,9 +22,8 @@ import asyncpg
 import pytest
 
 from chassis.clock import HELSINKI
-from chassis.event_store import create_pool
-from chassis.migrate import upgrade_async
 from chassis.projector import Projector
+from chassis.versioned_keys import VersionedKey
 from contracts.envelope import Actor, EventEnvelope
 from contracts.events.base import EventModel
 from contracts.events.enrolment import (
@@ -50,8 +50,16 @@ from deploy.test_infrastructure import TestInfrastructure
 from services.reporting.adapters.figures_projection import FIGURES, TABLES
 from services.reporting.adapters.figures_query import Filters, read_figures
 from services.reporting.adapters.instrument_files import load_instruments
-from services.reporting.app import HERE as REPORTING
+from services.reporting.domain.cell_key import (
+    MAX_DEVIATION,
+    cell_key,
+    perturbed_sum,
+    record_key,
+)
+from services.reporting.domain.published import MIN_BASE, Cell
+from services.reporting.domain.statistics import t_critical
 from services.reporting.settings import DEFAULT_INSTRUMENTS_DIR
+from services.reporting.tests.database import reporting_pool
 
 TENANT = "kanta-hame"
 SPRING, AUTUMN = date(2026, 1, 5), date(2026, 8, 31)
@@ -78,6 +86,7 @@ class History:
     start: date = SPRING
     cohort: str = "2026-kevat"
     municipality: str = "Forssa"
+    unit: str = "Kuntouttava työtoiminta"
     tenant: str = TENANT
     weeks: int = 0  # weeks 1..weeks opened on schedule
     answers: dict[int, tuple[int, int]] = field(default_factory=dict)  # week → (on time, late)
@@ -110,7 +119,7 @@ class History:
                     pathway_id=self.pathway_id,
                     client_ref=client,
                     municipality=self.municipality,
-                    unit="Kuntouttava työtoiminta",
+                    unit=self.unit,
                     cohort=self.cohort,
                     start_date=self.start,
                     counselor_ids=["staff-1"],
@@ -467,11 +476,8 @@ def by_topic(order: list[str]) -> Iterator[tuple[str, EventEnvelope]]:
 
 @pytest.fixture
 async def pool(infrastructure: TestInfrastructure) -> AsyncIterator[asyncpg.Pool]:
-    dsn = await infrastructure.create_database("reporting")
-    await upgrade_async(dsn, REPORTING / "migrations")
-    pool = await create_pool(dsn, max_size=4)
-    yield pool
-    await pool.close()
+    async with reporting_pool(infrastructure) as pool:
+        yield pool
 
 
 async def snapshot(pool: asyncpg.Pool) -> dict[str, list[str]]:
@@ -489,147 +495,261 @@ HIDDEN = {"value": None, "suppressed": True}
 NOTHING = {"value": None, "suppressed": False}
 KEVAT = Filters(cohort="2026-kevat")
 
+# The cell-key method's secret for this test (decision 0031): every expected figure below is
+# the hand-worked true value moved by the noise its paths' record keys give it.
+RECORD_KEYS = VersionedKey(1, b"known history cell key secret")
+BY_NAME = {history.key: history for history in HISTORY}
+C, A, D, S = "C1 C2 C3 C4 C5", "A1 A2 A3 A4 A5", "D1 D2 D3 D4 D5 D6", "S1 S2 S3"
+
+
+def cell(names: str) -> Cell:
+    """The cell of the named paths, as reporting computes it."""
+    chosen = [BY_NAME[name] for name in names.split()]
+    return Cell(
+        len(chosen),
+        cell_key(record_key(RECORD_KEYS.secret, h.tenant, h.pathway_id) for h in chosen),
+    )
+
+
+def count(names: str) -> int:
+    """The published count of the named paths, checked to be within the stated noise."""
+    true, published = len(names.split()), cell(names).published
+    assert abs(published - true) <= MAX_DEVIATION
+    return published
+
+
+def counted(names: str) -> dict[str, Any]:
+    return shown(count(names))
+
+
+def share_of(part: str, whole: str) -> dict[str, Any]:
+    """A share of published counts: empty parts count 0 (an empty cell has no noise)."""
+    of_part = count(part) if part else 0
+    of_whole = count(whole)
+    if of_whole < MIN_BASE:
+        return HIDDEN
+    return shown(round(min(1.0, of_part / of_whole), 3))
+
+
+def mean_of(values: Mapping[str, float], digits: int) -> dict[str, Any]:
+    """A published sum over a published count, the sum moved within half its largest value."""
+    names = " ".join(values)
+    total = sum(values.values())
+    largest = max(abs(v) for v in values.values())
+    published = perturbed_sum(total, largest, cell(names).key)
+    assert abs(published - total) <= largest / 2
+    n = count(names)
+    return HIDDEN if n < MIN_BASE else shown(round(published / n, digits))
+
 
 async def test_a_known_history_gives_the_figures_worked_out_by_hand(pool: asyncpg.Pool) -> None:
     projector = Projector(pool, FIGURES)
     for topic, envelope in by_topic([ENROLMENT_EVENTS, TASKS_EVENTS, GUIDANCE_EVENTS]):
         await projector.handle(topic, envelope)
 
-    reading = await read_figures(pool, TENANT, [KEVAT], INSTRUMENTS)
+    reading = await read_figures(pool, TENANT, [KEVAT], INSTRUMENTS, RECORD_KEYS)
     # The latest kanta-hame event: S1–S3's week 2 opened on 7 Sep 2026 at 6:00 (Helsinki).
     assert reading.as_of == datetime(2026, 9, 7, 6, tzinfo=HELSINKI)
     spring = reading.groups[0].model_dump()
+    assert spring["noise"] == {
+        "typical_deviation": 2,
+        "typical_share": 0.96,
+        "max_deviation": 5,
+        "variance": 1.532,
+    }
 
     # Funnel by the furthest step: opened 16; started 15 (all but D1); reached week 5: C1–C5
-    # and A1–A5 = 10; chose a direction 10; completed 5. 16 → 15 drops one person, so
-    # "started" is hidden; 16 → 10 drops six, 10 → 10 none, 10 → 5 five: shown.
+    # and A1–A5 = 10; chose a direction 10; completed 5.
+    everyone = f"{C} {A} {D}"
     assert spring["funnel"] == {
-        "opened": shown(16),
-        "started": HIDDEN,
-        "reached_week_5": shown(10),
-        "direction_chosen": shown(10),
-        "completed": shown(5),
+        "opened": counted(everyone),
+        "started": counted(f"{C} {A} D2 D3 D4 D5 D6"),
+        "reached_week_5": counted(f"{C} {A}"),
+        "direction_chosen": counted(f"{C} {A}"),
+        "completed": counted(C),
     }
     # Ended 11 = completed 5 + discontinued 6; running 5 (A1–A5).
     assert spring["status"] == {
-        "active": shown(5),
-        "ended": shown(11),
-        "completed": shown(5),
-        "discontinued": shown(6),
+        "active": counted(A),
+        "ended": counted(f"{C} {D}"),
+        "completed": counted(C),
+        "discontinued": counted(D),
     }
-    # Reasons: health 2 (D1, D2) and own request 4 (D3–D6) are both small, but hidden together
-    # they hold six people, so they cover each other; the zeros are shown.
+    # Reasons: health D1, D2; own request D3–D6; the others nobody (an empty cell is 0).
     reasons = spring["discontinued"]["by_reason"]
-    assert reasons["health"] == HIDDEN and reasons["own_request"] == HIDDEN
+    assert reasons["health"] == counted("D1 D2")
+    assert reasons["own_request"] == counted("D3 D4 D5 D6")
     assert all(reasons[r] == shown(0) for r in reasons if r not in ("health", "own_request"))
     # Drop-off week: D1 in week 2 (the week 3 opened after its end does not count), D2–D6 in
-    # week 4. Week 2 holds one person; 6 − 0 would give week 4's five back, so week 4 is
-    # hidden too (secondary suppression); every other week is 0.
+    # week 4; every other week nobody.
     by_week = {row["week"]: row["discontinued"] for row in spring["discontinued"]["by_week"]}
-    assert by_week[2] == HIDDEN and by_week[4] == HIDDEN
+    assert by_week[2] == counted("D1") and by_week[4] == counted("D2 D3 D4 D5 D6")
     assert all(by_week[w] == shown(0) for w in range(13) if w not in (2, 4))
 
-    # Adherence (written answers; D2's "I need help" is not one):
-    # week 1: C/A 10 × 2 on time, D2–D6 5 × (1 on time, 1 late) → 25 on time of 30:
-    #   0.833 / 0.167 (15 answering, 15 with one on time, 5 with one late);
-    # week 2: 7 on time (C1–C4, A1–A3), 3 late (C5, A4, A5): three late clients → hidden;
-    # week 5: C1–C5 on time → 1.0 / 0.0;
-    # overall: on time 25 + 7 + 5 = 37, late 5 + 3 = 8, of 45 → 0.822 / 0.178 (8 late clients).
+    # Adherence (written answers; D2's "I need help" is not one), answers summed per path:
+    # week 1: C/A 10 × 2 on time, D2–D6 5 × (1 on time, 1 late) → 25 on time, 5 late;
+    # week 2: on time C1–C4, A1–A3 (7), late C5, A4, A5 (3); week 5: C1–C5 on time.
+    def answers(per_path: dict[str, int]) -> float:
+        names = " ".join(per_path)
+        values = per_path.values()
+        return perturbed_sum(sum(values), max(values), cell(names).key)
+
+    def shares(
+        on_time: dict[str, int], late: dict[str, int], answering: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        on, off = answers(on_time), answers(late)
+        base = count(answering)
+        if base < MIN_BASE:
+            return HIDDEN, HIDDEN
+        return shown(round(on / (on + off), 3)), shown(round(off / (on + off), 3))
+
+    # A week's sums run over the paths that had the week open, answering or not.
+    ca = f"{C} {A}".split()
+    d26 = ["D2", "D3", "D4", "D5", "D6"]
+    nothing_from = dict.fromkeys
+    week_1 = shares(
+        {**{n: 2 for n in ca}, **{n: 1 for n in d26}, "D1": 0},
+        {**{n: 0 for n in ca}, **{n: 1 for n in d26}, "D1": 0},
+        " ".join(ca + d26),
+    )
+    late_2 = {"C5", "A4", "A5"}
+    week_2 = shares(
+        {**{n: 0 if n in late_2 else 1 for n in ca}, **nothing_from(D.split(), 0)},
+        {**{n: 1 if n in late_2 else 0 for n in ca}, **nothing_from(D.split(), 0)},
+        " ".join(ca),
+    )
+    week_5 = shares(
+        {**nothing_from(C.split(), 1), **nothing_from(A.split(), 0)},
+        nothing_from(ca, 0),
+        C,
+    )
+    overall = shares(
+        {
+            **{n: 2 + (0 if n in late_2 else 1) + (1 if n in C.split() else 0) for n in ca},
+            **{n: 1 for n in d26},
+            "D1": 0,
+        },
+        {**{n: 1 if n in late_2 else 0 for n in ca}, **{n: 1 for n in d26}, "D1": 0},
+        " ".join(ca + d26),
+    )
     adherence = spring["adherence"]
-    assert adherence["overall"] == {"on_time_share": shown(0.822), "late_share": shown(0.178)}
+    assert adherence["overall"] == {"on_time_share": overall[0], "late_share": overall[1]}
     weeks = {row["week"]: row for row in adherence["by_week"]}
-    assert weeks[1] == {"week": 1, "on_time_share": shown(0.833), "late_share": shown(0.167)}
-    assert weeks[2] == {"week": 2, "on_time_share": HIDDEN, "late_share": HIDDEN}
-    assert weeks[5] == {"week": 5, "on_time_share": shown(1.0), "late_share": shown(0.0)}
+    assert weeks[1] == {"week": 1, "on_time_share": week_1[0], "late_share": week_1[1]}
+    assert weeks[2] == {"week": 2, "on_time_share": week_2[0], "late_share": week_2[1]}
+    assert weeks[5] == {"week": 5, "on_time_share": week_5[0], "late_share": week_5[1]}
     assert weeks[3] == {"week": 3, "on_time_share": NOTHING, "late_share": NOTHING}
 
-    # Days from the start (5 Jan) to the first choice: 28, 29, 30, 30, 31, 32, 33, 35, 35, 37
-    # → median (31 + 32) / 2 = 31.5, mean 320 / 10 = 32.0 (C3's later change does not count).
-    # To completion: 84, 84, 88, 91, 98 → median 88, mean 445 / 5 = 89.0.
+    # Days from the start (5 Jan) to the first choice: C1 28, C2 29, C3 30, C4 30, C5 31,
+    # A1 32, A2 33, A3 35, A4 35, A5 37 (C3's later change does not count); to completion:
+    # 84, 84, 88, 91, 98. Medians need twenty paths.
+    to_direction = dict(zip(ca, [28, 29, 30, 30, 31, 32, 33, 35, 35, 37], strict=True))
+    to_completion = dict(zip(C.split(), [84, 84, 88, 91, 98], strict=True))
     assert spring["time"] == {
-        "to_direction": {"median_days": shown(31.5), "mean_days": shown(32.0)},
-        "to_completion": {"median_days": shown(88.0), "mean_days": shown(89.0)},
+        "to_direction": {"median_days": HIDDEN, "mean_days": mean_of(to_direction, 1)},
+        "to_completion": {"median_days": HIDDEN, "mean_days": mean_of(to_completion, 1)},
     }
-    # Direction now: work C1, C2, C3 (changed from education), A1, A2 = 5; education C4, C5,
-    # A3, A4, A5 = 5. One path changed: it hides behind the nine that did not (never published,
-    # but 10 − 1 would give them), and the number of changes rests on that one path.
+    # Direction now: work C1, C2, C3 (changed from education), A1, A2; education C4, C5,
+    # A3–A5. C3 changed once.
     assert spring["direction"] == {
-        "work": shown(5),
-        "education": shown(5),
+        "work": counted("C1 C2 C3 A1 A2"),
+        "education": counted("C4 C5 A3 A4 A5"),
         "not_recorded": shown(0),
-        "clients_changed": HIDDEN,
-        "changes": HIDDEN,
+        "clients_changed": counted("C3"),
+        "changes": shown(round(perturbed_sum(1, 1, cell("C3").key))),
     }
-    # Meetings requested: C1–C4, A1, A2 once, A3 twice = 8 from 7 paths, 8 / 16 = 0.5 per
-    # path; held: C1–C3 = 3 paths → hidden; missed: none.
+
+    # Meetings requested: C1–C4, A1, A2 once, A3 twice = 8, over the 16 paths opened; held:
+    # C1–C3 once; missed: none.
+    def meetings(per_path: dict[str, int]) -> dict[str, Any]:
+        everyone_of = {name: per_path.get(name, 0) for name in everyone.split()}
+        total = round(
+            perturbed_sum(sum(everyone_of.values()), max(everyone_of.values()), cell(everyone).key)
+        )
+        opened = count(everyone)
+        return {"total": shown(total), "mean_per_client": shown(round(total / opened, 2))}
+
     assert spring["guidance"] == {
-        "requested": {"total": shown(8), "mean_per_client": shown(0.5)},
-        "held": {"total": HIDDEN, "mean_per_client": HIDDEN},
+        "requested": meetings({"C1": 1, "C2": 1, "C3": 1, "C4": 1, "A1": 1, "A2": 1, "A3": 2}),
+        "held": meetings({"C1": 1, "C2": 1, "C3": 1}),
         "missed": {"total": shown(0), "mean_per_client": shown(0.0)},
     }
-    # At the end, all 11 ended paths followed up: employed C1–C3, D3, D4 = 5 (5 / 11 = 0.455),
-    # studies 2, work trial 1, none 3 (small, together 6: hidden), another service 0.
-    # 3 months: C1–C3, D3, D4 employed, 6 not yet. 6 months: nobody yet.
+    # At the end, all 11 ended paths followed up: employed C1–C3, D3, D4; studies C4, C5;
+    # work trial D5; none D1, D2, D6; another service nobody. 3 months: C1–C3, D3, D4
+    # employed, the other six not yet. 6 months: nobody yet.
+    ended = f"{C} {D}"
     outcomes = spring["outcomes"]
     assert outcomes["end"] == {
-        "followed_up": shown(11),
+        "followed_up": counted(ended),
         "not_followed_up": shown(0),
         "shares": {
-            "employed": shown(0.455),
-            "work_trial": HIDDEN,
-            "studies": HIDDEN,
-            "other_service": shown(0.0),
-            "none": HIDDEN,
+            "employed": share_of("C1 C2 C3 D3 D4", ended),
+            "work_trial": share_of("D5", ended),
+            "studies": share_of("C4 C5", ended),
+            "other_service": share_of("", ended),
+            "none": share_of("D1 D2 D6", ended),
         },
     }
+    followed_3m = "C1 C2 C3 D3 D4"
     assert outcomes["3m"] == {
-        "followed_up": shown(5),
-        "not_followed_up": shown(6),
+        "followed_up": counted(followed_3m),
+        "not_followed_up": counted("C4 C5 D1 D2 D5 D6"),
         "shares": {
-            "employed": shown(1.0),
-            "work_trial": shown(0.0),
-            "studies": shown(0.0),
-            "other_service": shown(0.0),
-            "none": shown(0.0),
+            "employed": share_of(followed_3m, followed_3m),
+            "work_trial": share_of("", followed_3m),
+            "studies": share_of("", followed_3m),
+            "other_service": share_of("", followed_3m),
+            "none": share_of("", followed_3m),
         },
     }
     assert outcomes["6m"]["followed_up"] == shown(0)
-    assert outcomes["6m"]["not_followed_up"] == shown(11)
+    assert outcomes["6m"]["not_followed_up"] == counted(ended)
     assert all(share == NOTHING for share in outcomes["6m"]["shares"].values())
 
     # Self-assessment: C1–C5 answered both (A1, A2 only the baseline) → 5 clients.
     primary, group_only = spring["self_assessment"]
-    assert primary["instrument_id"] == "digipolku-itsearvio" and primary["clients"] == shown(5)
+    assert primary["instrument_id"] == "digipolku-itsearvio" and primary["clients"] == counted(C)
     assert group_only["instrument_id"] == "ryhmaindikaattori"
     assert group_only["visibility"] == "group_only"
     areas = {area["area_id"]: area for area in primary["areas"]}
-    # self_knowledge: 1→2, 1→2, 2→2, 0→2, 2→1: changes 1, 1, 0, 2, −1; mean 0.6;
-    # deviations .4, .4, −.6, 1.4, −1.6 → squares 5.2, s² = 1.3, s = 1.14018, s/√5 = 0.50990,
-    # t(4) = 2.776 → ± 1.41549 → (−0.815, 2.015). Improved 3, not 2 → the share is hidden.
-    assert areas["self_knowledge"] == {
-        "area_id": "self_knowledge",
-        "title": {"fi": "Itsetuntemus", "sv": "Självkännedom"},
-        "baseline_mean": shown(1.2),
-        "final_mean": shown(1.8),
-        "mean_change": shown(0.6),
-        "ci_low": shown(-0.815),
-        "ci_high": shown(2.015),
-        "improved_share": HIDDEN,
-    }
-    # wellbeing: items 0, 1, 2 → 1, 2, 2 for everyone: 1.0 → 1.667, +0.667 with no spread.
+    # self_knowledge: 1→2, 1→2, 2→2, 0→2, 2→1: changes 1, 1, 0, 2, −1 (improved C1, C2, C4).
+    self_knowledge = areas["self_knowledge"]
+    assert self_knowledge["title"] == {"fi": "Itsetuntemus", "sv": "Självkännedom"}
+    assert self_knowledge["baseline_mean"] == mean_of(
+        dict(zip(C.split(), [1, 1, 2, 0, 2], strict=True)), 3
+    )
+    assert self_knowledge["final_mean"] == mean_of(
+        dict(zip(C.split(), [2, 2, 2, 2, 1], strict=True)), 3
+    )
+    changes = dict(zip(C.split(), [1, 1, 0, 2, -1], strict=True))
+    assert self_knowledge["mean_change"] == mean_of(changes, 3)
+    assert self_knowledge["improved_share"] == share_of("C1 C2 C4", C)
+    # The interval: the t interval from the published sums of the changes (0.6 × 5 = 3) and
+    # of their squares (1 + 1 + 0 + 4 + 1 = 7), widened by ½ × the largest change 2 / n.
+    n = count(C)
+    centre = perturbed_sum(3, 2, cell(C).key) / n
+    squares = perturbed_sum(7, 4, cell(C).key)
+    half = t_critical(n - 1) * math.sqrt(max(0.0, (squares - n * centre**2) / (n - 1)) / n)
+    half += 0.5 * 2 / n
+    assert self_knowledge["ci_low"] == shown(round(centre - half, 3))
+    assert self_knowledge["ci_high"] == shown(round(centre + half, 3))
+    # Without noise, the interval would be (−0.815, 2.015) before widening: the published one
+    # holds the true mean change 0.6.
+    assert self_knowledge["ci_low"]["value"] < 0.6 < self_knowledge["ci_high"]["value"]
+    # wellbeing: items 0, 1, 2 → 1, 2, 2 for everyone: 1.0 → 1.667, +0.667 for all five.
     wellbeing = areas["wellbeing"]
-    assert (wellbeing["baseline_mean"], wellbeing["final_mean"]) == (shown(1.0), shown(1.667))
-    assert wellbeing["mean_change"] == wellbeing["ci_low"] == wellbeing["ci_high"] == shown(0.667)
-    assert wellbeing["improved_share"] == shown(1.0)
-    # Every other area 1 → 1: no change, nobody improved (0 of 5 is shown).
+    assert wellbeing["baseline_mean"] == mean_of(dict.fromkeys(C.split(), 1.0), 3)
+    assert wellbeing["final_mean"] == mean_of(dict.fromkeys(C.split(), 5 / 3), 3)
+    assert wellbeing["improved_share"] == share_of(C, C) == shown(1.0)
+    # Every other area 1 → 1: no change (a sum of zeros has no noise), nobody improved.
     assert areas["safety"]["mean_change"] == shown(0.0)
     assert areas["safety"]["improved_share"] == shown(0.0)
-    # Group-only participation: 1→2 (C1–C3), 1→1 (C4, C5): changes 1, 1, 1, 0, 0, mean 0.6;
-    # s² = (3 × .16 + 2 × .36) / 4 = 0.3, s/√5 = 0.24495, × 2.776 = 0.67998 → (−0.080, 1.280).
+    # Group-only participation: 1→2 (C1–C3), 1→1 (C4, C5): changes 1, 1, 1, 0, 0.
     (participation,) = group_only["areas"]
-    assert participation["mean_change"] == shown(0.6)
-    assert (participation["ci_low"], participation["ci_high"]) == (shown(-0.08), shown(1.28))
-    assert participation["improved_share"] == HIDDEN
+    assert participation["mean_change"] == mean_of(
+        dict(zip(C.split(), [1, 1, 1, 0, 0], strict=True)), 3
+    )
+    assert participation["improved_share"] == share_of("C1 C2 C3", C)
 
 
 async def test_groups_compared_filters_and_tenants(pool: asyncpg.Pool) -> None:
@@ -644,25 +764,29 @@ async def test_groups_compared_filters_and_tenants(pool: asyncpg.Pool) -> None:
         TENANT,
         [KEVAT, autumn, spring_months, Filters(), Filters(municipality="Forssa")],
         INSTRUMENTS,
+        RECORD_KEYS,
     )
     spring, autumn_figures, january, everyone, forssa = reading.groups
-    # Side by side: the autumn cohort has three paths, so every one of its figures is hidden.
+    # Side by side: the autumn cohort has three paths: counted with their noise, and too few
+    # (as published) for a share.
     autumn_dump = autumn_figures.model_dump()
-    assert autumn_dump["funnel"]["opened"] == HIDDEN
-    assert autumn_dump["adherence"]["overall"]["on_time_share"] == HIDDEN
-    assert autumn_dump["self_assessment"][0]["clients"] == HIDDEN
+    assert autumn_dump["funnel"]["opened"] == counted(S)
+    assert autumn_dump["adherence"]["overall"]["on_time_share"] == (
+        HIDDEN if count(S) < MIN_BASE else autumn_dump["adherence"]["overall"]["on_time_share"]
+    )
+    assert autumn_dump["self_assessment"][0]["clients"] == shown(0)
     # Paths opened in January are the spring cohort (pirkanmaa's X1, opened then too, is
     # another tenant's); so are Forssa's.
     assert january == spring
     assert forssa == spring
     # The whole tenant: 16 + 3 = 19 opened; the autumn three started → started 18 of 19.
-    assert everyone.funnel.opened.value == 19
-    assert everyone.funnel.started.suppressed  # 19 → 18 drops one person
+    assert everyone.funnel.opened.value == count(f"{C} {A} {D} {S}")
+    assert everyone.funnel.started.value == count(f"{C} {A} D2 D3 D4 D5 D6 {S}")
 
-    other = await read_figures(pool, "pirkanmaa", [Filters()], INSTRUMENTS)
-    assert other.groups[0].funnel.opened.suppressed  # one path
+    other = await read_figures(pool, "pirkanmaa", [Filters()], INSTRUMENTS, RECORD_KEYS)
+    assert other.groups[0].funnel.opened.value == count("X1")
     assert other.as_of == datetime(2026, 1, 6, 10, tzinfo=HELSINKI)  # X1's answer
-    nobody = await read_figures(pool, "lappi", [Filters()], INSTRUMENTS)
+    nobody = await read_figures(pool, "lappi", [Filters()], INSTRUMENTS, RECORD_KEYS)
     assert nobody.as_of is None and nobody.groups[0].funnel.opened.value == 0
 
 

@@ -20,7 +20,7 @@ def test_every_key_raised_in_code_exists() -> None:
     for path in REPORTING.rglob("*.py"):
         used |= set(
             re.findall(
-                r"""(?:DomainError|NotFound|Conflict|Forbidden)\(\s*["']([a-z_]+\.[a-z_.]+)["']""",
+                r"""(?:DomainError|GroupRefused|NotFound|Conflict|Forbidden)\(\s*["']([a-z_]+\.[a-z_.]+)["']""",
                 path.read_text("utf-8"),
             )
         )

@@ -5,12 +5,12 @@ Pure: a FigureSet in, plain rows out. A hidden figure stays hidden in every form
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.reporting.domain.figure_set import FigureSet
-from services.reporting.domain.suppression import Figure
+from services.reporting.domain.published import Figure
 
 
 @dataclass(frozen=True)
@@ -20,15 +20,24 @@ class Bar:
     label_key: str
     figure: Figure
     share: float
+    params: dict[str, object] = field(default_factory=dict)  # for the label's text
 
 
-def bars(figures: list[tuple[str, Figure]]) -> list[Bar]:
-    """Bars scaled to the largest shown value; hidden or empty figures get no length."""
+def bars(
+    figures: Sequence[tuple[str, Figure]], params: Sequence[dict[str, object]] = ()
+) -> list[Bar]:
+    """Bars scaled to the largest shown value; hidden or empty figures get no length.
+    `params`, row by row, fill the labels' blanks (`Viikko {week}`)."""
     values = [f.value for _, f in figures if isinstance(f.value, int | float)]
     top = max((abs(v) for v in values), default=0) or 1
     return [
-        Bar(key, figure, abs(figure.value) / top if isinstance(figure.value, int | float) else 0.0)
-        for key, figure in figures
+        Bar(
+            key,
+            figure,
+            abs(figure.value) / top if isinstance(figure.value, int | float) else 0.0,
+            dict(params[n]) if n < len(params) else {},
+        )
+        for n, (key, figure) in enumerate(figures)
     ]
 
 
@@ -53,6 +62,6 @@ def flatten(figures: FigureSet) -> Iterator[tuple[str, Figure]]:
                 yield from walk(f"{prefix}.{key}" if prefix else key, getattr(value, key))
 
     for key in FigureSet.model_fields:
-        if key == "min_group":
+        if key in ("min_group", "noise"):
             continue
         yield from walk(key, getattr(figures, key))
