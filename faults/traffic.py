@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from simulator.driver import (
     Endpoints,
     SimulationError,
 )
-from simulator.population import PopulationSpec
+from simulator.population import ClientProfile, PopulationSpec, simulated_identity_code
 from simulator.references import register_references
 from simulator.run import CONCURRENT_CLIENTS, STEP_TIME, population
 from simulator.timeline import Step, timeline
@@ -45,6 +46,23 @@ STOP_GRACE = 60.0
 # An outage must answer 503, never 500 (issue 13); a 500 is sent again like a 503 so that the
 # run goes on and the checker still sees everything, and it is counted and fails the run.
 RETRIED = TRANSIENT_STATUSES | {500}
+
+
+def unique_people(clients: list[ClientProfile], used: set[str], seed: int) -> list[ClientProfile]:
+    """The round's clients, each a person no earlier round had. Rounds draw their people
+    independently (a birth date and the client's number), so two rounds could draw the same
+    identity code, and the second would be refused its path while the first one's still ran
+    (409, rightly: one open path per person); such a client gets another birth date."""
+    unique = []
+    for client in clients:
+        profile = client
+        draw = random.Random(f"{seed}:{client.number}")
+        while profile.identity_code in used:
+            new_code = simulated_identity_code(client.number, draw)
+            profile = replace(client, identity_code=new_code)
+        used.add(profile.identity_code)
+        unique.append(profile)
+    return unique
 
 
 @dataclass
@@ -74,6 +92,8 @@ class Traffic:
         self._seed = seed
         self._clients_per_group = clients_per_group
         self._last_day = last_day
+        # Every identity code a round has used: no person comes twice (unique_people).
+        self._identities: set[str] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="traffic", daemon=True)
         self.stats = TrafficStats()
@@ -141,7 +161,7 @@ class Traffic:
                 self.stats.rounds += 1
 
     async def _round(self, driver: Driver, spec: PopulationSpec) -> None:
-        clients = population(spec)
+        clients = unique_people(population(spec), self._identities, spec.seed)
         states = {client.number: ClientState(client) for client in clients}
         aside: set[int] = set()
         steps = list(enumerate(timeline(spec, clients)))
