@@ -8,6 +8,7 @@ nothing that the published figures do not already tell.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -87,7 +88,10 @@ class Magnitude:
         pairs = list(values)
         numbers = [abs(value) for _, value in pairs]
         return cls(
-            sum(value for _, value in pairs),
+            # fsum: exact, so the same paths give the same sum in any order (a rebuild
+            # returns the rows in another order; a plain sum differed in the last bits and a
+            # mean rounded the other way).
+            math.fsum(value for _, value in pairs),
             max(numbers, default=0.0),
             Cell.of(path for path, _ in pairs),
         )
