@@ -433,12 +433,13 @@ async def trend(request: Request) -> Response:
     by = by if by in TREND_BY else "month"
     choices = await group_choices(runtime_of(request).require_pool(), principal.tenant)
     place = Filters(place.municipality, place.unit)  # the time is the trend's own
+    periods = {period.label: period for period in periods_covering(choices.months)}
     if by == "cohort":
         labels = sorted(choices.cohorts)
         groups = [Filters(place.municipality, place.unit, cohort) for cohort in labels]
         names: list[str] = labels
     else:
-        months = [p for p in periods_covering(choices.months) if p.kind == "month"]
+        months = [p for p in periods.values() if p.kind == "month"]
         months.sort(key=lambda period: period.first)
         groups = [Filters(place.municipality, place.unit, None, m.first, m.last) for m in months]
         names = [m.label for m in months]
@@ -446,7 +447,7 @@ async def trend(request: Request) -> Response:
     rows = [
         {
             "name": name,
-            "period": next((m for m in periods_covering(choices.months) if m.label == name), None),
+            "period": periods.get(name),
             "opened": f.funnel.opened,
             "direction_chosen": f.funnel.direction_chosen,
             "completed": f.funnel.completed,
