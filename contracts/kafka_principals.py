@@ -2,8 +2,9 @@
 
 Beside the topic ownership (`contracts.ownership`), which the consumers enforce, this is what
 the broker enforces (decision 0021): each service writes only its own topic and reads only
-the topics it consumes, in consumer groups named after it; each wellbeing area reads only its
-own public topic. `deploy/strimzi_users.py` turns it into Strimzi `KafkaUser` objects, and a
+the topics it consumes, in consumer groups named after it. Every wellbeing area and national
+statistics read every tenant's monthly statistics; each area alone reads its own path events
+(decision 0032). `deploy/strimzi_users.py` turns it into Strimzi `KafkaUser` objects, and a
 test keeps that file and the services' own topic lists in step with it.
 """
 
@@ -14,10 +15,19 @@ from typing import Literal
 
 from contracts.ownership import CONTEXTS
 from contracts.reference.municipalities import register
-from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS, public_topic
+from contracts.topics import (
+    ENROLMENT_EVENTS,
+    GUIDANCE_EVENTS,
+    PUBLIC_TOPIC_PREFIX,
+    TASKS_EVENTS,
+    TENANT_TOPIC_PREFIX,
+    tenant_topic,
+)
 
-PUBLIC_TOPIC_PREFIX = "digipolku.public."
 PRINCIPAL_PREFIX = "digipolku-"
+# National statistics (THL, Statistics Finland): the monthly statistics of every tenant.
+STATISTICS_PRINCIPAL = f"{PRINCIPAL_PREFIX}statistics"
+STATISTICS_GROUP_PREFIX = "statistics."
 
 ResourceType = Literal["topic", "group"]
 PatternType = Literal["literal", "prefix"]
@@ -113,34 +123,46 @@ def _service(service: str) -> Principal:
     ]
     if own is not None:
         grants.append(_topic(own, write=True, read=own in reads, check_settings=True))
-    if service == "reporting":  # it republishes minimised events on every area's topic
-        grants.append(
-            _topic(
-                PUBLIC_TOPIC_PREFIX, write=True, read=False, pattern="prefix", check_settings=True
-            )
-        )
+    if service == "reporting":  # every area's statistics and path events (decision 0032)
+        grants += [
+            _topic(prefix, write=True, read=False, pattern="prefix", check_settings=True)
+            for prefix in (PUBLIC_TOPIC_PREFIX, TENANT_TOPIC_PREFIX)
+        ]
     if reads:
         grants.append(_group(service))
     return Principal(service_principal(service), f"The {service} service", tuple(sorted(grants)))
 
 
 def _area(tenant: str) -> Principal:
-    topic = public_topic(tenant)
-    prefix = topic.removesuffix("events")  # digipolku.public.<tenant>.
+    own = tenant_topic(tenant).removesuffix("paths")  # digipolku.tenant.<tenant>.
     return Principal(
         area_principal(tenant),
         f"The {tenant} wellbeing area's own systems",
         (
             _group(area_group_prefix(tenant)),
-            _topic(prefix, write=False, read=True, pattern="prefix"),
+            _topic(PUBLIC_TOPIC_PREFIX, write=False, read=True, pattern="prefix"),
+            _topic(own, write=False, read=True, pattern="prefix"),
+        ),
+    )
+
+
+def _statistics() -> Principal:
+    return Principal(
+        STATISTICS_PRINCIPAL,
+        "National statistics: every tenant's monthly statistics",
+        (
+            _group(STATISTICS_GROUP_PREFIX),
+            _topic(PUBLIC_TOPIC_PREFIX, write=False, read=True, pattern="prefix"),
         ),
     )
 
 
 def principals() -> tuple[Principal, ...]:
-    """Every principal, services first, then one per wellbeing area in the register."""
+    """Every principal: services first, then national statistics, then one per wellbeing area
+    in the register."""
     tenants = sorted({area.tenant for area in register().areas.values()})
     return (
         *(_service(name) for name in SERVICE_READS),
+        _statistics(),
         *(_area(tenant) for tenant in tenants),
     )

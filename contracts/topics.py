@@ -1,8 +1,12 @@
 """Kafka topics: their names and, declared once, their configuration.
 
-Internal topics carry a context's full domain events for the platform's own services. Public
-topics are per tenant, so prefix ACLs can give each wellbeing area only its own, and carry
-minimised events (no identity, no free text).
+Internal topics carry a context's full domain events for the platform's own services. What
+leaves the platform goes on two families of per-tenant topics (decision 0032):
+- `digipolku.public.<tenant>.statistics`: the tenant's disclosure-controlled monthly figures,
+  which every wellbeing area and national statistics may read;
+- `digipolku.tenant.<tenant>.paths`: the few per-path events the tenant's own systems need
+  (reminders), which only that tenant may read (prefix ACLs, so the names put the tenant
+  right after a fixed prefix).
 
 The declaration below is the only place a topic's partitions, retention, cleanup policy,
 replication factor and `min.insync.replicas` are written down: services create missing
@@ -23,7 +27,10 @@ GUIDANCE_EVENTS = "digipolku.guidance.events"
 INTERNAL_TOPICS = (ENROLMENT_EVENTS, TASKS_EVENTS, GUIDANCE_EVENTS)
 
 _TENANT = re.compile(r"^[a-z0-9-]+$")
-PUBLIC_TOPIC_PATTERN = re.compile(r"^digipolku\.public\.([a-z0-9-]+)\.events$")
+PUBLIC_TOPIC_PREFIX = "digipolku.public."
+TENANT_TOPIC_PREFIX = "digipolku.tenant."
+PUBLIC_TOPIC_PATTERN = re.compile(r"^digipolku\.public\.([a-z0-9-]+)\.statistics$")
+TENANT_TOPIC_PATTERN = re.compile(r"^digipolku\.tenant\.([a-z0-9-]+)\.paths$")
 
 Environment = Literal["development", "production"]
 
@@ -31,10 +38,10 @@ Environment = Literal["development", "production"]
 # limit (Kafka's default is seven days) would make every later rebuild silently incomplete.
 # The event stores stay the source of truth; the topic is their full copy for consumers.
 KEEP_FOREVER_MS = -1
-# Outside subscribers get a month to catch up. The public events are derived (reporting
-# re-publishes them when it re-consumes), so a shorter life costs nothing and keeps less
-# per-path data outside the platform.
-PUBLIC_RETENTION_MS = 30 * 24 * 60 * 60 * 1000
+# A tenant's systems get a month to catch up on its path events. They are derived (reporting
+# re-publishes them from its outbox), so a shorter life costs nothing and keeps less per-path
+# data on the broker; compaction keeps only a path's latest event sooner than that.
+TENANT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000
 
 
 @dataclass(frozen=True)
@@ -43,9 +50,11 @@ class TopicSpec:
 
     partitions: int
     retention_ms: int
-    # "delete", never "compact": compaction keeps only a key's (a path's) last event, and an
-    # event stream needs every one of them.
-    cleanup_policy: Literal["delete"] = "delete"
+    # Event streams: "delete", never "compact": compaction keeps only a key's (a path's) last
+    # event, and a stream needs every one of them. Statistics are keyed by month and only the
+    # latest figures count ("compact"); a tenant's path events serve reminders, for which a
+    # path's latest event is enough, and erasure's last word replaces what came before.
+    cleanup_policy: Literal["delete", "compact", "compact,delete"] = "delete"
     # Production: three copies, and a write is acknowledged only once two have it
     # (acks=all), so one broker can be lost without losing an acknowledged event.
     production_replicas: int = 3
@@ -75,23 +84,40 @@ class DeclaredTopic:
 
 
 INTERNAL_TOPIC_SPEC = TopicSpec(partitions=3, retention_ms=KEEP_FOREVER_MS)
-PUBLIC_TOPIC_SPEC = TopicSpec(partitions=3, retention_ms=PUBLIC_RETENTION_MS)
+# One partition: a month's figures are a handful of messages a month, and one partition keeps
+# every month of a tenant in order. Kept for ever (the latest figures of each month).
+PUBLIC_TOPIC_SPEC = TopicSpec(partitions=1, retention_ms=KEEP_FOREVER_MS, cleanup_policy="compact")
+TENANT_TOPIC_SPEC = TopicSpec(
+    partitions=3, retention_ms=TENANT_RETENTION_MS, cleanup_policy="compact,delete"
+)
 TOPIC_SPECS: dict[str, TopicSpec] = {name: INTERNAL_TOPIC_SPEC for name in INTERNAL_TOPICS}
 
 
-def public_topic(tenant: str) -> str:
+def _slug(tenant: str) -> str:
     if not _TENANT.fullmatch(tenant):
         raise ValueError(f"tenant must be a lowercase slug, not {tenant!r}")
-    return f"digipolku.public.{tenant}.events"
+    return tenant
+
+
+def public_topic(tenant: str) -> str:
+    """The tenant's monthly statistics, for every wellbeing area and national statistics."""
+    return f"{PUBLIC_TOPIC_PREFIX}{_slug(tenant)}.statistics"
+
+
+def tenant_topic(tenant: str) -> str:
+    """The tenant's per-path events, for its own systems only."""
+    return f"{TENANT_TOPIC_PREFIX}{_slug(tenant)}.paths"
 
 
 def topic_spec(name: str) -> TopicSpec | None:
-    """The declaration that covers `name` (an internal topic or a tenant's public topic);
-    None for a topic the platform does not declare (a test's own topic)."""
+    """The declaration that covers `name` (an internal topic or a tenant's statistics or path
+    topic); None for a topic the platform does not declare (a test's own topic)."""
     if name in TOPIC_SPECS:
         return TOPIC_SPECS[name]
     if PUBLIC_TOPIC_PATTERN.fullmatch(name):
         return PUBLIC_TOPIC_SPEC
+    if TENANT_TOPIC_PATTERN.fullmatch(name):
+        return TENANT_TOPIC_SPEC
     return None
 
 
@@ -108,8 +134,15 @@ def declared_topic(name: str, environment: Environment) -> DeclaredTopic | None:
 
 
 def declared_topics(environment: Environment, tenants: Iterable[str] = ()) -> list[DeclaredTopic]:
-    """Every topic the platform needs with its configuration: the internal topics and one
-    public topic per tenant given. The Kubernetes topic objects are generated from this."""
-    names = [*INTERNAL_TOPICS, *(public_topic(tenant) for tenant in sorted(set(tenants)))]
+    """Every topic the platform needs with its configuration: the internal topics and each
+    given tenant's statistics and path topics. The Kubernetes topic objects come from this."""
+    names = [
+        *INTERNAL_TOPICS,
+        *(
+            topic
+            for tenant in sorted(set(tenants))
+            for topic in (public_topic(tenant), tenant_topic(tenant))
+        ),
+    ]
     topics = [declared_topic(name, environment) for name in names]
     return [topic for topic in topics if topic is not None]

@@ -25,8 +25,8 @@ USERS_FILE = Path(__file__).resolve().parent / "strimzi" / "kafka-users.yaml"
 API_VERSION = "kafka.strimzi.io/v1"
 CLUSTER = "digipolku"
 HEADER = (
-    "# Kafka users and their ACLs: one per service, one per wellbeing area\n"
-    "# (decision 0021). Generated from contracts/kafka_principals.py by\n"
+    "# Kafka users and their ACLs: one per service, national statistics, one per\n"
+    "# wellbeing area (decisions 0021, 0032). Generated from contracts/kafka_principals.py by\n"
     "# `python -m deploy.strimzi_users`; do not edit by hand.\n"
 )
 

@@ -248,6 +248,8 @@ def start_system(
             "DIGIPOLKU_CLOCK_FILE": str(system.clock_file),
             # The calendar looks every second: a simulated clock passes a day in moments.
             "DIGIPOLKU_WEEK_SCHEDULER_SECONDS": "1",
+            # The monthly statistics follow within seconds, as the calendar does.
+            "DIGIPOLKU_STATISTICS_SECONDS": "2",
             # The test suite, the fuzzer and the simulator write thousands of times a minute
             # from one address; production keeps its own limits (decision 0023).
             "DIGIPOLKU_RATE_LIMIT_WRITES": "100000/minute",

@@ -1,17 +1,21 @@
-"""An example subscriber to Digipolku's public events, for another wellbeing area to start from.
+"""An example subscriber for another wellbeing area to start from (decision 0032).
 
     DIGIPOLKU_SUBSCRIBER_PASSWORD=… python -m examples.public_subscriber \\
         --bootstrap kafka.example.fi:9093 --tenant kanta-hame --ca-file ca.crt
 
+By default it follows every area's monthly statistics (or those of `--statistics-of
+TENANT`, repeated) and prints a month when a newer revision of it comes; with
+`--path-events` it follows your own area's path events (for reminders) and prints each once.
+
 It connects as the area's own Kafka user (`digipolku-area-<tenant>`, SCRAM-SHA-512 over TLS,
 the brokers verified against the CA you were given; or mutual TLS with `--security-protocol
 SSL --cert-file … --key-file …`) and refuses a plaintext connection unless told with
-`--development` that it talks to a local test broker. It reads the tenant's public topic in a
-consumer group of its own (named `<tenant>.…`, the only groups the area's user may use),
-validates each message against the published model (contracts/public.py; the AsyncAPI
-document is served by reporting at /asyncapi/public.json), drops one of another tenant,
-drops the ones it has already seen by event_id (delivery is at least once), and prints one
-line per event. Replace `handle` with your own.
+`--development` that it talks to a local test broker. It reads in a consumer group of its own
+(named `<tenant>.…`, the only groups the area's user may use) and validates each message
+against the published models (contracts/public.py; the AsyncAPI document is served by
+reporting at /asyncapi/public.json). Delivery is at least once: a statistics message no newer
+than the month's revision you have is dropped, and a path event whose event_id you have seen.
+Replace the handler with your own.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import asyncio
 import contextlib
 import os
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -30,10 +34,12 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.helpers import create_ssl_context
 from pydantic import ValidationError
 
-from contracts.public import PublicPathEvent
-from contracts.topics import public_topic
+from contracts.public import MonthlyStatistics, TenantPathEvent
+from contracts.topics import public_topic, tenant_topic
 
-Handler = Callable[[PublicPathEvent], Awaitable[None]]
+StatisticsHandler = Callable[[MonthlyStatistics], Awaitable[None]]
+PathEventHandler = Callable[[TenantPathEvent], Awaitable[None]]
+STATISTICS_PATTERN = r"^digipolku\.public\.[a-z0-9-]+\.statistics$"
 Protocol = Literal["SASL_SSL", "SSL", "PLAINTEXT"]
 PASSWORD_VARIABLE = "DIGIPOLKU_SUBSCRIBER_PASSWORD"
 
@@ -86,45 +92,83 @@ class Connection:
         return options
 
 
-async def follow(
+async def _messages(
     connection: Connection,
-    tenant: str,
-    handle: Handler,
     group_id: str,
     stop: asyncio.Event,
-) -> None:
-    """Hand each new public event of `tenant` to `handle`, once, until `stop` is set."""
+    topics: list[str] | None = None,
+    pattern: str | None = None,
+) -> AsyncIterator[bytes]:
+    """Each message's value on the topics (or those matching the pattern) until `stop`."""
     consumer = AIOKafkaConsumer(
-        public_topic(tenant),
         group_id=group_id,
         auto_offset_reset="earliest",
         enable_auto_commit=True,
+        # A newly made topic that matches the pattern is found within this time.
+        metadata_max_age_ms=5000,
         **connection.client_options(),
     )
-    seen: set[str] = set()  # keep this in your own database in a real subscriber
+    if topics:
+        consumer.subscribe(topics=topics)
+    else:
+        consumer.subscribe(pattern=pattern)
     try:
         await consumer.start()
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=500)
             for messages in batches.values():
                 for message in messages:
-                    try:
-                        event = PublicPathEvent.model_validate_json(message.value or b"")
-                    except ValidationError:
-                        continue  # not a message of this version: skip it, do not crash
-                    if event.tenant != tenant:
-                        continue  # not this topic's: only your own area's events count
-                    if str(event.event_id) in seen:
-                        continue
-                    seen.add(str(event.event_id))
-                    await handle(event)
+                    if message.value is not None:
+                        yield message.value
     finally:
         await consumer.stop()
 
 
-async def _print(event: PublicPathEvent) -> None:
-    details = event.model_dump(exclude_none=True, exclude={"event_id", "tenant"})
-    print(details, flush=True)
+async def follow_statistics(
+    connection: Connection,
+    tenants: list[str] | None,
+    handle: StatisticsHandler,
+    group_id: str,
+    stop: asyncio.Event,
+) -> None:
+    """Hand each month's statistics to `handle` when they are newer than what it had, for the
+    given tenants (None: every tenant, by the topics' pattern), until `stop` is set."""
+    latest: dict[tuple[str, str], int] = {}  # keep this in your own database
+    topics = [public_topic(tenant) for tenant in tenants] if tenants else None
+    async for value in _messages(connection, group_id, stop, topics, STATISTICS_PATTERN):
+        try:
+            statistics = MonthlyStatistics.model_validate_json(value)
+        except ValidationError:
+            continue  # not a message of this version: skip it, do not crash
+        month = (statistics.tenant, statistics.month)
+        if statistics.revision <= latest.get(month, 0):
+            continue  # a redelivery, or older than what you have
+        latest[month] = statistics.revision
+        await handle(statistics)
+
+
+async def follow_path_events(
+    connection: Connection,
+    tenant: str,
+    handle: PathEventHandler,
+    group_id: str,
+    stop: asyncio.Event,
+) -> None:
+    """Hand each new path event of your own `tenant` to `handle`, once, until `stop` is set."""
+    seen: set[str] = set()  # keep this in your own database in a real subscriber
+    async for value in _messages(connection, group_id, stop, [tenant_topic(tenant)]):
+        try:
+            event = TenantPathEvent.model_validate_json(value)
+        except ValidationError:
+            continue
+        if event.tenant != tenant or str(event.event_id) in seen:
+            continue  # another area's (never on your topic), or a redelivery
+        seen.add(str(event.event_id))
+        await handle(event)
+
+
+async def _print(message: MonthlyStatistics | TenantPathEvent) -> None:
+    print(message.model_dump_json(exclude_none=True), flush=True)
 
 
 def connection_from(args: argparse.Namespace, environ: dict[str, str]) -> Connection:
@@ -143,9 +187,20 @@ def connection_from(args: argparse.Namespace, environ: dict[str, str]) -> Connec
 
 
 def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description="Follow a wellbeing area's public events.")
+    parser = argparse.ArgumentParser(
+        description="Follow Digipolku's monthly statistics, or your own area's path events."
+    )
     parser.add_argument("--bootstrap", required=True, help="the brokers, host:port[,…]")
-    parser.add_argument("--tenant", default="kanta-hame")
+    parser.add_argument("--tenant", default="kanta-hame", help="your wellbeing area")
+    parser.add_argument(
+        "--statistics-of",
+        action="append",
+        metavar="TENANT",
+        help="whose monthly statistics (repeat for several; default every area's)",
+    )
+    parser.add_argument(
+        "--path-events", action="store_true", help="your own area's path events instead"
+    )
     parser.add_argument("--group", help="consumer group (default <tenant>.example-subscriber)")
     parser.add_argument(
         "--security-protocol", choices=["SASL_SSL", "SSL", "PLAINTEXT"], default="SASL_SSL"
@@ -168,8 +223,13 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"public_subscriber: {refused}") from None
     group = args.group or f"{args.tenant}.example-subscriber"
     stop = asyncio.Event()
+    following = (
+        follow_path_events(connection, args.tenant, _print, group, stop)
+        if args.path_events
+        else follow_statistics(connection, args.statistics_of, _print, group, stop)
+    )
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the example quietly
-        asyncio.run(follow(connection, args.tenant, _print, group, stop))
+        asyncio.run(following)
 
 
 if __name__ == "__main__":

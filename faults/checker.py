@@ -4,8 +4,8 @@ The history is the command log: every command a service acknowledged. The event 
 the witness: an acknowledged command's idempotency key names the stream and versions it
 wrote. From there every read model the store feeds must have applied each of those events
 exactly once and in stream order (its tracking reaches the stream's last version, and a
-rebuild from zero gives the same rows), the public topic must carry each public event by
-its id in stream order, and nothing may appear that no command caused.
+rebuild from zero gives the same rows), the tenants' path topics must carry each event of
+theirs by its id in stream order, and nothing may appear that no command caused.
 
 Every problem is laid at the door of the fault in whose window it happened: the command's
 acknowledgement, or the event's position in its store (the windows are cut at each fault's
@@ -18,34 +18,30 @@ import bisect
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from faults.command_log import Command
 from faults.public_topic import PublicRecord
 from faults.witness import Feed, Observation, StoredEvent
 
 NO_FAULT = "no fault yet"
-# The internal events reporting publishes a public form of (services/reporting/domain).
-PUBLIC_SOURCE_TYPES = frozenset(
-    {
-        "PathwayOpened",
-        "WeekOpened",
-        "DirectionChosen",
-        "DirectionChanged",
-        "PathwayCompleted",
-        "PathwayDiscontinued",
-        "OutcomeRecorded",
-    }
-)
+# The internal events of the traffic that reporting gives the tenant's systems a form of
+# (services/reporting/domain/tenant_events.py; the traffic erases nobody, so ClientDataErased,
+# whose form is named by its path, is not among them).
+PUBLIC_SOURCE_TYPES = frozenset({"WeekOpened", "PathwayCompleted", "PathwayDiscontinued"})
 # Events no command of the traffic causes: the calendar's (actor role "system").
 SYSTEM_ROLE = "system"
 # The first problems of each row kept as examples, per kind of problem.
 EXAMPLES = 3
 
 
-def public_id(internal: UUID) -> UUID:
-    """The public event id reporting gives an internal event (the same on every redelivery)."""
-    return uuid5(NAMESPACE_URL, f"digipolku-public:{internal}")
+@dataclass(frozen=True)
+class PublicTopic:
+    """What was read from the tenants' path topics, and how reporting names an internal
+    event there (a keyed hash: `tenant_event_id` under the run's reference key)."""
+
+    records: Sequence[PublicRecord]
+    event_id_of: Callable[[UUID], UUID]
 
 
 @dataclass(frozen=True)
@@ -136,7 +132,7 @@ def check(
     seen: Observation,
     every_feed: Iterable[Feed],
     windows: Sequence[Window],
-    public: Sequence[PublicRecord] | None,
+    public: PublicTopic | None,
     rebuild_differences: Sequence[str],
 ) -> Verdict:
     rows: dict[str, Row] = {NO_FAULT: Row(NO_FAULT)}
@@ -172,7 +168,7 @@ def check(
         list(rebuild_differences),
         public is not None,
         sum(e.event_type in PUBLIC_SOURCE_TYPES for events in seen.events.values() for e in events),
-        len(public or ()),
+        len(public.records) if public else 0,
     )
 
 
@@ -288,21 +284,21 @@ def _feed_complete(
 
 def _public_topic(
     seen: Observation,
-    public: Sequence[PublicRecord],
+    public: PublicTopic,
     rows: dict[str, Row],
     row_of_event: _RowOf,
 ) -> None:
-    """Each public-source event is on the public topic by its public id; within a source
+    """Each source event is on its tenant's path topic by its id there; within a source
     stream their first records come in version order; no record comes from nowhere."""
     expected: dict[UUID, tuple[str, StoredEvent]] = {
-        public_id(event.event_id): (store, event)
+        public.event_id_of(event.event_id): (store, event)
         for store, events in seen.events.items()
         for event in events
         if event.event_type in PUBLIC_SOURCE_TYPES
     }
     first: dict[UUID, PublicRecord] = {}
     repeats: Counter[UUID] = Counter()
-    for record in public:
+    for record in public.records:
         if record.event_id in first:
             repeats[record.event_id] += 1
         else:
@@ -311,12 +307,14 @@ def _public_topic(
         row = row_of_event(store, event)
         if public_event not in first:
             row.lost += 1
-            row.note(f"public: {event.event_type} {event.stream_id}@{event.stream_version} missing")
+            row.note(
+                f"tenant topic: {event.event_type} {event.stream_id}@{event.stream_version} missing"
+            )
         row.redelivered += repeats[public_event]
     for public_event in first:
         if public_event not in expected:
             rows[NO_FAULT].phantom += 1
-            rows[NO_FAULT].note(f"public: {public_event} comes from no stored event")
+            rows[NO_FAULT].note(f"tenant topic: {public_event} comes from no stored event")
     by_stream: dict[tuple[str, str], list[tuple[int, PublicRecord, StoredEvent]]] = defaultdict(
         list
     )
@@ -333,4 +331,4 @@ def _public_topic(
             if after < before:
                 row = row_of_event(store, event)
                 row.out_of_order += 1
-                row.note(f"public: {stream_id}@{version} published before an earlier version")
+                row.note(f"tenant topic: {stream_id}@{version} published before an earlier version")

@@ -6,6 +6,7 @@ Everything it starts it stops, whatever happens."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 from contracts.topics import ENROLMENT_EVENTS
 from deploy.supervisor import Restart
 from deploy.system import RunningSystem, start_system
-from faults.checker import Verdict, Window, check
+from faults.checker import PublicTopic, Verdict, Window, check
 from faults.command_log import CommandLog
 from faults.injectors import heal_everything, inject_and_hold
 from faults.public_topic import read_public
@@ -28,6 +29,8 @@ from services.enrolment.adapters.pathway_list import PATHWAY_LIST
 from services.enrolment.app import SPEC as ENROLMENT
 from services.guidance.app import SPEC as GUIDANCE
 from services.reporting.app import SPEC as REPORTING
+from services.reporting.domain.tenant_events import tenant_event_id
+from services.reporting.settings import ReportingSettings
 from services.tasks.app import SPEC as TASKS
 from simulator.run import default_end, endpoints_of
 
@@ -172,8 +175,13 @@ def _judge(
         failures.append(f"the read models did not settle within {options.settle_limit:.0f} s")
     seen = asyncio.run(observe(dsns, EVERY_FEED))
     bootstrap = system.infrastructure.kafka.bootstrap_servers
-    progress("Reading the public topics and rebuilding every read model from zero…")
-    public = asyncio.run(read_public(bootstrap))
+    progress("Reading the tenants' path topics and rebuilding every read model from zero…")
+    # Reporting's reference key as the system was given it (the development one unless the
+    # shell set another): the tenant events' ids are keyed hashes of the internal ids.
+    ref_key = ReportingSettings(environment="development").public_ref()
+    public = PublicTopic(
+        asyncio.run(read_public(bootstrap)), functools.partial(tenant_event_id, ref_key)
+    )
     differences = asyncio.run(rebuild_differences(SPECS, dsns, bootstrap))
     verdict = check(log.commands(), seen, EVERY_FEED, windows, public, differences)
     if traffic.stats.error:

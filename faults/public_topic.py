@@ -1,4 +1,4 @@
-"""Reading the public topics from their beginning, as an outside subscriber would."""
+"""Reading the tenants' path topics from their beginning, as a tenant's system would."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from aiokafka import AIOKafkaConsumer
 
 from chassis.kafka_security import PLAINTEXT
 from chassis.rebuild import records_to_end
-
-PUBLIC_PREFIX = "digipolku.public."
+from contracts.topics import TENANT_TOPIC_PREFIX
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,7 @@ class PublicRecord:
 
 
 async def read_public(bootstrap: str, give_up_after: float = 120.0) -> list[PublicRecord]:
-    """Every record on every public topic, in offset order per partition.
+    """Every record on every tenant's path topic, in offset order per partition.
 
     The local stack is plaintext (PLAINTEXT, as its tests and benches); the records are read
     to their ends as a rebuild reads them (chassis.rebuild.records_to_end)."""
@@ -38,7 +37,7 @@ async def read_public(bootstrap: str, give_up_after: float = 120.0) -> list[Publ
     try:
         await consumer.start()
         topics = sorted(
-            topic for topic in await consumer.topics() if topic.startswith(PUBLIC_PREFIX)
+            topic for topic in await consumer.topics() if topic.startswith(TENANT_TOPIC_PREFIX)
         )
         async for fetched in records_to_end(consumer, topics, give_up_after, max_records=1000):
             for message in fetched:

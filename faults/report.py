@@ -56,7 +56,7 @@ def table(verdict: Verdict) -> str:
         f" lost {verdict.total('lost')}, duplicated {verdict.total('duplicated')},"
         f" out of order {verdict.total('out_of_order')}, phantom {verdict.total('phantom')};"
         f" rebuild differences {len(verdict.rebuild_differences)};"
-        f" public topic: {verdict.public_expected} events expected,"
+        f" tenant topics: {verdict.public_expected} events expected,"
         f" {verdict.public_records} records"
     )
     return "\n".join(lines)

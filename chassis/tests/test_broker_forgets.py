@@ -21,7 +21,7 @@ from chassis.tests.factories import envelope
 from chassis.tests.kafka_reading import read_until
 from chassis.tests.test_relay_leadership import assert_complete_and_in_order
 from chassis.tests.waiting import wait_for
-from contracts.topics import public_topic
+from contracts.topics import tenant_topic
 from deploy.local_stack import LocalTansu
 
 
@@ -95,7 +95,7 @@ async def test_a_broker_restarted_mid_traffic_is_refilled_from_the_store(
 ) -> None:
     # A declared topic (a public one's pattern): after the restart a client may auto-create
     # it with the broker's own count; each path must stay on its declared partition.
-    topic = public_topic(f"forget-{uuid4().hex[:8]}")
+    topic = tenant_topic(f"forget-{uuid4().hex[:8]}")
     await ensure_topics(broker.bootstrap_servers, [topic])
     appended: list[UUID] = []
     async with relay_for(store, database, broker, topic) as relay:
@@ -151,7 +151,7 @@ async def test_a_relay_with_nothing_published_makes_its_forgotten_topic_again(
 ) -> None:
     """Consumers of a topic the broker forgot wait on it: its relay makes it again (from the
     declaration) even when it has published nothing there yet."""
-    topic = public_topic(f"idle-{uuid4().hex[:8]}")
+    topic = tenant_topic(f"idle-{uuid4().hex[:8]}")
     await ensure_topics(broker.bootstrap_servers, [topic])
     async with relay_for(store, database, broker, topic):
         await restart(broker)

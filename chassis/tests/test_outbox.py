@@ -21,7 +21,7 @@ from chassis.outbox import Outbox, OutboxMessage, outbox_messages
 from chassis.relay_runtime import RunningRelay, start_relay
 from chassis.tests.kafka_reading import read_until
 from chassis.tests.waiting import wait_for
-from contracts.topics import public_topic, topic_spec
+from contracts.topics import tenant_topic, topic_spec
 from deploy.local_stack import LocalTansu
 
 
@@ -86,7 +86,7 @@ async def test_the_relay_makes_a_new_topic_as_declared_and_refills_a_forgetful_b
     the declaration (not the broker's auto-creation), and after the broker has lost
     everything, every message is on it again, each key's in order."""
     outbox, relay = Outbox(pool), relaying.relay
-    topic = public_topic(f"outbox-{uuid4().hex[:8]}")
+    topic = tenant_topic(f"outbox-{uuid4().hex[:8]}")
     sent = [message(topic, f"path-{n % 7}", n) for n in range(120)]
     for item in sent[:80]:
         await outbox.add(item)

@@ -21,6 +21,7 @@ from contracts.topics import (
     declared_topic,
     declared_topics,
     public_topic,
+    tenant_topic,
     topic_spec,
 )
 from deploy.test_infrastructure import TestInfrastructure
@@ -36,7 +37,7 @@ def test_internal_topics_keep_every_event_for_rebuilds_and_never_compact() -> No
 
 
 def test_production_keeps_three_copies_and_acknowledges_two_development_one() -> None:
-    for name in (*INTERNAL_TOPICS, public_topic("kanta-hame")):
+    for name in (*INTERNAL_TOPICS, public_topic("kanta-hame"), tenant_topic("kanta-hame")):
         production = declared_topic(name, "production")
         development = declared_topic(name, "development")
         assert production is not None and development is not None
@@ -51,12 +52,22 @@ def test_production_keeps_three_copies_and_acknowledges_two_development_one() ->
         assert production.partitions == development.partitions
 
 
-def test_public_topics_are_declared_by_pattern_with_a_limited_retention() -> None:
+def test_a_tenants_path_events_are_declared_by_pattern_with_a_limited_retention() -> None:
+    spec = topic_spec(tenant_topic("pirkanmaa"))
+    assert spec is not None and spec == topic_spec(tenant_topic("kanta-hame"))
+    assert 0 < spec.retention_ms <= 90 * 24 * 3600 * 1000
+    # Compacted too: a path's latest event (its forgetting, after an erasure) replaces the
+    # earlier ones before the retention would (decision 0032).
+    assert spec.cleanup_policy == "compact,delete"
+    assert topic_spec("digipolku.tenant.Not A Slug.paths") is None
+    assert topic_spec("test.relay.abc") is None
+
+
+def test_monthly_statistics_keep_each_months_latest_figures_for_ever() -> None:
     spec = topic_spec(public_topic("pirkanmaa"))
     assert spec is not None and spec == topic_spec(public_topic("kanta-hame"))
-    assert 0 < spec.retention_ms <= 90 * 24 * 3600 * 1000
-    assert topic_spec("digipolku.public.Not A Slug.events") is None
-    assert topic_spec("test.relay.abc") is None
+    assert (spec.retention_ms, spec.cleanup_policy) == (KEEP_FOREVER_MS, "compact")
+    assert topic_spec("digipolku.public.kanta-hame.events") is None  # the old per-path topic
 
 
 def test_the_declared_list_names_every_topic_once_for_the_kubernetes_objects() -> None:
@@ -65,7 +76,9 @@ def test_the_declared_list_names_every_topic_once_for_the_kubernetes_objects() -
     assert names == [
         *INTERNAL_TOPICS,
         public_topic("kanta-hame"),
+        tenant_topic("kanta-hame"),
         public_topic("pirkanmaa"),
+        tenant_topic("pirkanmaa"),
     ]
     assert all(topic.replication_factor == 3 for topic in listed)
 
@@ -101,7 +114,7 @@ async def _configs(bootstrap: str, name: str) -> tuple[int, dict[str, str]]:
 async def test_ensure_topics_creates_a_declared_topic_with_its_configuration(
     infrastructure: TestInfrastructure,
 ) -> None:
-    name = public_topic(f"area-{uuid4().hex[:8]}")
+    name = tenant_topic(f"area-{uuid4().hex[:8]}")
     differences = await ensure_topics(infrastructure.kafka_bootstrap, [name])
     assert differences == []
     declared = declared_topic(name, "development")
@@ -116,7 +129,7 @@ async def test_ensure_topics_creates_a_declared_topic_with_its_configuration(
 async def test_an_existing_topic_that_differs_is_reported_and_left_alone(
     infrastructure: TestInfrastructure, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    name = public_topic(f"area-{uuid4().hex[:8]}")
+    name = tenant_topic(f"area-{uuid4().hex[:8]}")
     admin = AIOKafkaAdminClient(bootstrap_servers=infrastructure.kafka_bootstrap)
     await admin.start()
     try:  # made as a client's auto-creation would: another partition count, no settings

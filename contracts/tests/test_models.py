@@ -16,7 +16,7 @@ from contracts.events.enrolment import PathwayOpened
 from contracts.events.legacy import PathwayOpenedV1
 from contracts.events.tasks import SelfAssessmentSubmitted, TaskAnswered
 from contracts.registry import ALL_EVENTS, CURRENT, UnknownEvent, make_envelope, parse_payload
-from contracts.topics import public_topic
+from contracts.topics import public_topic, tenant_topic
 from contracts.upcasting import NO_COHORT
 
 
@@ -159,10 +159,12 @@ def test_suitability_must_be_confirmed_in_the_event_itself() -> None:
         PathwayOpened.model_validate(example)
 
 
-def test_public_topics_are_per_tenant_slugs() -> None:
-    assert public_topic("kanta-hame") == "digipolku.public.kanta-hame.events"
-    with pytest.raises(ValueError):
-        public_topic("Kanta Häme")
+def test_outward_topics_are_per_tenant_slugs() -> None:
+    assert public_topic("kanta-hame") == "digipolku.public.kanta-hame.statistics"
+    assert tenant_topic("kanta-hame") == "digipolku.tenant.kanta-hame.paths"
+    for topic in (public_topic, tenant_topic):
+        with pytest.raises(ValueError):
+            topic("Kanta Häme")
 
 
 def test_a_version_no_upcaster_reaches_is_refused() -> None:

@@ -12,7 +12,7 @@ from chassis.web.pages import language_router
 from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
 from services.reporting.adapters.figures_projection import FIGURES
 from services.reporting.adapters.http_api import router
-from services.reporting.bootstrap import bootstrap, publish_public
+from services.reporting.bootstrap import bootstrap, publish_tenant_events, run_statistics_publisher
 from services.reporting.settings import ReportingSettings
 from services.reporting.web.dashboard_pages import refusal
 from services.reporting.web.dashboard_pages import router as dashboard
@@ -40,9 +40,10 @@ SPEC = ServiceSpec(
     projections=[FIGURES],
     bootstrap=bootstrap,
     settings=[ReportingSettings],
-    # Other wellbeing areas' systems subscribe to the minimised public events, which go
-    # through the outbox (decision 0030).
-    on_event=publish_public,
+    # The tenant's own systems get the few path events reminders need; every area gets the
+    # monthly statistics. Both go through the outbox (decisions 0030 and 0032).
+    on_event=publish_tenant_events,
+    background=[run_statistics_publisher],
     outbox=True,
 )
 

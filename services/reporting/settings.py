@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chassis.production import refuse
@@ -44,6 +44,9 @@ class ReportingSettings(BaseSettings):
     # which each figure's noise follows (decision 0031); with it, anyone could take the noise
     # off. Changing it changes the noise of every figure at once.
     cell_key: SecretStr = SecretStr(DEVELOPMENT_ONLY_CELL_KEY)
+    # DIGIPOLKU_STATISTICS_SECONDS: how often the monthly statistics for other wellbeing areas
+    # are worked out again; a month whose figures changed is published (decision 0032).
+    statistics_seconds: float = Field(default=300.0, gt=0)
     environment: Literal["development", "production"] = "production"
 
     @model_validator(mode="after")

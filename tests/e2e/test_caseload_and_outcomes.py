@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from deploy.system import RunningSystem
-from tests.support.api import open_path, wait_for_plan
+from tests.support.api import erase_client, open_path, wait_for_plan
 from tests.support.identities import IdentityFactory, Person
 from tests.support.waiting import eventually
 
@@ -411,12 +411,7 @@ def test_erasure_removes_the_counselors_words_and_refuses_new_ones(
     assert noted.status_code == 201, noted.text
 
     admin = identities.staff("admin")
-    erased = httpx.post(
-        f"{system.urls['enrolment']}/clients/{row['client_ref']}/erasure",
-        json={"reason": "client_request"},
-        headers={**admin.headers, "Idempotency-Key": str(uuid4())},
-    )
-    assert erased.status_code in (200, 201, 202), erased.text
+    erase_client(system, admin, row["client_ref"])
 
     def refused_as_erased() -> httpx.Response | None:
         again = httpx.post(feedback_url, json={"text": "Vielä"}, headers=path.counselor.headers)

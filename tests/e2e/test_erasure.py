@@ -15,7 +15,7 @@ import asyncpg
 import httpx
 
 from deploy.system import SERVICES, RunningSystem
-from tests.support.api import open_path_body, wait_for_plan
+from tests.support.api import erase_client, open_path_body, wait_for_plan
 from tests.support.identities import IdentityFactory
 from tests.support.page_forms import form_headers
 from tests.support.sign_in import sign_in
@@ -137,12 +137,7 @@ def test_erasure_leaves_no_text_or_identity_and_keeps_the_counts(
 
     counts_before = eventually(reporting_has_the_direction, what="reporting has the direction")
 
-    erased = httpx.post(
-        f"{system.urls['enrolment']}/clients/{client_ref}/erasure",
-        json={"reason": "client_request"},
-        headers={**admin.headers, "Idempotency-Key": str(uuid4())},
-    )
-    assert erased.status_code in (200, 201, 202), erased.text
+    erase_client(system, admin, client_ref)
 
     def nothing_left() -> bool:
         left = {n: asyncio.run(rows_containing(postgres.dsn_for(n), needles)) for n in SERVICES}

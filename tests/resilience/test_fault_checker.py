@@ -8,7 +8,7 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 from contracts.topics import ENROLMENT_EVENTS
-from faults.checker import NO_FAULT, Verdict, Window, check, public_id
+from faults.checker import NO_FAULT, PUBLIC_SOURCE_TYPES, PublicTopic, Verdict, Window, check
 from faults.command_log import Command
 from faults.public_topic import PublicRecord
 from faults.report import table, write_json
@@ -43,10 +43,16 @@ def history() -> tuple[list[Command], Observation, list[Window]]:
     return commands, seen, windows
 
 
+def tenant_id(internal: UUID) -> UUID:
+    """A stand-in for the keyed hash reporting names an event with on a tenant's topic."""
+    return UUID(int=internal.int ^ 0x5A5A)
+
+
 def public_of(seen: Observation) -> list[PublicRecord]:
     return [
-        PublicRecord("digipolku.public.kanta-hame.events", 0, offset, public_id(e.event_id), "r")
+        PublicRecord("digipolku.tenant.kanta-hame.paths", 0, offset, tenant_id(e.event_id), "r")
         for offset, e in enumerate(seen.events["enrolment"])
+        if e.event_type in PUBLIC_SOURCE_TYPES
     ]
 
 
@@ -56,7 +62,8 @@ def verdict(
     windows: list[Window],
     public: list[PublicRecord] | None = None,
 ) -> Verdict:
-    return check(commands, seen, [FEED], windows, public, [])
+    topic = None if public is None else PublicTopic(public, tenant_id)
+    return check(commands, seen, [FEED], windows, topic, [])
 
 
 def test_a_clean_history_passes_and_counts_each_window() -> None:
@@ -114,8 +121,21 @@ def test_an_event_stored_twice_is_duplicated_and_a_gap_is_out_of_order() -> None
     assert found.total("out_of_order") == 1  # versions 1, 2, 4
 
 
-def test_the_public_topic_must_carry_each_event_once_by_id_and_in_stream_order() -> None:
+def test_the_tenant_topic_must_carry_each_event_once_by_id_and_in_stream_order() -> None:
     commands, seen, windows = history()
+    # Two events of one stream that the tenant's systems get (the first is the opening,
+    # which they do not): the check is about order, not about what a path can do.
+    first = seen.events["enrolment"][0]
+    seen.events["enrolment"][0] = StoredEvent(
+        first.position,
+        first.event_id,
+        PATH,
+        1,
+        "PathwayDiscontinued",
+        first.correlation_id,
+        None,
+        "counselor",
+    )
     records = public_of(seen)
     missing = verdict(commands, seen, windows, records[:1])
     assert missing.rows[KILL].lost == 1

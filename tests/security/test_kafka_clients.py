@@ -36,7 +36,13 @@ from chassis.kafka_security import KafkaClientSettings, KafkaSecurity, kafka_sec
 from chassis.kafka_wire import ensure_topics, event_producer
 from chassis.rebuild import replay_topics
 from chassis.settings import ServiceSettings
-from examples.public_subscriber import Connection, connection_from, follow, parser
+from examples.public_subscriber import (
+    Connection,
+    connection_from,
+    follow_path_events,
+    follow_statistics,
+    parser,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "scram-password-that-must-never-be-logged-3f9a"
@@ -511,7 +517,8 @@ async def test_mutual_tls_presents_the_service_s_certificate(pki: Pki) -> None:
         assert [each["client"] for each in broker.handshakes][:1] == [USERNAME]
 
 
-async def test_the_example_subscriber_verifies_the_broker(pki: Pki) -> None:
+@pytest.mark.parametrize("follows", ["statistics", "path events"])
+async def test_the_example_subscriber_verifies_the_broker(pki: Pki, follows: str) -> None:
     stop = asyncio.Event()
 
     async def nothing(event: object) -> None:
@@ -522,7 +529,9 @@ async def test_the_example_subscriber_verifies_the_broker(pki: Pki) -> None:
             connection = Connection(broker.bootstrap, username="u", password=PASSWORD, ca_file=ca)
 
             def subscribe(c: Connection = connection) -> Awaitable[None]:
-                return follow(c, "kanta-hame", nothing, "kanta-hame.x", stop)
+                if follows == "statistics":
+                    return follow_statistics(c, None, nothing, "kanta-hame.x", stop)
+                return follow_path_events(c, "kanta-hame", nothing, "kanta-hame.x", stop)
 
             await _try(subscribe)
             if ca == pki.wrong_ca:

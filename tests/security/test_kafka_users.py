@@ -7,8 +7,8 @@ import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML ships no type hints
 
 from contracts.kafka_principals import (
-    PUBLIC_TOPIC_PREFIX,
     SERVICE_READS,
+    STATISTICS_PRINCIPAL,
     Principal,
     area_group_prefix,
     area_principal,
@@ -18,7 +18,7 @@ from contracts.kafka_principals import (
 from contracts.ownership import CONTEXTS
 from contracts.reference.municipalities import register
 from contracts.registry import ALL_EVENTS, LEGACY_EVENTS
-from contracts.topics import INTERNAL_TOPICS, public_topic
+from contracts.topics import INTERNAL_TOPICS, TENANT_TOPIC_PREFIX, public_topic, tenant_topic
 from deploy.strimzi_users import USERS_FILE, kafka_user, render
 from services.enrolment.app import SPEC as ENROLMENT
 from services.guidance.app import SPEC as GUIDANCE
@@ -57,6 +57,7 @@ def test_each_service_writes_only_its_own_topic() -> None:
         allowed_public = principal.name == service_principal("reporting")
         for tenant in TENANTS:
             assert principal.may("Write", "topic", public_topic(tenant)) == allowed_public
+            assert principal.may("Write", "topic", tenant_topic(tenant)) == allowed_public
 
 
 def test_each_service_reads_exactly_what_it_subscribes_to() -> None:
@@ -75,37 +76,54 @@ def test_each_service_reads_exactly_what_it_subscribes_to() -> None:
             assert principal.may("Read", "group", spec.name)
         for tenant in TENANTS:
             assert not principal.may("Read", "topic", public_topic(tenant))
+            assert not principal.may("Read", "topic", tenant_topic(tenant))
 
 
 def test_each_service_may_read_the_settings_of_the_topics_it_checks_at_start() -> None:
     # ensure_topics compares every topic a service publishes or reads with its declaration
-    # (decision 0026); reporting also makes and checks each area's public topic.
+    # (decision 0026); reporting also makes and checks each area's two outward topics.
     for name, spec in SPECS.items():
         principal = by_name()[service_principal(name)]
         for topic in {*spec.published_topics, *spec.subscribes}:
             assert principal.may("DescribeConfigs", "topic", topic), (name, topic)
     reporting = by_name()[service_principal("reporting")]
     for tenant in TENANTS:
-        assert reporting.may("DescribeConfigs", "topic", public_topic(tenant))
-        area = by_name()[area_principal(tenant)]
-        assert not area.may("DescribeConfigs", "topic", public_topic(tenant))
+        for topic in (public_topic(tenant), tenant_topic(tenant)):
+            assert reporting.may("DescribeConfigs", "topic", topic)
+            area = by_name()[area_principal(tenant)]
+            assert not area.may("DescribeConfigs", "topic", topic)
 
 
 @pytest.mark.parametrize("tenant", TENANTS)
-def test_a_wellbeing_area_reads_only_its_own_public_topic(tenant: str) -> None:
+def test_a_wellbeing_area_reads_every_areas_statistics_and_only_its_own_path_events(
+    tenant: str,
+) -> None:
     area = by_name()[area_principal(tenant)]
-    assert area.may("Read", "topic", public_topic(tenant))
+    assert area.may("Read", "topic", tenant_topic(tenant))
     assert area.may("Read", "group", f"{area_group_prefix(tenant)}example-subscriber")
     for other in TENANTS:
+        assert area.may("Read", "topic", public_topic(other))  # aggregates: every area's
         if other != tenant:
-            assert not area.may("Read", "topic", public_topic(other))
+            assert not area.may("Read", "topic", tenant_topic(other))
             assert not area.may("Read", "group", f"{area_group_prefix(other)}x")
     for topic in INTERNAL_TOPICS:
         assert not area.may("Read", "topic", topic)
-    assert not any(area.may(op, "topic", public_topic(tenant)) for op in ("Write", "Create"))
-    # A prefix ACL on "digipolku.public.<tenant>." cannot match another tenant whose name
+    for topic in (public_topic(tenant), tenant_topic(tenant)):
+        assert not any(area.may(op, "topic", topic) for op in ("Write", "Create"))
+    # A prefix ACL on "digipolku.tenant.<tenant>." cannot match another tenant whose name
     # starts with this one: the dot ends the tenant.
-    assert not area.may("Read", "topic", f"{PUBLIC_TOPIC_PREFIX}{tenant}x.events")
+    assert not area.may("Read", "topic", f"{TENANT_TOPIC_PREFIX}{tenant}x.paths")
+
+
+def test_national_statistics_read_every_areas_statistics_and_no_path_event() -> None:
+    statistics = by_name()[STATISTICS_PRINCIPAL]
+    for tenant in TENANTS:
+        assert statistics.may("Read", "topic", public_topic(tenant))
+        assert not statistics.may("Read", "topic", tenant_topic(tenant))
+        assert not statistics.may("Write", "topic", public_topic(tenant))
+        assert not statistics.may("Read", "group", f"{area_group_prefix(tenant)}x")
+    for topic in INTERNAL_TOPICS:
+        assert not statistics.may("Read", "topic", topic)
 
 
 def test_every_event_type_has_exactly_one_owning_context() -> None:

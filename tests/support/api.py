@@ -56,3 +56,14 @@ def wait_for_plan(system: RunningSystem, client: Person) -> dict[str, Any]:
         return response.json() if response.status_code == 200 else None
 
     return eventually(probe, what="the client's plan")
+
+
+def erase_client(system: RunningSystem, admin: Person, client_ref: str) -> None:
+    """An admin erases the client (the reason a code from the fixed list); it must be taken."""
+    erased = httpx.post(
+        f"{system.urls['enrolment']}/clients/{client_ref}/erasure",
+        json={"reason": "client_request"},
+        headers={**admin.headers, "Idempotency-Key": str(uuid4())},
+        timeout=10,
+    )
+    assert erased.status_code in (200, 201, 202), erased.text

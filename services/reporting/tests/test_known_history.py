@@ -22,6 +22,8 @@ import asyncpg
 import pytest
 
 from chassis.clock import HELSINKI
+from chassis.event_store import GlobalPosition
+from chassis.outbox import Outbox
 from chassis.projector import Projector
 from chassis.versioned_keys import VersionedKey
 from contracts.envelope import Actor, EventEnvelope
@@ -44,12 +46,14 @@ from contracts.events.tasks import (
     TaskAnswered,
     WeekOpened,
 )
+from contracts.public import MonthlyStatistics
 from contracts.registry import make_envelope
-from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
+from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS, public_topic
 from deploy.test_infrastructure import TestInfrastructure
 from services.reporting.adapters.figures_projection import FIGURES, TABLES
 from services.reporting.adapters.figures_query import Filters, read_figures
 from services.reporting.adapters.instrument_files import load_instruments
+from services.reporting.adapters.statistics_publisher import publish_statistics_once
 from services.reporting.domain.cell_key import (
     MAX_DEVIATION,
     cell_key,
@@ -807,3 +811,65 @@ async def test_any_order_or_a_second_delivery_gives_the_same_rows(pool: asyncpg.
     for topic, envelope in by_topic([GUIDANCE_EVENTS, TASKS_EVENTS, ENROLMENT_EVENTS]):
         await projector.handle(topic, envelope)
     assert await snapshot(pool) == live
+
+
+async def test_each_months_statistics_are_its_figures_published_again_only_when_changed(
+    pool: asyncpg.Pool,
+) -> None:
+    projector = Projector(pool, FIGURES)
+    for topic, envelope in by_topic([ENROLMENT_EVENTS, TASKS_EVENTS, GUIDANCE_EVENTS]):
+        await projector.handle(topic, envelope)
+    outbox = Outbox(pool)
+    today = date(2026, 10, 15)
+
+    async def publish() -> int:
+        return await publish_statistics_once(pool, outbox, INSTRUMENTS, RECORD_KEYS, today)
+
+    # kanta-hame from January (the spring cohort) through October, empty months included;
+    # pirkanmaa's X1 was opened in January too.
+    assert await publish() == 10 + 10
+    messages = await outbox.read_all(GlobalPosition(0, 0))
+    published = {
+        (s.tenant, s.month): s
+        for s in (MonthlyStatistics.model_validate_json(m.message.value) for m in messages)
+    }
+    assert sorted(month for tenant, month in published if tenant == TENANT) == [
+        f"2026-{month:02d}" for month in range(1, 11)
+    ]
+    for message in messages:
+        statistics = MonthlyStatistics.model_validate_json(message.message.value)
+        assert message.message.topic == public_topic(statistics.tenant)
+        assert message.message.key == f"{statistics.tenant}:{statistics.month}".encode()
+    january, august = published[(TENANT, "2026-01")], published[(TENANT, "2026-08")]
+    assert january.steps.opened.value == count(f"{C} {A} {D}")
+    assert august.steps.opened.value == count(S)
+    assert published[(TENANT, "2026-05")].steps.opened.value == 0
+    # The dashboard's own figures of the month, the outcome shares included.
+    month = Filters(opened_from=date(2026, 1, 1), opened_to=date(2026, 1, 31))
+    [figures] = (await read_figures(pool, TENANT, [month], INSTRUMENTS, RECORD_KEYS)).groups
+    dashboard = figures.model_dump()
+    assert january.outcomes["end"].model_dump() == {
+        key: dashboard["outcomes"]["end"][key]
+        for key in ("followed_up", "not_followed_up", "shares")
+    }
+    assert january.directions.work.model_dump() == dashboard["direction"]["work"]
+    assert (
+        january.status.model_dump()["discontinued_by_reason"]
+        == (dashboard["discontinued"]["by_reason"])
+    )
+    assert {s.revision for s in published.values()} == {1}
+
+    # Nothing changed: nothing published. One more path opened in August: August alone,
+    # as its second revision.
+    assert await publish() == 0
+    late = History("L1", start=AUTUMN, cohort="2026-syksy")
+    for topic, envelopes in late.topics().items():
+        for envelope in envelopes:
+            await projector.handle(topic, envelope)
+    assert await publish() == 1
+    last = (await outbox.read_all(GlobalPosition(0, 0)))[-1]
+    again = MonthlyStatistics.model_validate_json(last.message.value)
+    assert (again.month, again.revision) == ("2026-08", 2)
+    autumn = [*(BY_NAME[name] for name in S.split()), late]
+    keys = (record_key(RECORD_KEYS.secret, h.tenant, h.pathway_id) for h in autumn)
+    assert again.steps.opened.value == Cell(4, cell_key(keys)).published
