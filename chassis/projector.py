@@ -12,6 +12,11 @@ Events are applied in batches (what one fetch from Kafka returned): one transact
 reads the batch's tracking rows in one query and writes them back in one statement, instead of
 two round trips and a commit per event.
 
+A projection may also write a whole batch at once (`Projection.apply_batch`): the projector
+still decides, event by event, which are next in their streams, and hands those to the batch
+writer in delivery order, which collapses them per row and writes each table with one
+statement (issue 15: round trips, not the work in them, bound a catch-up).
+
 Poison events (decision 0027): every event a handler reads is decoded before the transaction
 writes anything. One that cannot be read (a newer schema version, a broken payload) holds back
 only its stream: it goes to the dead-letter table (chassis.dead_letters) with the later events
@@ -45,6 +50,9 @@ log = get_logger(__name__)
 Handler = Callable[[DbConnection, EventEnvelope], Awaitable[None]]
 E = TypeVar("E", bound=EventModel)
 Apply = Callable[[DbConnection, EventEnvelope, E], Awaitable[None]]
+# The events of a batch that are next in their streams, decoded, in delivery order.
+Decoded = Sequence[tuple[EventEnvelope, EventModel]]
+ApplyBatch = Callable[[DbConnection, Decoded], Awaitable[None]]
 
 SKIPPED_EVENTS = Counter(
     "digipolku_skipped_events_total",
@@ -76,13 +84,28 @@ def typed(
     return model.event_type, TypedHandler(model, apply, upcaster)
 
 
+async def _written_by_the_batch(
+    connection: DbConnection, envelope: EventEnvelope, event: EventModel
+) -> None:
+    raise RuntimeError(f"{envelope.event_type} is written by its projection's apply_batch")
+
+
+def batched(*models: type[EventModel], upcaster: Upcaster = UPCASTERS) -> dict[str, Handler]:
+    """The handler entries of a projection that writes in batches: each reads its model (so
+    the projector decodes it first) and leaves the writing to `Projection.apply_batch`."""
+    return dict(typed(model, _written_by_the_batch, upcaster=upcaster) for model in models)
+
+
 @dataclass(frozen=True)
 class Projection:
-    """A read model: its name, the tables it owns, and what it does with each event type."""
+    """A read model: its name, the tables it owns, and what it does with each event type
+    (`handlers`, one event at a time; or, when `apply_batch` is given, the handled types'
+    events of a batch together)."""
 
     name: str
     tables: Sequence[str]
     handlers: dict[str, Handler]
+    apply_batch: ApplyBatch | None = None
 
 
 # A decoded event, an event a handler reads for itself (None), or why it could not be read.
@@ -175,6 +198,7 @@ class Projector:
             )
         last, held = await self._lock_tracking(connection, keys)
         moved: set[StreamKey] = set()
+        pending: list[tuple[EventEnvelope, EventModel]] = []
         for (source, envelope), reading in zip(items, readings, strict=True):
             key = (source, envelope.stream_id)
             if key in held:
@@ -188,9 +212,10 @@ class Projector:
                 await self.dead_letters.hold(connection, source, envelope, reading.reason)
                 held[key] = envelope.stream_version
                 continue
-            applied += await self._apply_one(connection, envelope, reading)
+            applied += await self._apply_one(connection, envelope, reading, pending)
             last[key] = envelope.stream_version
             moved.add(key)
+        await self._write_batch(connection, pending)
         await self._save_tracking(connection, {key: last[key] for key in sorted(moved)})
         return applied
 
@@ -202,18 +227,31 @@ class Projector:
         return None
 
     async def _apply_one(
-        self, connection: DbConnection, envelope: EventEnvelope, reading: Reading
+        self,
+        connection: DbConnection,
+        envelope: EventEnvelope,
+        reading: Reading,
+        pending: list[tuple[EventEnvelope, EventModel]],
     ) -> int:
-        """Apply the next event of its stream; 0 when the projection does not handle it."""
+        """Apply the next event of its stream (or add it to `pending`, for a projection that
+        writes batches); 0 when the projection does not handle it."""
         handler = self.projection.handlers.get(envelope.event_type)
         if handler is None:
             self._skipped(envelope.event_type)
             return 0
-        if isinstance(handler, TypedHandler):
+        if self.projection.apply_batch is not None and isinstance(reading, EventModel):
+            pending.append((envelope, reading))
+        elif isinstance(handler, TypedHandler):
             await handler.apply(connection, envelope, reading)
         else:
             await handler(connection, envelope)
         return 1
+
+    async def _write_batch(
+        self, connection: DbConnection, pending: list[tuple[EventEnvelope, EventModel]]
+    ) -> None:
+        if pending and self.projection.apply_batch is not None:
+            await self.projection.apply_batch(connection, pending)
 
     def _skipped(self, event_type: str) -> None:
         SKIPPED_EVENTS.labels(projection=self.projection.name, event_type=event_type[:100]).inc()
@@ -268,6 +306,7 @@ class Projector:
         before = (await self._lock_tracking(connection, [key]))[0].get(key, 0)
         at = before
         applied = 0
+        pending: list[tuple[EventEnvelope, EventModel]] = []
         for held in await self.dead_letters.stream(connection, key):
             envelope = held.envelope
             if envelope.stream_version > at + 1:
@@ -282,9 +321,10 @@ class Projector:
                         connection, key, envelope.stream_version, reading.reason
                     )
                     break
-                applied += await self._apply_one(connection, envelope, reading)
+                applied += await self._apply_one(connection, envelope, reading, pending)
                 at = envelope.stream_version
             await self.dead_letters.release(connection, key, envelope.stream_version)
+        await self._write_batch(connection, pending)
         if at != before:
             await self._save_tracking(connection, {key: at})
             log.info(

@@ -10,7 +10,14 @@ from uuid import uuid4
 import asyncpg
 
 from chassis.event_store import DbConnection
-from chassis.projector import SKIPPED_EVENTS, Projection, Projector, typed
+from chassis.projector import (
+    SKIPPED_EVENTS,
+    Decoded,
+    Projection,
+    Projector,
+    batched,
+    typed,
+)
 from chassis.tests.factories import envelope
 from contracts.envelope import EventEnvelope
 from contracts.events.base import EventModel
@@ -235,3 +242,54 @@ async def test_a_gap_behind_a_held_event_waits_for_the_missing_one(pool: asyncpg
     assert [row[1] for row in await noted(pool)] == [1, 2, 3]
     assert await dead_letters(pool) == []
     assert not better.gaps
+
+
+async def test_a_projection_that_writes_batches_gets_the_same_events_in_the_same_order(
+    pool: asyncpg.Pool,
+) -> None:
+    """apply_batch (issue 15): the projector still decides per stream what is next, held or
+    a repeat, and hands the batch writer those events in delivery order, once."""
+    await noted_table(pool)
+    calls: list[list[tuple[str, int]]] = []
+
+    async def write(connection: DbConnection, events: Decoded) -> None:
+        calls.append([(e.stream_id, e.stream_version) for e, _ in events])
+        await connection.executemany(
+            "INSERT INTO noted VALUES ($1, $2, $3, $4)",
+            [
+                (e.stream_id, e.stream_version, getattr(n, "n", None), getattr(n, "unit", None))
+                for e, n in events
+            ],
+        )
+
+    def batch_projector(model: type[EventModel], upcaster: Upcaster | None = None) -> Projector:
+        handlers = batched(model, upcaster=upcaster) if upcaster else batched(model)
+        return Projector(pool, Projection("noted", ["noted"], handlers, apply_batch=write))
+
+    batch = [
+        ("t", event("a", 1, 1)),
+        ("t", event("b", 1, 10)),
+        ("t", event("a", 2, 2, schema_version=2, unit="h")),
+        ("t", event("b", 1, 10)),  # a repeat
+        ("t", event("a", 3, 3)),
+        ("t", event("b", 3, 12)),  # a gap: held back
+    ]
+    assert await batch_projector(Noted).handle_batch(batch) == 2
+    assert calls == [[("a", 1), ("b", 1)]]
+    assert await tracked(pool) == {"a": 1, "b": 1}
+
+    better = batch_projector(NotedV2, lifted())
+    assert await better.retry_held() == 2
+    assert calls[-1] == [("a", 2), ("a", 3)]  # the held stream, in order, in one batch
+    assert await better.handle_batch(batch) == 0  # repeats, and b's gap still open
+    assert await better.handle_batch([("t", event("b", 2, 11)), ("t", event("b", 3, 12))]) == 2
+    assert calls[-1] == [("b", 2), ("b", 3)]
+    assert await noted(pool) == [
+        ("a", 1, 1, None),
+        ("a", 2, 2, "h"),
+        ("a", 3, 3, "kpl"),
+        ("b", 1, 10, None),
+        ("b", 2, 11, "kpl"),  # read by the upgraded projection, through its upcaster
+        ("b", 3, 12, "kpl"),
+    ]
+    assert await tracked(pool) == {"a": 3, "b": 3}
