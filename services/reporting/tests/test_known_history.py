@@ -812,6 +812,17 @@ async def test_any_order_or_a_second_delivery_gives_the_same_rows(pool: asyncpg.
         await projector.handle(topic, envelope)
     assert await snapshot(pool) == live
 
+    # From zero in batches, each collapsed per row (a path's answers, weeks and direction
+    # changes together), and in one batch of everything, delivered twice.
+    everything = list(by_topic([TASKS_EVENTS, ENROLMENT_EVENTS, GUIDANCE_EVENTS]))
+    for size in (7, len(everything)):
+        await projector.reset()
+        for start in range(0, len(everything), size):
+            await projector.handle_batch(everything[start : start + size])
+        assert await snapshot(pool) == live, size
+        assert await projector.handle_batch(everything) == 0
+        assert await snapshot(pool) == live, size
+
 
 async def test_each_months_statistics_are_its_figures_published_again_only_when_changed(
     pool: asyncpg.Pool,
