@@ -13,6 +13,7 @@ refused live is refused again, and never applied, on a rebuild.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -107,6 +108,9 @@ async def replay_topics(
         **security.client_options(),
     )
     read = 0
+    # The batch being written while the next is fetched and decoded: the database and this
+    # process work at the same time, and batches are still written one after another.
+    writing: asyncio.Task[None] | None = None
     try:
         await consumer.start()  # inside: a refused connection still stops the consumer
         async for fetched in records_to_end(consumer, topics, give_up_after, REPLAY_BATCH):
@@ -117,15 +121,27 @@ async def replay_topics(
                 if admit(service, message, event):
                     assert event is not None  # admit refuses what is not an envelope
                     items.append((message.topic, event))
-            for each in projectors:
-                await each.handle_batch(items)
+            if writing is not None:
+                await writing
+            writing = asyncio.create_task(_write(projectors, items))
             if progress is not None and items:
                 progress(read)
+        if writing is not None:
+            await writing
     finally:
+        if writing is not None and not writing.done():
+            writing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writing
         await consumer.stop()
     names = [each.projection.name for each in projectors]
     log.info("replayed", projections=names, messages=read)
     return read
+
+
+async def _write(projectors: Sequence[Projector], items: list[tuple[str, EventEnvelope]]) -> None:
+    for each in projectors:
+        await each.handle_batch(items)
 
 
 async def rebuild(
