@@ -27,6 +27,7 @@ from chassis.client_refs import StaffOnly
 from chassis.clock import clock_from_file, use_clock
 from chassis.config_check import refuse_to_start
 from chassis.consumer import BatchConsumer
+from chassis.consumer_lag import ConsumerLag
 from chassis.consumer_recovery import ConsumerRecovery
 from chassis.dead_letters import held_stream_counts
 from chassis.event_admission import admit, decode_batch
@@ -72,6 +73,8 @@ class ServiceRuntime:
     # Messages the service derives from consumed events, and their relay (chassis.outbox).
     outbox: Outbox | None = None
     outbox_relay: Relay[Any] | None = None
+    # How far the consumer is behind its topics (readiness details); None without one.
+    consumer_lag: ConsumerLag | None = None
     # The service's own typed parts (handlers, queries, adapters), made once by its bootstrap.
     parts: object | None = None
 
@@ -335,6 +338,7 @@ def _subscribe(
         description=f"The {spec.name} service's projectors and policies.",
     )
     recovery = ConsumerRecovery(subscriber, lambda: runtime.projectors)
+    lag = runtime.consumer_lag = ConsumerLag(subscriber)
 
     @subscriber
     async def on_events(events: list[EventEnvelope | None], message: KafkaMessage) -> None:
@@ -350,6 +354,7 @@ def _subscribe(
         ]
         await consumer.handle(admitted)
         recovery.handled(records)
+        lag.handled(records, (event for _, event, _ in admitted))
 
     async def recover(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
         await recovery.run(stop)
@@ -417,6 +422,8 @@ def _health_router(kafka: KafkaRouter) -> APIRouter:
             details["relay"] = runtime.relay.status()
         if runtime.outbox_relay is not None:
             details["outbox_relay"] = runtime.outbox_relay.status()
+        if runtime.consumer_lag is not None:  # behind is not unready: it is catching up
+            details["consumer_lag"] = runtime.consumer_lag.status()
         # Shown, but never a reason to leave the load balancer: a held stream is one path's
         # events waiting for an upgrade, and every other request is served (decision 0027).
         if checks["database"] == "ok":

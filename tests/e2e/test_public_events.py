@@ -22,6 +22,7 @@ from services.reporting.settings import ReportingSettings
 from tests.support.api import erase_client, open_path_body, wait_for_plan
 from tests.support.identities import TENANT, IdentityFactory, Person
 from tests.support.registries import register
+from tests.support.waiting import eventually
 
 TENANT_EVENT_KEYS = set(TenantPathEvent.model_fields)
 
@@ -172,9 +173,15 @@ def test_every_areas_monthly_statistics_are_the_dashboards_figures(
     payload = document["components"]["messages"]["TenantPathEvent"]["payload"]
     assert set(payload["properties"]) == TENANT_EVENT_KEYS
 
-    # They came through reporting's outbox, whose relay readiness shows (decision 0030).
-    ready = httpx.get(f"{system.urls['reporting']}/readyz", timeout=10).json()
+    # They came through reporting's outbox, whose relay readiness shows (decision 0030), and
+    # reporting's consumer has caught up with its topics (issue 15's lag, in events).
+    def caught_up() -> dict[str, Any] | None:
+        ready: dict[str, Any] = httpx.get(f"{system.urls['reporting']}/readyz", timeout=10).json()
+        return ready if ready["details"]["consumer_lag"]["events_behind"] == 0 else None
+
+    ready = eventually(caught_up, what="reporting's consumer caught up")
     assert ready["details"]["outbox_relay"]["role"] == "leader", ready["details"]
+    assert ready["details"]["consumer_lag"]["seconds_behind"] == 0
 
 
 def _value(figure: Any) -> float:

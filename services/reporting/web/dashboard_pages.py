@@ -12,6 +12,7 @@ import io
 import math
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -78,6 +79,12 @@ def chosen_filters(
     return filters, given, None
 
 
+def _page(request: Request, template: str, **context: Any) -> Response:
+    """A dashboard page, with how far reporting is behind its topics beside `as_of`."""
+    lag = runtime_of(request).consumer_lag
+    return render(request, template, lag=lag.status() if lag else None, **context)
+
+
 @router.get("/")
 async def dashboard(request: Request) -> Response:
     principal = await signed_in_manager(request)
@@ -88,7 +95,7 @@ async def dashboard(request: Request) -> Response:
     choices = await group_choices(runtime_of(request).require_pool(), principal.tenant)
     figures = reading.groups[0]
     sections = figure_sections(figures)
-    return render(
+    return _page(
         request,
         "dashboard.html",
         status=422 if error else 200,
@@ -364,7 +371,7 @@ async def comparison(request: Request) -> Response:
     choices = await group_choices(runtime_of(request).require_pool(), principal.tenant)
     figures_a, figures_b = reading.groups
     error = error_a or error_b
-    return render(
+    return _page(
         request,
         "compare.html",
         status=422 if error else 200,
@@ -457,7 +464,7 @@ async def trend(request: Request) -> Response:
         }
         for name, f in zip(names, reading.groups, strict=True)
     ]
-    return render(
+    return _page(
         request,
         "trend.html",
         status=422 if error else 200,
