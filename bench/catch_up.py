@@ -1,5 +1,5 @@
-"""Reporting catch-up: how fast the reporting service's projections build from zero over a
-history of at least a million events, against reading and decoding the same topics only.
+"""Catch-up: how fast reporting's and guidance's projections build from zero over a history of
+at least a million events, against reading and decoding the same topics only.
 
 The history is a recorded cohort simulator run, cloned until it is large enough: clone k maps
 every UUID and every client_ref to a value derived from k, so the clones are distinct paths
@@ -19,7 +19,7 @@ import math
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -315,16 +315,16 @@ async def produce(bootstrap: str, records: Sequence[WireRecord], clones: int) ->
     return sent
 
 
-async def _fresh_reporting_database(infra: LocalInfrastructure) -> str:
-    """A new database migrated as the reporting service migrates its own on start."""
-    name = f"catch_up_{uuid.uuid4().hex[:8]}"
+async def _fresh_database(infra: LocalInfrastructure, spec: ServiceSpec) -> str:
+    """A new database migrated as the service migrates its own on start."""
+    name = f"catch_up_{spec.name}_{uuid.uuid4().hex[:8]}"
     connection = await asyncpg.connect(infra.postgres.dsn)
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
         await connection.close()
     dsn = infra.postgres.dsn_for(name)
-    await upgrade_async(dsn, REPORTING.migrations)
+    await upgrade_async(dsn, spec.migrations)
     return dsn
 
 
@@ -342,39 +342,68 @@ def expected_figures(history: Sequence[RecordedEvent], clones: int) -> Expected:
     return Expected(paths=clones * len(opened), answers=clones * answers)
 
 
-async def _catch_up(infra: LocalInfrastructure, events: int, expected: Expected) -> float:
-    """Seconds for reporting's projections to build from zero over the topics."""
-    dsn = await _fresh_reporting_database(infra)
+async def _catch_up(
+    infra: LocalInfrastructure,
+    spec: ServiceSpec,
+    events: int,
+    holds: Callable[[asyncpg.Pool], Awaitable[str | None]],
+) -> float:
+    """Seconds for the service's projections to build from zero over its topics; `holds`
+    then says what the read model lacks (None: all of it), so that the rate is honest."""
+    dsn = await _fresh_database(infra, spec)
     pool = await create_pool(dsn, max_size=20)  # as create_app makes the service's pool
     try:
-        projectors = [Projector(pool, projection) for projection in REPORTING.projections]
+        projectors = [Projector(pool, projection) for projection in spec.projections]
         started = time.perf_counter()
         read = await replay_topics(
             infra.kafka.bootstrap_servers,
-            REPORTING.subscribes,
+            spec.subscribes,
             projectors,
             give_up_after=3600,
-            progress=Progress("caught up", events),
+            progress=Progress(f"{spec.name} caught up", events),
         )
         seconds = time.perf_counter() - started
         assert read == events, f"replayed {read} of {events} events"
-        paths = await pool.fetchval("SELECT count(*) FROM report_paths")
-        answers = await pool.fetchval("SELECT coalesce(sum(answers), 0) FROM report_paths")
-        assert (paths, answers) == (expected.paths, expected.answers), (
-            f"read model holds {paths} paths and {answers} answers, expected {expected}"
-        )
+        lacking = await holds(pool)
+        assert lacking is None, lacking
     finally:
         await pool.close()
     return seconds
 
 
+def _report_holds(expected: Expected) -> Callable[[asyncpg.Pool], Awaitable[str | None]]:
+    async def holds(pool: asyncpg.Pool) -> str | None:
+        paths = await pool.fetchval("SELECT count(*) FROM report_paths")
+        answers = await pool.fetchval("SELECT coalesce(sum(answers), 0) FROM report_paths")
+        if (paths, answers) == (expected.paths, expected.answers):
+            return None
+        return f"read model holds {paths} paths and {answers} answers, expected {expected}"
+
+    return holds
+
+
+def _caseload_holds(expected: Expected) -> Callable[[asyncpg.Pool], Awaitable[str | None]]:
+    async def holds(pool: asyncpg.Pool) -> str | None:
+        paths = await pool.fetchval("SELECT count(*) FROM caseload")
+        answers = await pool.fetchval(
+            "SELECT coalesce(sum(answers + help_requests), 0) FROM caseload"
+        )
+        if (paths, answers) == (expected.paths, expected.answers):
+            return None
+        return f"caseload holds {paths} paths and {answers} answers, expected {expected}"
+
+    return holds
+
+
 async def run_catch_up(
     infra: LocalInfrastructure, seed_history: list[RecordedEvent], target_events: int = 1_000_000
-) -> tuple[Result, Result]:
-    """(consume + decode only, reporting catch-up) over the seed cloned to >= target_events.
+) -> tuple[Result, Result, Result]:
+    """(consume + decode only, reporting catch-up, guidance catch-up) over the seed cloned to
+    >= target_events. Guidance reads the same three topics as reporting.
 
     Needs a broker whose reporting topics are still empty (a fresh infrastructure).
     """
+    assert set(GUIDANCE.subscribes) == set(REPORTING.subscribes)
     bootstrap = infra.kafka.bootstrap_servers
     topics = REPORTING.subscribes
     records = wire_records(seed_history)
@@ -394,10 +423,13 @@ async def run_catch_up(
     # No projector: the same replay, reading and decoding only (the consumer's ceiling).
     assert await replay_topics(bootstrap, topics, [], give_up_after=3600) == events
     baseline = time.perf_counter() - started
-    seconds = await _catch_up(infra, events, expected_figures(seed_history, clones))
+    expected = expected_figures(seed_history, clones)
+    reporting = await _catch_up(infra, REPORTING, events, _report_holds(expected))
+    guidance = await _catch_up(infra, GUIDANCE, events, _caseload_holds(expected))
     return (
         Result("consume + decode only", 1, events, baseline),
-        Result("reporting catch-up", 1, events, seconds),
+        Result("reporting catch-up", 1, events, reporting),
+        Result("guidance catch-up", 1, events, guidance),
     )
 
 
@@ -444,11 +476,12 @@ def main() -> None:
     print("Starting a durable local PostgreSQL (fsync on) and the Tansu broker…", flush=True)
     infra = start_infrastructure(durable=True)
     try:
-        baseline, catch_up = run_async(run_catch_up(infra, history, args.events))
+        baseline, catch_up, guidance = run_async(run_catch_up(infra, history, args.events))
     finally:
         infra.stop()
     print(line(baseline))
     print(line(catch_up))
+    print(line(guidance))
     ratio = catch_up.per_second / baseline.per_second
     print(f"  ratio reporting catch-up/consume-only = {ratio:.2f}x")
     print(f"\ncatch-up bench finished in {time.monotonic() - started:.0f} s")
