@@ -2,7 +2,9 @@
 
 The counselor's deeds (a meeting asked for, given a time or held, feedback given, an outcome
 recorded) change what the caseload flags; reading them from the topic, like any other
-context's events, keeps the row a projection that a rebuild can make again.
+context's events, keeps the row a projection that a rebuild can make again. A meeting held
+and feedback given only move times forward, so they are collapsed with the other changes
+that commute (caseload_accrual).
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ from chassis.event_store import DbConnection
 from chassis.projector import Handler, typed
 from contracts.envelope import EventEnvelope
 from contracts.events.guidance import (
-    FeedbackGiven,
-    GuidanceMeetingHeld,
     GuidanceMeetingRequested,
     GuidanceMeetingScheduled,
     OutcomeRecorded,
@@ -44,32 +44,6 @@ async def _scheduled(
     )
 
 
-async def _held(
-    connection: DbConnection, envelope: EventEnvelope, event: GuidanceMeetingHeld
-) -> None:
-    await update_row(
-        connection,
-        envelope,
-        event.pathway_id,
-        "last_meeting_held_at = greatest(last_meeting_held_at, $2)",
-        event.held_at,
-    )
-
-
-async def _feedback(
-    connection: DbConnection, envelope: EventEnvelope, event: FeedbackGiven
-) -> None:
-    # Which answers still wait is counted from the answers and feedback tables when the
-    # caseload is read; this keeps the row's updated_at moving so the pages hear of it.
-    await update_row(
-        connection,
-        envelope,
-        event.pathway_id,
-        "last_feedback_at = greatest(last_feedback_at, $2)",
-        event.given_at,
-    )
-
-
 async def _outcome(
     connection: DbConnection, envelope: EventEnvelope, event: OutcomeRecorded
 ) -> None:
@@ -86,7 +60,5 @@ async def _outcome(
 GUIDANCE_HANDLERS: list[tuple[str, Handler]] = [
     typed(GuidanceMeetingRequested, _requested),
     typed(GuidanceMeetingScheduled, _scheduled),
-    typed(GuidanceMeetingHeld, _held),
-    typed(FeedbackGiven, _feedback),
     typed(OutcomeRecorded, _outcome),
 ]

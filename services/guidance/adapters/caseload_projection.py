@@ -9,7 +9,7 @@ in, live or in a rebuild. `updated_at` is moved by a trigger on every real chang
 from __future__ import annotations
 
 from chassis.event_store import DbConnection
-from chassis.projector import Decoded, Handler, Projection, TypedHandler, typed
+from chassis.projector import Decoded, Handler, Projection, TypedHandler, batched, typed
 from contracts.envelope import EventEnvelope
 from contracts.events.enrolment import (
     ClientDataErased,
@@ -24,10 +24,8 @@ from contracts.events.tasks import (
     DirectionChanged,
     DirectionChosen,
     PlanStarted,
-    SelfAssessmentSubmitted,
-    TaskAnswered,
-    WeekOpened,
 )
+from services.guidance.adapters.caseload_accrual import ACCRUING, accrue, write_accrued
 from services.guidance.adapters.caseload_guidance_events import GUIDANCE_HANDLERS
 from services.guidance.adapters.caseload_rows import make_rows, update_row
 from services.guidance.adapters.erasure import erase_client_text
@@ -113,29 +111,6 @@ async def _erased(
     await erase_client_text(connection, event.pathway_id)
 
 
-async def _answered(connection: DbConnection, envelope: EventEnvelope, event: TaskAnswered) -> None:
-    written = event.kind == "answer"
-    await update_row(
-        connection,
-        envelope,
-        event.pathway_id,
-        "answers = answers + $2, help_requests = help_requests + $3,"
-        " client_ref = coalesce(client_ref, $4),"
-        " last_activity_at = greatest(last_activity_at, $5),"
-        " last_client_activity_at = greatest(last_client_activity_at, $5),"
-        " answered_weeks = CASE WHEN $6 THEN ARRAY(SELECT DISTINCT w"
-        "   FROM unnest(array_append(answered_weeks, $7)) AS w ORDER BY w)"
-        "   ELSE answered_weeks END,"
-        " last_help_at = CASE WHEN $6 THEN last_help_at ELSE greatest(last_help_at, $5) END",
-        int(written),
-        int(not written),
-        event.client_ref,
-        event.answered_at,
-        written,
-        event.week,
-    )
-
-
 async def _direction(
     connection: DbConnection, envelope: EventEnvelope, event: DirectionChosen
 ) -> None:
@@ -164,19 +139,6 @@ async def _direction_changed(
     )
 
 
-async def _self_assessed(
-    connection: DbConnection, envelope: EventEnvelope, event: SelfAssessmentSubmitted
-) -> None:
-    await update_row(
-        connection,
-        envelope,
-        event.pathway_id,
-        "last_activity_at = greatest(last_activity_at, $2),"
-        " last_client_activity_at = greatest(last_client_activity_at, $2)",
-        event.submitted_at,
-    )
-
-
 async def _plan_started(
     connection: DbConnection, envelope: EventEnvelope, event: PlanStarted
 ) -> None:
@@ -190,18 +152,6 @@ async def _plan_started(
     )
 
 
-async def _week_opened(
-    connection: DbConnection, envelope: EventEnvelope, event: WeekOpened
-) -> None:
-    await update_row(
-        connection,
-        envelope,
-        event.pathway_id,
-        "opened_week = greatest(opened_week, $2)",
-        event.week,
-    )
-
-
 HANDLERS: dict[str, Handler] = dict(
     [
         typed(PathwayOpened, _opened),
@@ -211,25 +161,29 @@ HANDLERS: dict[str, Handler] = dict(
         typed(PathwayCompleted, _completed),
         typed(PathwayDiscontinued, _discontinued),
         typed(ClientDataErased, _erased),
-        typed(TaskAnswered, _answered),
         typed(DirectionChosen, _direction),
         typed(DirectionChanged, _direction_changed),
-        typed(SelfAssessmentSubmitted, _self_assessed),
         typed(PlanStarted, _plan_started),
-        typed(WeekOpened, _week_opened),
         *GUIDANCE_HANDLERS,
+        # Decoded one by one, written together (caseload_accrual).
+        *batched(*ACCRUING).items(),
     ]
 )
 
 
 async def write_caseload(connection: DbConnection, events: Decoded) -> None:
-    """The batch's rows made in one statement, then each event's change in delivery order
-    (one statement per event instead of two; issue 15)."""
+    """The batch's rows made in one statement; the changes that commute with all others
+    (answers, weeks, …) collapsed per row into one more; the rest event by event, in
+    delivery order (issue 15)."""
     await make_rows(connection, events)
+    accruing = [(envelope, event) for envelope, event in events if isinstance(event, ACCRUING)]
     for envelope, event in events:
+        if isinstance(event, ACCRUING):
+            continue
         handler = HANDLERS[envelope.event_type]
         assert isinstance(handler, TypedHandler)
         await handler.apply(connection, envelope, event)
+    await write_accrued(connection, accrue(accruing))
 
 
 CASELOAD = Projection(
