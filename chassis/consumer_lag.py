@@ -45,6 +45,8 @@ class ConsumerLag:
             if highwater is None:
                 continue
             known = True
+            # A partition this process has handled nothing of yet (just started, or just
+            # assigned) counts as caught up until its first batch: a second or so.
             behind += max(0, highwater - self._next.get(partition, highwater))
         if not known:
             return {"events_behind": None, "seconds_behind": None}
