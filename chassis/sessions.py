@@ -16,7 +16,6 @@ when its cookie comes back and by the periodic sweep.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import os
@@ -34,6 +33,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from chassis.auth import Principal, Role
 from chassis.logs import get_logger
+from chassis.periodic import every
 from chassis.settings import ServiceSettings
 
 if TYPE_CHECKING:
@@ -244,14 +244,16 @@ class SessionStore:
 
 async def sweep_sessions(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
     """A background job of every service: the periodic sweep of ended sessions."""
-    while not stop.is_set():
-        try:
-            deleted = await SessionStore.from_settings(
-                runtime.require_pool(), runtime.settings
-            ).sweep()
-            if deleted:
-                log.info("ended sessions deleted", count=deleted)
-        except (asyncpg.PostgresError, OSError):
-            log.exception("the session sweep failed; will retry")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), SWEEP_SECONDS)
+
+    async def sweep() -> None:
+        deleted = await SessionStore.from_settings(runtime.require_pool(), runtime.settings).sweep()
+        if deleted:
+            log.info("ended sessions deleted", count=deleted)
+
+    await every(
+        SWEEP_SECONDS,
+        stop,
+        sweep,
+        failed="the session sweep failed; will retry",
+        errors=(asyncpg.PostgresError, OSError),
+    )

@@ -4,13 +4,13 @@ them on the runtime."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 
 import structlog
 from fastapi import Request
 
 from chassis.clock import helsinki_today
+from chassis.periodic import every
 from chassis.policy import Policy, reacting
 from chassis.service import ServiceRuntime, runtime_of
 from chassis.versioned_keys import VersionedKey
@@ -64,20 +64,15 @@ publish_tenant_events = Policy(
 
 async def run_statistics_publisher(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
     """Every tenant's monthly statistics, worked out again every `statistics_seconds`."""
-    while not stop.is_set():
-        parts = runtime.parts_as(Reporting)
-        try:
-            changed = await publish_statistics_once(
-                runtime.require_pool(),
-                runtime.require_outbox(),
-                parts.instruments,
-                parts.record_keys,
-                helsinki_today(),
-            )
-            if changed:
-                log.info("monthly statistics published", months=changed)
-        except Exception:
-            # An outage must not end the publishing; the next round tries again.
-            log.exception("publishing the monthly statistics failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=parts.statistics_seconds)
+    parts = runtime.parts_as(Reporting)
+
+    async def publish() -> None:
+        changed = await publish_statistics_once(
+            runtime.require_pool(), runtime.require_outbox(), parts.record_keys, helsinki_today()
+        )
+        if changed:
+            log.info("monthly statistics published", months=changed)
+
+    await every(
+        parts.statistics_seconds, stop, publish, failed="publishing the monthly statistics failed"
+    )

@@ -9,7 +9,6 @@ decided under a lock of its own, and an unchanged month is not published again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from uuid import NAMESPACE_URL, uuid5
 
@@ -20,7 +19,6 @@ from chassis.versioned_keys import VersionedKey
 from contracts.public import MonthlyStatistics
 from contracts.topics import public_topic
 from services.reporting.adapters.figures_query import Filters, read_figures
-from services.reporting.domain.facts import Instrument
 from services.reporting.domain.monthly_statistics import (
     figures_digest,
     monthly_statistics,
@@ -31,7 +29,6 @@ from services.reporting.domain.monthly_statistics import (
 async def publish_statistics_once(
     pool: asyncpg.Pool,
     outbox: Outbox,
-    instruments: Mapping[tuple[str, str], Instrument],
     record_keys: VersionedKey,
     today: date,
 ) -> int:
@@ -45,7 +42,8 @@ async def publish_statistics_once(
         tenant: str = row["tenant"]
         months = statistics_months(row["first"], today)
         groups = [Filters(opened_from=month.first, opened_to=month.last) for month in months]
-        reading = await read_figures(pool, tenant, groups, instruments, record_keys)
+        # No instruments: the statistics carry no self-assessment, so none is worked out.
+        reading = await read_figures(pool, tenant, groups, {}, record_keys)
         statistics = [
             monthly_statistics(tenant, month, figures)
             for month, figures in zip(months, reading.groups, strict=True)

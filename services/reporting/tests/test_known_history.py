@@ -834,7 +834,7 @@ async def test_each_months_statistics_are_its_figures_published_again_only_when_
     today = date(2026, 10, 15)
 
     async def publish() -> int:
-        return await publish_statistics_once(pool, outbox, INSTRUMENTS, RECORD_KEYS, today)
+        return await publish_statistics_once(pool, outbox, RECORD_KEYS, today)
 
     # kanta-hame from January (the spring cohort) through October, empty months included;
     # pirkanmaa's X1 was opened in January too.

@@ -9,7 +9,6 @@ version conflict means another instance got there first.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import date
 from uuid import UUID, uuid4
 
@@ -18,6 +17,7 @@ import asyncpg
 from chassis.clock import helsinki_today
 from chassis.event_store import ConcurrencyConflict
 from chassis.logs import get_logger
+from chassis.periodic import every
 from chassis.service import ServiceRuntime
 from chassis.streams import CommandContext
 from contracts.envelope import Actor
@@ -49,15 +49,14 @@ async def open_due_weeks_once(pool: asyncpg.Pool, policies: PlanPolicies, today:
 
 
 async def run_week_scheduler(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
-    interval = runtime.settings.week_scheduler_seconds
-    while not stop.is_set():
-        try:
-            parts = runtime.parts_as(Tasks)
-            opened = await open_due_weeks_once(parts.pool, parts.policies, helsinki_today())
-            if opened:
-                log.info("weeks opened by the calendar", weeks=opened)
-        except Exception:
-            # A database hiccup must not end the calendar; the next tick tries again.
-            log.exception("week scheduler tick failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+    async def tick() -> None:
+        parts = runtime.parts_as(Tasks)
+        opened = await open_due_weeks_once(parts.pool, parts.policies, helsinki_today())
+        if opened:
+            log.info("weeks opened by the calendar", weeks=opened)
+
+    # A database hiccup must not end the calendar; the next tick tries again.
+    await every(
+        runtime.settings.week_scheduler_seconds, stop, tick, failed="week scheduler tick failed"
+    )
