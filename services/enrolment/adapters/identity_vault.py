@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 import asyncpg
 
+from chassis.advisory_locks import lock_until_commit
 from chassis.event_store import DbConnection
 from chassis.versioned_keys import VersionedKey
 from services.enrolment.adapters.open_paths import lock_client
@@ -53,10 +54,7 @@ class IdentityVault:
         is seen and a new reference minted: an erased reference is never handed out again.
         """
         hashed = lookup_hash(self._key, tenant, identity_code)
-        await connection.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended('enrolment-lookup:' || $1, 0))",
-            hashed,
-        )
+        await lock_until_commit(connection, f"enrolment-lookup:{hashed}")
         found = await self.reference_of(connection, tenant, identity_code)
         if found is not None:
             await lock_client(connection, found)

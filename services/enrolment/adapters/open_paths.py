@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from chassis.advisory_locks import lock_until_commit
 from chassis.event_store import DbConnection
 
 
@@ -34,7 +35,4 @@ async def lock_client(connection: DbConnection, client_ref: str) -> None:
     Without it an erasure could list the client's paths just before a new one commits, and
     then delete the identity that the new path was opened with.
     """
-    await connection.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended('enrolment-client:' || $1, 0))",
-        client_ref,
-    )
+    await lock_until_commit(connection, f"enrolment-client:{client_ref}")

@@ -14,6 +14,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 import asyncpg
 
+from chassis.advisory_locks import lock_until_commit
 from chassis.outbox import Outbox, OutboxMessage
 from chassis.versioned_keys import VersionedKey
 from contracts.public import MonthlyStatistics
@@ -57,9 +58,7 @@ async def _publish_changed(
 ) -> int:
     changed = 0
     async with pool.acquire() as connection, connection.transaction():
-        await connection.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"statistics:{tenant}"
-        )
+        await lock_until_commit(connection, f"statistics:{tenant}")
         last = {
             r["month"]: (r["revision"], r["digest"])
             for r in await connection.fetch(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from chassis.advisory_locks import lock_until_commit
 from chassis.event_store import DbConnection
 from chassis.outbox import Outbox, OutboxMessage
 from chassis.versioned_keys import VersionedKey
@@ -75,14 +76,12 @@ async def _lock_path(connection: DbConnection, event: TenantPathEvent) -> None:
     """One path's messages and its forgetting one at a time: an erasure consumed by another
     replica (its event comes from enrolment's topic, a week's from tasks') is then either
     seen by the week's look-up or deletes the week's message."""
-    await connection.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"tenant-path:{event.path_ref}"
-    )
+    await lock_until_commit(connection, f"tenant-path:{event.path_ref}")
 
 
 def _message(event: TenantPathEvent) -> OutboxMessage:
     return OutboxMessage(
-        UUID(str(event.event_id)),
+        event.event_id,
         tenant_topic(event.tenant),
         event.path_ref.encode(),
         event.model_dump_json().encode(),
