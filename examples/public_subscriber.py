@@ -35,11 +35,11 @@ from aiokafka.helpers import create_ssl_context
 from pydantic import ValidationError
 
 from contracts.public import MonthlyStatistics, TenantPathEvent
-from contracts.topics import public_topic, tenant_topic
+from contracts.topics import PUBLIC_TOPIC_PATTERN, public_topic, tenant_topic
 
 StatisticsHandler = Callable[[MonthlyStatistics], Awaitable[None]]
 PathEventHandler = Callable[[TenantPathEvent], Awaitable[None]]
-STATISTICS_PATTERN = r"^digipolku\.public\.[a-z0-9-]+\.statistics$"
+STATISTICS_PATTERN = PUBLIC_TOPIC_PATTERN.pattern  # every area's statistics topic
 Protocol = Literal["SASL_SSL", "SSL", "PLAINTEXT"]
 PASSWORD_VARIABLE = "DIGIPOLKU_SUBSCRIBER_PASSWORD"
 

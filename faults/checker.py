@@ -20,15 +20,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from contracts.events.enrolment import ClientDataErased
 from faults.command_log import Command
 from faults.public_topic import PublicRecord
 from faults.witness import Feed, Observation, StoredEvent
+from services.reporting.domain.tenant_events import TENANT_SOURCES
 
 NO_FAULT = "no fault yet"
 # The internal events of the traffic that reporting gives the tenant's systems a form of
-# (services/reporting/domain/tenant_events.py; the traffic erases nobody, so ClientDataErased,
-# whose form is named by its path, is not among them).
-PUBLIC_SOURCE_TYPES = frozenset({"WeekOpened", "PathwayCompleted", "PathwayDiscontinued"})
+# (the traffic erases nobody, so ClientDataErased, whose form is named by its path, is not
+# among them).
+PUBLIC_SOURCE_TYPES = frozenset(
+    model.event_type for model in TENANT_SOURCES if model is not ClientDataErased
+)
 # Events no command of the traffic causes: the calendar's (actor role "system").
 SYSTEM_ROLE = "system"
 # The first problems of each row kept as examples, per kind of problem.
