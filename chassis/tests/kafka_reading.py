@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 
 async def read_until(
@@ -17,21 +18,16 @@ async def read_until(
 ) -> list[ConsumerRecord]:
     """Every record of `topic` from the start, until `enough(records)` holds or `within`
     seconds have passed (the caller's assertions then tell what was missing)."""
+    deadline = time.monotonic() + within
+    partitions = await _partitions_when_there(bootstrap, topic, deadline)
+    assert partitions, f"topic {topic} has no partitions"
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
     )
     await consumer.start()
     records: list[ConsumerRecord] = []
     try:
-        deadline = time.monotonic() + within
-        partitions: set[int] | None = None
-        while partitions is None and time.monotonic() < deadline:
-            partitions = consumer.partitions_for_topic(topic)
-            if partitions is None:
-                await consumer.topics()
-                await asyncio.sleep(0.1)
-        assert partitions, f"topic {topic} has no partitions"
-        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        assigned = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)
         while not enough(records) and time.monotonic() < deadline:
@@ -41,6 +37,24 @@ async def read_until(
     finally:
         await consumer.stop()
     return records
+
+
+async def _partitions_when_there(bootstrap: str, topic: str, deadline: float) -> list[int]:
+    """The topic's partitions once it exists, asked afresh each time: a consumer's own
+    metadata keeps the topics it saw when it started (`topics()` does not refresh it), so a
+    topic made a moment later, as after a broker restart, would never appear to it."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        while True:
+            (described,) = await admin.describe_topics([topic])
+            if described["error_code"] == 0 and described["partitions"]:
+                return sorted(p["partition"] for p in described["partitions"])
+            if time.monotonic() >= deadline:
+                return []
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
 
 
 async def read_topic(
