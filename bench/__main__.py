@@ -21,7 +21,7 @@ from bench.dashboard_latency import run_dashboard_latency
 from bench.eventsourcing_baseline import run_eventsourcing
 from bench.projector_throughput import run_projectors
 from bench.shape import Result
-from bench.store_append import run_ours, run_raw
+from bench.store_append import run_copy, run_ours, run_raw
 from bench.summary import Measured, Summary
 from chassis.migrate import upgrade
 from deploy.local_stack import LocalInfrastructure, start_infrastructure
@@ -91,7 +91,7 @@ def main() -> None:
         )
         for writers in (1, 8):
             aggregates = args.aggregates * (2 if writers > 1 else 1)
-            rounds: dict[str, list[Result]] = {"ours": [], "library": [], "raw": []}
+            rounds: dict[str, list[Result]] = {"ours": [], "library": [], "raw": [], "copy": []}
             for round_number in range(args.rounds):
                 name = f"w{writers}r{round_number}"
                 rounds["ours"].append(
@@ -105,8 +105,13 @@ def main() -> None:
                 rounds["raw"].append(
                     run_async(run_raw(fresh_database(infra, f"raw_{name}"), aggregates, writers))
                 )
-            ours, library, raw = (median(rounds[key]) for key in ("ours", "library", "raw"))
-            for result in (ours, library, raw):
+                rounds["copy"].append(
+                    run_async(run_copy(fresh_database(infra, f"copy_{name}"), aggregates, writers))
+                )
+            ours, library, raw, copy = (
+                median(rounds[key]) for key in ("ours", "library", "raw", "copy")
+            )
+            for result in (ours, library, raw, copy):
                 print(line(result), flush=True)
             ratio = ours.per_second / library.per_second
             spread = [
@@ -117,7 +122,8 @@ def main() -> None:
             print(
                 f"  ratio ours/eventsourcing = {ratio:.2f}x ({verdict} the "
                 f"{TARGETS[writers]}x target; per round {', '.join(spread)}); "
-                f"ours/plain asyncpg = {ours.per_second / raw.per_second:.2f}x\n",
+                f"ours/plain asyncpg = {ours.per_second / raw.per_second:.2f}x; "
+                f"ours/COPY = {ours.per_second / copy.per_second:.2f}x\n",
                 flush=True,
             )
             summary.add(
@@ -139,6 +145,17 @@ def main() -> None:
                     "plain asyncpg inserts, events/s",
                     raw.per_second,
                     "none (a ceiling)",
+                    None,
+                )
+            )
+            summary.add(
+                Measured(
+                    f"event store appends / COPY, {writers} writer(s)",
+                    ours.per_second / copy.per_second,
+                    "x",
+                    "COPY of the same rows, events/s",
+                    copy.per_second,
+                    "none (the physical limit)",
                     None,
                 )
             )

@@ -1,4 +1,5 @@
-"""Our event store's appends, and plain asyncpg inserts of the same rows as the ceiling."""
+"""Our event store's appends, plain asyncpg inserts of the same rows, and COPY of them: the
+physical ceiling of writing these rows to this PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
+from itertools import chain
 from typing import TypeVar
 from uuid import uuid4
 
 import asyncpg
 
 from bench.shape import EVENTS_PER_AGGREGATE, Result, payload
-from chassis.event_store import PostgresEventStore, create_pool
+from chassis.event_store import DbConnection, PostgresEventStore, create_pool
 from contracts.envelope import Actor, EventEnvelope, utc_now
 
 ACTOR = Actor(role="system", id="bench")
@@ -83,6 +85,18 @@ RAW_INSERT = (
     " occurred_at, tenant, correlation_id, actor, payload)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb)"
 )
+RAW_COLUMNS = (
+    "event_id",
+    "stream_id",
+    "stream_version",
+    "event_type",
+    "schema_version",
+    "occurred_at",
+    "tenant",
+    "correlation_id",
+    "actor",
+    "payload",
+)
 RawRow = tuple[object, ...]
 
 
@@ -104,21 +118,50 @@ def raw_rows(aggregate: int) -> list[RawRow]:
     ]
 
 
+async def _insert(connection: DbConnection, rows: list[RawRow]) -> None:
+    await connection.executemany(RAW_INSERT, rows)
+
+
+async def _copy(connection: DbConnection, rows: list[RawRow]) -> None:
+    await connection.copy_records_to_table("raw_events", records=rows, columns=RAW_COLUMNS)
+
+
 async def run_raw(dsn: str, aggregates: int, writers: int) -> Result:
     """The same rows with executemany in one transaction per aggregate: no checks at all."""
+    return await _run_plain(dsn, aggregates, writers, _insert, "plain asyncpg")
+
+
+async def run_copy(dsn: str, aggregates: int, writers: int) -> Result:
+    """The same rows by COPY, each writer's share in one transaction: the fastest way this
+    PostgreSQL takes them, free of the commit per aggregate that every contender above pays
+    for durability, so the store's share of it is its share of the physical limit."""
+    return await _run_plain(dsn, aggregates, writers, _copy, "COPY (the ceiling)", writers)
+
+
+async def _run_plain(
+    dsn: str,
+    aggregates: int,
+    writers: int,
+    write: Callable[[DbConnection, list[RawRow]], Awaitable[None]],
+    contender: str,
+    transactions: int | None = None,
+) -> Result:
+    """`transactions`: the rows in that many transactions instead of one per aggregate."""
     pool = await asyncpg.create_pool(dsn, min_size=writers, max_size=writers)
     assert pool is not None
     await pool.execute(RAW_TABLE)
 
     async def write_one(rows: list[RawRow]) -> None:
         async with pool.acquire() as connection, connection.transaction():
-            await connection.executemany(RAW_INSERT, rows)
+            await write(connection, rows)
 
     warm_up = [raw_rows(a) for a in range(max(20, aggregates // 20))]
     batches = [raw_rows(a) for a in range(aggregates)]
+    if transactions is not None:
+        batches = [list(chain(*batches[part::transactions])) for part in range(transactions)]
     try:
         await _split(warm_up, writers, write_one)
         seconds = await _split(batches, writers, write_one)
     finally:
         await pool.close()
-    return Result("plain asyncpg", writers, aggregates * EVENTS_PER_AGGREGATE, seconds)
+    return Result(contender, writers, aggregates * EVENTS_PER_AGGREGATE, seconds)
