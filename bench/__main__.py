@@ -216,6 +216,19 @@ def main() -> None:
                     result.per_second >= CATCH_UP_TARGET,
                 )
             )
+        for result in (consume, catch_up, guidance):
+            for part, seconds in result.cpu.items():
+                summary.add(
+                    Measured(
+                        f"{result.contender}: CPU of {part}",
+                        seconds,
+                        "s",
+                        "wall time, s",
+                        result.seconds,
+                        "none (where the time went)",
+                        None,
+                    )
+                )
         summary.add(
             Measured(
                 "reporting catch-up / consume + decode",

@@ -27,6 +27,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
+from bench.cpu_time import CpuMeter
 from bench.shape import Result
 from chassis.event_store import GlobalPosition, PostgresEventStore, create_pool
 from chassis.kafka_wire import encode_event, ensure_topics, event_headers
@@ -347,13 +348,15 @@ async def _catch_up(
     spec: ServiceSpec,
     events: int,
     holds: Callable[[asyncpg.Pool], Awaitable[str | None]],
-) -> float:
-    """Seconds for the service's projections to build from zero over its topics; `holds`
-    then says what the read model lacks (None: all of it), so that the rate is honest."""
+) -> tuple[float, dict[str, float]]:
+    """Seconds for the service's projections to build from zero over its topics, and the CPU
+    seconds each part spent meanwhile; `holds` then says what the read model lacks (None: all
+    of it), so that the rate is honest."""
     dsn = await _fresh_database(infra, spec)
     pool = await create_pool(dsn, max_size=20)  # as create_app makes the service's pool
     try:
         projectors = [Projector(pool, projection) for projection in spec.projections]
+        meter = CpuMeter(_infrastructure_processes(infra))
         started = time.perf_counter()
         read = await replay_topics(
             infra.kafka.bootstrap_servers,
@@ -363,12 +366,19 @@ async def _catch_up(
             progress=Progress(f"{spec.name} caught up", events),
         )
         seconds = time.perf_counter() - started
+        cpu = meter.shares(seconds)
+        print(cpu.line(), flush=True)
         assert read == events, f"replayed {read} of {events} events"
         lacking = await holds(pool)
         assert lacking is None, lacking
     finally:
         await pool.close()
-    return seconds
+    return seconds, cpu.parts
+
+
+def _infrastructure_processes(infra: LocalInfrastructure) -> dict[str, int]:
+    processes = {"PostgreSQL": infra.postgres.process, "broker": infra.kafka.process}
+    return {name: process.pid for name, process in processes.items() if process is not None}
 
 
 def _report_holds(expected: Expected) -> Callable[[asyncpg.Pool], Awaitable[str | None]]:
@@ -419,17 +429,20 @@ async def run_catch_up(
     )
     await produce(bootstrap, records, clones)
     events = clones * sum(record.topic in topics for record in records)
+    meter = CpuMeter(_infrastructure_processes(infra))
     started = time.perf_counter()
     # No projector: the same replay, reading and decoding only (the consumer's ceiling).
     assert await replay_topics(bootstrap, topics, [], give_up_after=3600) == events
     baseline = time.perf_counter() - started
+    baseline_cpu = meter.shares(baseline)
+    print(baseline_cpu.line(), flush=True)
     expected = expected_figures(seed_history, clones)
-    reporting = await _catch_up(infra, REPORTING, events, _report_holds(expected))
-    guidance = await _catch_up(infra, GUIDANCE, events, _caseload_holds(expected))
+    reporting, reporting_cpu = await _catch_up(infra, REPORTING, events, _report_holds(expected))
+    guidance, guidance_cpu = await _catch_up(infra, GUIDANCE, events, _caseload_holds(expected))
     return (
-        Result("consume + decode only", 1, events, baseline),
-        Result("reporting catch-up", 1, events, reporting),
-        Result("guidance catch-up", 1, events, guidance),
+        Result("consume + decode only", 1, events, baseline, baseline_cpu.parts),
+        Result("reporting catch-up", 1, events, reporting, reporting_cpu),
+        Result("guidance catch-up", 1, events, guidance, guidance_cpu),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import uuid4
 
@@ -26,6 +26,8 @@ class Result:
     writers: int
     events: int
     seconds: float
+    # CPU seconds per part (this process, PostgreSQL, the broker) over the run, where measured.
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def per_second(self) -> float:
