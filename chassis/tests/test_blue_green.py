@@ -114,6 +114,26 @@ async def live_consumer(
         await consumer.stop()
 
 
+async def published_history(
+    store: PostgresEventStore,
+    pool: asyncpg.Pool,
+    bootstrap: str,
+    events: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[str, Projector, dict[str, object]]:
+    """`events` stored and published on a topic of their own, the dressed totals table made,
+    and replays cut into many small batches; returns the topic, the live projector and the
+    table's facts."""
+    topic = f"test.blue-green.{uuid4().hex[:8]}"
+    await ensure_topics(bootstrap, [topic])
+    live = await dressed_totals(pool)
+    facts = await table_facts(pool)
+    await stored_events(store, events)
+    await publish_everything(store, bootstrap, topic, "blue-green", batch_size=50)
+    monkeypatch.setattr("chassis.rebuild.REPLAY_BATCH", 20)  # a replay of many batches
+    return topic, live, facts
+
+
 async def applied_at_least(applied: list[int], count: int) -> bool:
     return applied[0] >= count
 
@@ -134,13 +154,7 @@ async def test_a_rebuild_beside_the_live_projection_switches_without_loss_or_rep
     readers query all along. At the end the rows equal a live-only run's, the tracking rows
     equal each stream's last version, and the table keeps its index names, trigger and grant."""
     bootstrap = infrastructure.kafka_bootstrap
-    topic = f"test.blue-green.{uuid4().hex[:8]}"
-    await ensure_topics(bootstrap, [topic])
-    live = await dressed_totals(pool)
-    facts = await table_facts(pool)
-    await stored_events(store, 300)
-    await publish_everything(store, bootstrap, topic, "blue-green", batch_size=50)
-    monkeypatch.setattr("chassis.rebuild.REPLAY_BATCH", 20)  # a replay of many batches
+    topic, live, facts = await published_history(store, pool, bootstrap, 300, monkeypatch)
     readers = await create_pool(database, max_size=3)
     read_counts: list[int] = []
     try:
@@ -210,13 +224,7 @@ async def test_a_rebuild_that_fails_or_is_cancelled_leaves_the_live_tables_untou
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     bootstrap = infrastructure.kafka_bootstrap
-    topic = f"test.blue-green-fails.{uuid4().hex[:8]}"
-    await ensure_topics(bootstrap, [topic])
-    live = await dressed_totals(pool)
-    facts = await table_facts(pool)
-    await stored_events(store, 200)
-    await publish_everything(store, bootstrap, topic, "blue-green-fails", batch_size=50)
-    monkeypatch.setattr("chassis.rebuild.REPLAY_BATCH", 20)
+    topic, live, facts = await published_history(store, pool, bootstrap, 200, monkeypatch)
     async with live_consumer(bootstrap, topic, live) as applied:
         assert await wait_for(lambda: applied_at_least(applied, 200), 30)
     before = await everything(pool)
