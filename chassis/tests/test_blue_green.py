@@ -216,7 +216,7 @@ async def failing_totals(pool: asyncpg.Pool, fail_on: int) -> Projection:
     return Projection(healthy.name, healthy.tables, {"Noted": add})
 
 
-async def test_a_rebuild_that_fails_or_is_cancelled_leaves_the_live_tables_untouched(
+async def test_a_rebuild_that_fails_is_cancelled_or_cannot_switch_leaves_the_live_tables(
     store: PostgresEventStore,
     database: str,
     pool: asyncpg.Pool,
@@ -249,6 +249,18 @@ async def test_a_rebuild_that_fails_or_is_cancelled_leaves_the_live_tables_untou
         with pytest.raises(asyncio.CancelledError):
             await rebuilding
     assert 100 <= progress.done < 200
+    assert await everything(pool) == before
+    assert await table_facts(pool) == facts
+    assert await leftover_schemas(pool) == []
+
+    # A session that keeps the live table locked: the switch gives up rather than queue
+    # readers behind it for long, and the rebuild fails with the live tables kept.
+    monkeypatch.setattr("chassis.blue_green.SWITCH_LOCK_TIMEOUT", 0.2)
+    monkeypatch.setattr("chassis.blue_green.SWITCH_ATTEMPTS", 2)
+    async with pool.acquire() as holder, holder.transaction():
+        await holder.execute("LOCK TABLE totals IN ACCESS SHARE MODE")
+        with pytest.raises(asyncpg.LockNotAvailableError):
+            await rebuild_blue_green(database, live.projection, bootstrap, [topic])
     assert await everything(pool) == before
     assert await table_facts(pool) == facts
     assert await leftover_schemas(pool) == []
