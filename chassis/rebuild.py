@@ -8,6 +8,9 @@ code that made the live one. Messages produced after the start are left to the l
 the live consumer's batches wait on the projection's rebuild lock. A replay passes every
 message through the same gate as the live consumer (chassis.event_admission), so an event
 refused live is refused again, and never applied, on a rebuild.
+
+`rebuild` empties the live tables first: for a service's start, before anything reads them.
+A running system is rebuilt beside its live tables instead (chassis.blue_green).
 """
 
 from __future__ import annotations
