@@ -130,9 +130,14 @@ CONNECT_TIMEOUT = 5.0
 COMMAND_TIMEOUT = 15.0
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(
+    dsn: str, *, min_size: int = 1, max_size: int = 10, search_path: str | None = None
+) -> asyncpg.Pool:
+    """`search_path`: where unqualified table names are looked up first (a blue/green
+    rebuild points the unchanged projection code at its new tables this way)."""
     pool = await asyncpg.create_pool(
         dsn,
+        server_settings=None if search_path is None else {"search_path": search_path},
         min_size=min_size,
         max_size=max_size,
         init=init_connection,

@@ -8,6 +8,9 @@ code that made the live one. Messages produced after the start are left to the l
 the live consumer's batches wait on the projection's rebuild lock. A replay passes every
 message through the same gate as the live consumer (chassis.event_admission), so an event
 refused live is refused again, and never applied, on a rebuild.
+
+`rebuild` empties the live tables first: for a service's start, before anything reads them.
+A running system is rebuilt beside its live tables instead (chassis.blue_green).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
@@ -32,14 +36,32 @@ log = get_logger(__name__)
 REPLAY_BATCH = 1000
 
 
+@dataclass
+class Extent:
+    """Where a replay starts and the ends it found: a blue/green rebuild replays in two legs,
+    the second from where the first stopped (chassis.blue_green).
+
+    `start`: the offset to begin each partition at (the beginning for a partition not named).
+    `ends` and `total` are filled while reading: the end of each partition, and how many
+    messages lie between the starts and the ends (an estimate, for progress, until every
+    partition has been fetched from once).
+    """
+
+    start: dict[TopicPartition, int] = field(default_factory=dict)
+    ends: dict[TopicPartition, int] = field(default_factory=dict)
+    total: int = 0
+
+
 async def records_to_end(
     consumer: AIOKafkaConsumer,
     topics: Sequence[str],
     give_up_after: float,
     max_records: int,
+    extent: Extent | None = None,
 ) -> AsyncIterator[list[ConsumerRecord[bytes, bytes]]]:
     """Every record the topics held when this started, one list per fetch, in offset order
-    per partition, from a started consumer of no group (it is assigned every partition).
+    per partition, from a started consumer of no group (it is assigned every partition);
+    from `extent.start` on where given.
 
     The end of a partition is the larger of ListOffsets(latest) and the high watermark of the
     first fetch from it. Kafka answers both alike; Tansu answers ListOffsets(latest) with the
@@ -47,6 +69,7 @@ async def records_to_end(
     holds more than one record), while its fetch high watermark is right. Raises TimeoutError
     when the ends are not reached within `give_up_after` seconds.
     """
+    extent = Extent() if extent is None else extent
     await consumer.topics()  # refresh metadata so every partition is known
     partitions = [
         TopicPartition(topic, partition)
@@ -59,25 +82,40 @@ async def records_to_end(
     await consumer.seek_to_beginning(*partitions)
     listed = await consumer.end_offsets(partitions)
     first = await consumer.beginning_offsets(partitions)
-    # A partition is done once its end is known and its position has reached it; the end of
-    # one that holds records is known from its first fetch.
-    ends = {tp: end for tp, end in listed.items() if first[tp] >= end}
+    for tp, offset in extent.start.items():
+        if tp in first:
+            consumer.seek(tp, offset)
+            first[tp] = offset
+    # A partition read from its beginning is done at once when empty; any other (one read
+    # from a given offset, which Tansu's too small ListOffsets may place past its listed
+    # end) once a fetch has told its high watermark and its position has reached it.
+    extent.ends = {
+        tp: end for tp, end in listed.items() if tp not in extent.start and first[tp] >= end
+    }
+    extent.total = sum(max(0, listed[tp] - first[tp]) for tp in partitions)
+
+    def learn_ends() -> None:
+        for tp in partitions:
+            highwater = consumer.highwater(tp)
+            if tp not in extent.ends and highwater is not None:
+                extent.ends[tp] = max(listed[tp], highwater)
+                extent.total += max(0, extent.ends[tp] - first[tp]) - max(0, listed[tp] - first[tp])
 
     async def finished() -> bool:
         for tp in partitions:
-            if tp not in ends or await consumer.position(tp) < ends[tp]:
+            if tp not in extent.ends or await consumer.position(tp) < extent.ends[tp]:
                 return False
         return True
 
     async with asyncio.timeout(give_up_after):
         while not await finished():
             batch = await consumer.getmany(timeout_ms=500, max_records=max_records)
+            learn_ends()
             fetched: list[ConsumerRecord[bytes, bytes]] = []
             for tp, messages in batch.items():
-                if tp not in ends:
-                    ends[tp] = max(listed[tp], consumer.highwater(tp) or 0)
-                fetched += [message for message in messages if message.offset < ends[tp]]
-                if await consumer.position(tp) >= ends[tp]:
+                fetched += [message for message in messages if message.offset < extent.ends[tp]]
+            for tp, end in extent.ends.items():
+                if await consumer.position(tp) >= end:
                     consumer.pause(tp)  # later messages are not this reading's
             yield fetched
 
@@ -91,6 +129,7 @@ async def replay_topics(
     *,
     security: KafkaSecurity = PLAINTEXT,
     service: str = "rebuild",
+    extent: Extent | None = None,
 ) -> int:
     """Apply every event the topics held at the start; returns how many messages were read.
 
@@ -98,7 +137,8 @@ async def replay_topics(
     live consumer does. `progress`, when given, is told the messages read so far after each
     batch. `security` is the service's own (the plaintext default is the local broker's);
     `service` names the refusals it logs and counts. Messages are read as `records_to_end`
-    reads them (it raises TimeoutError when the ends are not reached in `give_up_after` s).
+    reads them (it raises TimeoutError when the ends are not reached in `give_up_after` s),
+    from `extent.start` when given; `extent` then tells the ends reached and the total.
     """
     projectors = [projector] if isinstance(projector, Projector) else list(projector)
     consumer = AIOKafkaConsumer(
@@ -113,7 +153,7 @@ async def replay_topics(
     writing: asyncio.Task[None] | None = None
     try:
         await consumer.start()  # inside: a refused connection still stops the consumer
-        async for fetched in records_to_end(consumer, topics, give_up_after, REPLAY_BATCH):
+        async for fetched in records_to_end(consumer, topics, give_up_after, REPLAY_BATCH, extent):
             items: list[tuple[str, EventEnvelope]] = []
             for message in fetched:
                 read += 1  # a refused message is read too

@@ -12,10 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from chassis.event_store import create_pool
-from chassis.projector import Projector
-from chassis.rebuild import rebuild
-from deploy.system import RunningSystem, start_system
+from chassis.blue_green import rebuild_blue_green
+from deploy.system import RunningSystem, migration_role, start_system
 from services.reporting.adapters.figures_projection import FIGURES
 from services.reporting.app import SPEC as REPORTING
 from services.reporting.domain.cell_key import MAX_DEVIATION
@@ -141,17 +139,14 @@ def test_rebuilding_reporting_after_the_simulation_gives_identical_figures(
     before = [figures(system, group) for group in groups]
     assert abs(before[0]["funnel"]["opened"]["value"] - 36) <= MAX_DEVIATION
 
-    async def rebuild_reporting() -> int:
-        pool = await create_pool(system.infrastructure.postgres.dsn_for("reporting"), max_size=2)
-        try:
-            projector = Projector(pool, FIGURES)
-            return await rebuild(
-                projector, system.infrastructure.kafka.bootstrap_servers, REPORTING.subscribes
-            )
-        finally:
-            await pool.close()
-
-    replayed = asyncio.run(rebuild_reporting())
+    replayed = asyncio.run(
+        rebuild_blue_green(
+            system.infrastructure.postgres.dsn_for("reporting", migration_role("reporting")),
+            FIGURES,
+            system.infrastructure.kafka.bootstrap_servers,
+            REPORTING.subscribes,
+        )
+    )
     stored, applied = wait_until_reported(system)
     assert replayed == stored == applied
     assert [figures(system, group) for group in groups] == before

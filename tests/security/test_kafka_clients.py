@@ -339,7 +339,7 @@ CLIENT_CLASSES = {
     "KafkaBroker",
 }
 # Our factories whose plaintext default exists for tests and benches only.
-FACTORIES = {"ensure_topics", "event_producer", "replay_topics", "rebuild"}
+FACTORIES = {"ensure_topics", "event_producer", "replay_topics", "rebuild", "rebuild_blue_green"}
 # Code that runs against a real cluster; tests and benches start a local plaintext stack.
 PRODUCTION_CODE = ["chassis", "services", "examples", "deploy", "simulator"]
 
