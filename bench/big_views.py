@@ -43,10 +43,10 @@ PAGE_P99_TARGET_MS = 300.0
 WARMUP = 10
 PAGE_SECONDS = 60.0  # each page's sampling stops after this long, with fewer samples
 CATCH_UP_TIMEOUT = 900.0
-CASELOAD_PAGES = {
-    "caseload page, 300 clients": "/",
-    "caseload page, 300 clients, by last activity": "/?jarjestys=last_activity",
-    "caseload page, 300 clients, one municipality": "/?kunta=694",
+CASELOAD_PAGES = {  # {clients}: how many the counselor has (300 with the default seed)
+    "caseload page, {clients} clients": "/",
+    "caseload page, {clients} clients, by last activity": "/?jarjestys=last_activity",
+    "caseload page, {clients} clients, one municipality": "/?kunta=694",
 }
 DASHBOARD_PAGES = {
     "dashboard page, 10,000 paths": "/",
@@ -144,7 +144,10 @@ async def _measure(
     await produce(bootstrap, records, first)
     await caught_up(system, first * len(seed_paths))
     counselor = await asyncio.to_thread(sign_in, system, "guidance", account=CASELOAD_COUNSELOR)
-    caseload = {n: await sequential(counselor, p, samples) for n, p in CASELOAD_PAGES.items()}
+    caseload = {
+        n.format(clients=first * theirs): await sequential(counselor, p, samples)
+        for n, p in CASELOAD_PAGES.items()
+    }
     guidance_floor = await sequential(counselor, "/healthz", samples)
     print(
         f"  dashboard: {total - first} clones more, {total * len(seed_paths):,} paths", flush=True
