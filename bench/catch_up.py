@@ -182,10 +182,11 @@ Headers = list[tuple[str, bytes]]
 
 
 def clone_messages(
-    records: Sequence[WireRecord], clones: int
+    records: Sequence[WireRecord], clones: int, first: int = 0
 ) -> Iterator[tuple[str, bytes, bytes, Headers]]:
-    """(topic, key, value, headers) of every clone, each clone's messages in the seed's order."""
-    for clone in range(clones):
+    """(topic, key, value, headers) of clones first.. first + clones - 1, each clone's
+    messages in the seed's order."""
+    for clone in range(first, first + clones):
         replace = clone_replacer(clone)
         for record in records:
             headers = [(name, value.render(replace)) for name, value in record.headers]
@@ -287,8 +288,11 @@ async def _partitions(bootstrap: str, topics: set[str]) -> dict[str, list[int]]:
         await consumer.stop()
 
 
-async def produce(bootstrap: str, records: Sequence[WireRecord], clones: int) -> int:
-    """Send every clone's messages; returns how many were sent (and acknowledged)."""
+async def produce(
+    bootstrap: str, records: Sequence[WireRecord], clones: int, first: int = 0
+) -> int:
+    """Send the messages of clones first.. first + clones - 1; returns how many were sent
+    (and acknowledged)."""
     total = clones * len(records)
     progress = Progress("produced", total)
     partitions = await _partitions(bootstrap, {record.topic for record in records})
@@ -304,7 +308,7 @@ async def produce(bootstrap: str, records: Sequence[WireRecord], clones: int) ->
     sent = 0
     try:
         batches = _PartitionBatches(producer, partitions)
-        for topic, key, value, headers in clone_messages(records, clones):
+        for topic, key, value, headers in clone_messages(records, clones, first):
             await batches.add(topic, key, value, headers)
             sent += 1
             if sent % PRODUCE_CHUNK == 0:

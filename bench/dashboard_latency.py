@@ -135,7 +135,7 @@ async def _timed(action: Callable[[], Coroutine[Any, Any, T]]) -> tuple[T, float
     return result, time.perf_counter() - started
 
 
-async def _one_command(dashboard: Dashboard) -> tuple[float, float]:
+async def one_command(dashboard: Dashboard) -> tuple[float, float]:
     """(the command's round trip, command sent → the figure one higher), in seconds."""
     # The services keep the system clock here (no clock file), so the opening's time is at or
     # after this moment; the previous command's later events (its week opened) are older.
@@ -156,11 +156,11 @@ def _progress(what: str, done: int, total: int) -> None:
 
 async def _measure_commands(dashboard: Dashboard, samples: int) -> tuple[list[float], list[float]]:
     for _ in range(WARMUP):
-        await _one_command(dashboard)
+        await one_command(dashboard)
     round_trips: list[float] = []
     to_figure: list[float] = []
     for done in range(1, samples + 1):
-        round_trip, changed = await _one_command(dashboard)
+        round_trip, changed = await one_command(dashboard)
         round_trips.append(round_trip)
         to_figure.append(changed)
         _progress("commands", done, samples)

@@ -16,6 +16,7 @@ from fastapi import Request
 
 from chassis.http_auth import page_access_token
 from chassis.logs import CORRELATION_HEADER, current_correlation_id, get_logger
+from chassis.outbound_tls import tls_context
 
 log = get_logger(__name__)
 TIMEOUT = httpx.Timeout(5.0)
@@ -95,7 +96,7 @@ class PeerServices:
 
     async def _get(self, url: str) -> Any:
         try:
-            async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+            async with httpx.AsyncClient(timeout=TIMEOUT, verify=tls_context()) as http:
                 response = await http.get(url, headers=self._headers())
         except httpx.HTTPError as exc:
             log.warning("peer unreachable", url=url, error=str(exc))
@@ -166,7 +167,7 @@ class PeerServices:
         """POST a command to enrolment; refusals come back as results, not exceptions."""
         headers = self._headers(**{"Idempotency-Key": idempotency_key, "Accept-Language": language})
         try:
-            async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+            async with httpx.AsyncClient(timeout=TIMEOUT, verify=tls_context()) as http:
                 response = await http.post(url, json=body, headers=headers)
         except httpx.HTTPError as exc:
             log.warning("peer unreachable", url=url, error=str(exc))

@@ -16,6 +16,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from chassis.logs import CORRELATION_HEADER, get_logger
+from chassis.outbound_tls import tls_context
 
 log = get_logger(__name__)
 TIMEOUT = httpx.Timeout(3.0)
@@ -66,7 +67,9 @@ class GuidanceClient:
 
     async def _call(self, method: str, path: str, **kwargs: object) -> httpx.Response:
         try:
-            async with httpx.AsyncClient(base_url=self.base_url, timeout=TIMEOUT) as http:
+            async with httpx.AsyncClient(
+                base_url=self.base_url, timeout=TIMEOUT, verify=tls_context()
+            ) as http:
                 response = await http.request(method, path, **kwargs)  # type: ignore[arg-type]
         except httpx.HTTPError as exc:
             log.warning("guidance unreachable", path=path, error=str(exc))
