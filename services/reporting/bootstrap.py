@@ -4,7 +4,7 @@ them on the runtime."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import structlog
 from fastapi import Request
@@ -16,6 +16,7 @@ from chassis.service import ServiceRuntime, runtime_of
 from chassis.versioned_keys import VersionedKey
 from contracts.envelope import EventEnvelope
 from contracts.events.base import EventModel
+from services.reporting.adapters.figures_cache import FiguresCache
 from services.reporting.adapters.instrument_files import load_instruments
 from services.reporting.adapters.statistics_publisher import publish_statistics_once
 from services.reporting.adapters.tenant_publisher import TenantPublisher
@@ -35,6 +36,8 @@ class Reporting:
     record_keys: VersionedKey
     # How often the monthly statistics are worked out again (decision 0032).
     statistics_seconds: float
+    # Each group's figures while the tenant's rows have not moved (the API's and the pages').
+    figures: FiguresCache = field(default_factory=FiguresCache)
 
 
 async def bootstrap(runtime: ServiceRuntime) -> Reporting:

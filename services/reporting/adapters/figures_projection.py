@@ -80,13 +80,15 @@ _ASSESSMENTS = """
     ON CONFLICT (pathway_id, instrument_id, phase) DO UPDATE
     SET instrument_version = EXCLUDED.instrument_version, scores = EXCLUDED.scores
 """
-# Not newer, no new row version: a catch-up or a rebuild, whose events are mostly older than
-# the latest, leaves the row alone.
+# The latest event's time only moves forward (a catch-up's events are mostly older); the
+# revision is new with every batch that writes the tenant's rows, so cached figures of it
+# are computed again (figures_cache).
 _FRESHNESS = """
     INSERT INTO report_freshness AS t (tenant, latest_event_at)
     SELECT * FROM unnest($1::text[], $2::timestamptz[])
-    ON CONFLICT (tenant) DO UPDATE SET latest_event_at = EXCLUDED.latest_event_at
-    WHERE t.latest_event_at < EXCLUDED.latest_event_at
+    ON CONFLICT (tenant) DO UPDATE
+    SET latest_event_at = greatest(t.latest_event_at, EXCLUDED.latest_event_at),
+        revision = gen_random_uuid()
 """
 
 

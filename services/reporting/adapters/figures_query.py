@@ -10,13 +10,13 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from chassis.event_store import DbConnection
 from chassis.versioned_keys import VersionedKey
+from services.reporting.adapters.figures_cache import FiguresCache
 from services.reporting.domain.cell_key import record_key
 from services.reporting.domain.facts import Instrument, PathFacts, Scores, WeekFacts
 from services.reporting.domain.figure_set import FigureSet
@@ -108,12 +108,20 @@ async def path_facts(
     ]
 
 
-async def latest_event_at(connection: DbConnection, tenant: str) -> datetime | None:
-    """When the latest event of the tenant that the figures include happened."""
-    value: Any = await connection.fetchval(
-        "SELECT latest_event_at FROM report_freshness WHERE tenant = $1", tenant
+@dataclass(frozen=True)
+class Freshness:
+    """When the latest event the tenant's figures include happened, and the revision of its
+    figures (None, None: no rows yet)."""
+
+    latest_event_at: datetime | None
+    revision: UUID | None
+
+
+async def freshness(connection: DbConnection, tenant: str) -> Freshness:
+    row = await connection.fetchrow(
+        "SELECT latest_event_at, revision FROM report_freshness WHERE tenant = $1", tenant
     )
-    return value if isinstance(value, datetime) else None
+    return Freshness(None, None) if row is None else Freshness(row[0], row[1])
 
 
 @dataclass(frozen=True)
@@ -128,15 +136,31 @@ async def read_figures(
     groups: Sequence[Filters],
     instruments: Mapping[tuple[str, str], Instrument],
     record_keys: VersionedKey,
+    cache: FiguresCache | None = None,
 ) -> Reading:
-    """The figures of each group of the tenant's paths, all read at one moment."""
+    """The figures of each group of the tenant's paths, all read at one moment; with a
+    `cache`, a group's figures computed at the same revision of the tenant are reused."""
+    kept = cache or FiguresCache(size=0)
+    # The record key's version and the instruments change what is computed from the rows.
+    context = (record_keys.version, frozenset(instruments))
+    found: dict[Filters, FigureSet] = {}
     async with (
         pool.acquire() as connection,
         connection.transaction(isolation="repeatable_read", readonly=True),
     ):
-        as_of = await latest_event_at(connection, tenant)
-        facts = [await path_facts(connection, tenant, filters, record_keys) for filters in groups]
-    return Reading(as_of, [compute_figures(paths, instruments) for paths in facts])
+        fresh = await freshness(connection, tenant)
+        for filters in groups:
+            if (figures := kept.get(fresh.revision, (tenant, filters, context))) is not None:
+                found[filters] = figures
+        facts = {
+            filters: await path_facts(connection, tenant, filters, record_keys)
+            for filters in groups
+            if filters not in found
+        }
+    for filters, paths in facts.items():
+        found[filters] = compute_figures(paths, instruments)
+        kept.put(fresh.revision, (tenant, filters, context), found[filters])
+    return Reading(fresh.latest_event_at, [found[filters] for filters in groups])
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ async def read_groups(request: Request, tenant: str, groups: list[Filters]) -> R
     runtime = runtime_of(request)
     parts = runtime.parts_as(Reporting)
     return await read_figures(
-        runtime.require_pool(), tenant, groups, parts.instruments, parts.record_keys
+        runtime.require_pool(), tenant, groups, parts.instruments, parts.record_keys, parts.figures
     )
 
 

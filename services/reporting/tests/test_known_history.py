@@ -50,6 +50,7 @@ from contracts.public import MonthlyStatistics
 from contracts.registry import make_envelope
 from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS, public_topic
 from deploy.test_infrastructure import TestInfrastructure
+from services.reporting.adapters.figures_cache import FiguresCache
 from services.reporting.adapters.figures_projection import FIGURES, TABLES
 from services.reporting.adapters.figures_query import Filters, read_figures
 from services.reporting.adapters.instrument_files import load_instruments
@@ -60,6 +61,7 @@ from services.reporting.domain.cell_key import (
     perturbed_sum,
     record_key,
 )
+from services.reporting.domain.figure_set import FigureSet
 from services.reporting.domain.published import MIN_BASE, Cell
 from services.reporting.domain.statistics import t_critical
 from services.reporting.settings import DEFAULT_INSTRUMENTS_DIR
@@ -486,7 +488,13 @@ async def pool(infrastructure: TestInfrastructure) -> AsyncIterator[asyncpg.Pool
 
 async def snapshot(pool: asyncpg.Pool) -> dict[str, list[str]]:
     return {
-        table: sorted(r["row"] for r in await pool.fetch(f"SELECT t::text AS row FROM {table} t"))
+        # Without the freshness' revision: a random id, new with every batch (figures_cache).
+        table: sorted(
+            r["row"]
+            for r in await pool.fetch(
+                f"SELECT (to_jsonb(t) - 'revision')::text AS row FROM {table} t"
+            )
+        )
         for table in TABLES
     }
 
@@ -822,6 +830,36 @@ async def test_any_order_or_a_second_delivery_gives_the_same_rows(pool: asyncpg.
         assert await snapshot(pool) == live, size
         assert await projector.handle_batch(everything) == 0
         assert await snapshot(pool) == live, size
+
+
+async def test_a_groups_figures_are_kept_only_while_the_tenants_rows_stay(
+    pool: asyncpg.Pool,
+) -> None:
+    projector = Projector(pool, FIGURES)
+    everything = list(by_topic([ENROLMENT_EVENTS, TASKS_EVENTS, GUIDANCE_EVENTS]))
+    last = max(i for i, (_, envelope) in enumerate(everything) if envelope.tenant == TENANT)
+    others = [item for item in everything if item[1].tenant != TENANT]
+    ours = [item for i, item in enumerate(everything) if item[1].tenant == TENANT and i != last]
+    await projector.handle_batch(ours)
+    cache = FiguresCache()
+
+    async def read(group: Filters) -> FigureSet:
+        [figures] = (
+            await read_figures(pool, TENANT, [group], INSTRUMENTS, RECORD_KEYS, cache)
+        ).groups
+        return figures
+
+    first = await read(Filters())
+    assert await read(Filters()) is first  # the same revision: not computed again
+    assert await read(KEVAT) is not first  # another group is its own
+    assert (cache.hits, cache.misses) == (1, 2)
+    await projector.handle_batch(others)  # another tenant's rows move, not ours
+    assert await read(Filters()) is first
+    await projector.handle_batch([everything[last]])
+    moved = await read(Filters())
+    assert moved is not first and cache.misses == 3
+    [uncached] = (await read_figures(pool, TENANT, [Filters()], INSTRUMENTS, RECORD_KEYS)).groups
+    assert moved == uncached
 
 
 async def test_each_months_statistics_are_its_figures_published_again_only_when_changed(
