@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from chassis.tests.factories import envelope as factory_envelope
 from contracts.events.base import EventModel
@@ -19,9 +19,11 @@ def at(day: int) -> datetime:
     return datetime(2026, 9, day, 12, tzinfo=UTC)
 
 
-def answered(week: int, day: int, kind: str = "answer") -> TaskAnswered:
+def answered(
+    week: int, answered_at: datetime, kind: str = "answer", pathway_id: UUID = PATH
+) -> TaskAnswered:
     return TaskAnswered(
-        pathway_id=PATH,
+        pathway_id=pathway_id,
         client_ref="c-1",
         task_id=f"w{week:02d}-t1",
         week=week,
@@ -29,15 +31,15 @@ def answered(week: int, day: int, kind: str = "answer") -> TaskAnswered:
         answer_length=10,
         kind=kind,
         late=False,
-        answered_at=at(day),
+        answered_at=answered_at,
     )
 
 
 EVENTS: list[EventModel] = [
-    answered(1, 3),
-    answered(2, 10, kind="needs_help"),
-    answered(2, 11),
-    answered(1, 4),
+    answered(1, at(3)),
+    answered(2, at(10), kind="needs_help"),
+    answered(2, at(11)),
+    answered(1, at(4)),
     WeekOpened(pathway_id=PATH, client_ref="c-1", week=3, opened_on=date(2026, 9, 14), early=False),
     WeekOpened(pathway_id=PATH, client_ref="c-1", week=2, opened_on=date(2026, 9, 7), early=False),
     GuidanceMeetingHeld(pathway_id=PATH, meeting_id=uuid4(), held_at=at(8), task_ids=[]),
