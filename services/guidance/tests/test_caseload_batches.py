@@ -45,7 +45,7 @@ from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
 from deploy.test_infrastructure import TestInfrastructure
 from services.guidance.adapters.caseload_projection import CASELOAD
 from services.guidance.app import HERE as GUIDANCE
-from services.guidance.tests.test_caseload_accrual import answered
+from services.guidance.tests.test_caseload_fold import answered
 
 START = date(2026, 11, 30)
 CONFIRMED = SuitabilityConfirmation(

@@ -1,4 +1,4 @@
-"""The caseload's commuting changes, collapsed per row (pure): the same whatever their order."""
+"""The caseload's fold (pure): the changes every topic makes end the same whatever their order."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from chassis.tests.factories import envelope as factory_envelope
 from contracts.events.base import EventModel
 from contracts.events.guidance import FeedbackGiven, GuidanceMeetingHeld
 from contracts.events.tasks import TaskAnswered, WeekOpened
-from services.guidance.adapters.caseload_accrual import Accrued, accrue
+from services.guidance.adapters.caseload_fold import CaseloadRow, fold
 
 PATH = uuid4()
 
@@ -55,18 +55,19 @@ EVENTS: list[EventModel] = [
 
 
 def test_a_batch_adds_counts_joins_weeks_and_keeps_the_latest_times_in_any_order() -> None:
-    expected = Accrued(
+    expected = CaseloadRow(
         answers=3,
         help_requests=1,
         client_ref="c-1",
         last_activity_at=at(11),
         last_client_activity_at=at(11),
-        answered_weeks={1, 2},
+        answered_weeks=[1, 2],
         last_help_at=at(10),
         opened_week=3,
         last_meeting_held_at=at(8),
         last_feedback_at=at(5),
     )
-    envelope = factory_envelope(str(PATH))  # the collapse reads only the events
+    envelope = factory_envelope(str(PATH))  # these events' changes read only the events
     for order in itertools.islice(itertools.permutations(EVENTS), 0, None, 997):
-        assert accrue([(envelope, event) for event in order]) == {PATH: expected}
+        rows = fold({PATH: CaseloadRow()}, [(envelope, event) for event in order])
+        assert rows == {PATH: expected}
