@@ -7,16 +7,21 @@ erased: its client_ref is a pseudonym and the rest are facts of the path, not of
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from uuid import UUID
 
 from chassis.errors import Conflict
 from chassis.event_store import DbConnection
 
 
-async def erase_client_text(connection: DbConnection, pathway_id: UUID) -> None:
+async def erase_client_texts(connection: DbConnection, pathway_ids: Collection[UUID]) -> None:
+    """The erased paths' texts, a statement per table for a whole batch of erasures."""
     # Each statement is idempotent, so a redelivered event (or a rebuild) changes nothing more.
-    await connection.execute("DELETE FROM feedback_texts WHERE pathway_id = $1", pathway_id)
-    await connection.execute("DELETE FROM meeting_notes WHERE pathway_id = $1", pathway_id)
+    if not pathway_ids:
+        return
+    paths = sorted(pathway_ids)
+    await connection.execute("DELETE FROM feedback_texts WHERE pathway_id = ANY($1)", paths)
+    await connection.execute("DELETE FROM meeting_notes WHERE pathway_id = ANY($1)", paths)
 
 
 async def refuse_if_erased(connection: DbConnection, pathway_id: UUID) -> None:
