@@ -12,38 +12,41 @@ from uuid import UUID
 import asyncpg
 
 from chassis.event_store import DbConnection
-from chassis.projector import Projection, typed
-from contracts.envelope import EventEnvelope
+from chassis.projector import Decoded, Projection, batched
 from contracts.events.enrolment import ClientDataErased
 from contracts.events.tasks import TaskAnswered
 
-
-async def _answered(connection: DbConnection, envelope: EventEnvelope, event: TaskAnswered) -> None:
-    # An answer id is never reused, so a redelivery (or a rebuild) finds the row already there.
-    # In a rebuild the erasure (another topic) may come first: the answer is born erased.
-    await connection.execute(
-        "INSERT INTO answers_seen (answer_id, pathway_id, task_id, kind, answered_at, erased)"
-        " VALUES ($1, $2, $3, $4, $5,"
-        " EXISTS (SELECT 1 FROM erased_paths WHERE pathway_id = $2))"
-        " ON CONFLICT (answer_id) DO NOTHING",
-        event.answer_id,
-        event.pathway_id,
-        event.task_id,
-        event.kind,
-        event.answered_at,
-    )
+# An answer id is never reused, so a redelivery (or a rebuild) finds the row already there.
+# In a rebuild the erasure (another topic) may come first: the answer is born erased.
+_ANSWERED = """
+    INSERT INTO answers_seen (answer_id, pathway_id, task_id, kind, answered_at, erased)
+    SELECT a.*, EXISTS (SELECT 1 FROM erased_paths e WHERE e.pathway_id = a.pathway_id)
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
+        AS a (answer_id, pathway_id, task_id, kind, answered_at)
+    ON CONFLICT (answer_id) DO NOTHING
+"""
+_ERASED = "INSERT INTO erased_paths (pathway_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING"
+_MARK_ERASED = "UPDATE answers_seen SET erased = true WHERE pathway_id = ANY($1::uuid[])"
 
 
-async def _erased(
-    connection: DbConnection, envelope: EventEnvelope, event: ClientDataErased
-) -> None:
-    await connection.execute(
-        "INSERT INTO erased_paths (pathway_id) VALUES ($1) ON CONFLICT DO NOTHING",
-        event.pathway_id,
-    )
-    await connection.execute(
-        "UPDATE answers_seen SET erased = true WHERE pathway_id = $1", event.pathway_id
-    )
+async def write_answers(connection: DbConnection, events: Decoded) -> None:
+    """The batch's erasures first, then its answers, one statement each: an answer of a path
+    erased in the same batch is born erased, as it is when the erasure came in an earlier
+    batch, so the order within the batch does not matter."""
+    erased = list({event.pathway_id for _, event in events if isinstance(event, ClientDataErased)})
+    if erased:
+        await connection.execute(_ERASED, erased)
+        await connection.execute(_MARK_ERASED, erased)
+    answers = [event for _, event in events if isinstance(event, TaskAnswered)]
+    if answers:
+        await connection.execute(
+            _ANSWERED,
+            [a.answer_id for a in answers],
+            [a.pathway_id for a in answers],
+            [a.task_id for a in answers],
+            [a.kind for a in answers],
+            [a.answered_at for a in answers],
+        )
 
 
 @dataclass(frozen=True)
@@ -75,5 +78,6 @@ class PostgresAnswers:
 ANSWERS_SEEN = Projection(
     name="answers_seen",
     tables=["answers_seen", "erased_paths"],
-    handlers=dict([typed(TaskAnswered, _answered), typed(ClientDataErased, _erased)]),
+    handlers=batched(TaskAnswered, ClientDataErased),
+    apply_batch=write_answers,
 )

@@ -13,7 +13,7 @@ import asyncpg
 
 from chassis.event_store import create_pool
 from chassis.migrate import upgrade_async
-from chassis.projector import Projector
+from chassis.projector import Projection, Projector
 from contracts.envelope import Actor, EventEnvelope
 from contracts.events.base import EventModel
 from contracts.events.enrolment import (
@@ -43,6 +43,7 @@ from contracts.events.tasks import (
 from contracts.registry import make_envelope
 from contracts.topics import ENROLMENT_EVENTS, GUIDANCE_EVENTS, TASKS_EVENTS
 from deploy.test_infrastructure import TestInfrastructure
+from services.guidance.adapters.answers_projection import ANSWERS_SEEN
 from services.guidance.adapters.caseload_projection import CASELOAD
 from services.guidance.app import HERE as GUIDANCE
 from services.guidance.tests.test_caseload_fold import answered
@@ -276,16 +277,46 @@ async def guidance_pool(infrastructure: TestInfrastructure) -> AsyncIterator[asy
         await pool.close()
 
 
+async def rows_after(
+    infrastructure: TestInfrastructure,
+    projection: Projection,
+    query: str,
+    batches: Sequence[Delivery],
+) -> list[dict[str, object]]:
+    """The rows `query` reads (but the time they last changed) after the batches in turn."""
+    async with guidance_pool(infrastructure) as pool:
+        projector = Projector(pool, projection)
+        for batch in batches:
+            await projector.handle_batch(batch)
+        rows = await pool.fetch(query)
+    return [{k: v for k, v in row.items() if k != "updated_at"} for row in rows]
+
+
 async def caseload_after(
     infrastructure: TestInfrastructure, batches: Sequence[Delivery]
 ) -> list[dict[str, object]]:
-    """The caseload's rows (but the time they last changed) after the batches in turn."""
-    async with guidance_pool(infrastructure) as pool:
-        projector = Projector(pool, CASELOAD)
-        for batch in batches:
-            await projector.handle_batch(batch)
-        rows = await pool.fetch("SELECT * FROM caseload ORDER BY pathway_id")
-    return [{k: v for k, v in row.items() if k != "updated_at"} for row in rows]
+    return await rows_after(
+        infrastructure, CASELOAD, "SELECT * FROM caseload ORDER BY pathway_id", batches
+    )
+
+
+async def test_the_answers_seen_are_the_same_in_one_batch_and_born_erased_after_erasure(
+    infrastructure: TestInfrastructure,
+) -> None:
+    events = history()
+    query = "SELECT * FROM answers_seen ORDER BY answer_id"
+    one_by_one = await rows_after(infrastructure, ANSWERS_SEEN, query, [[e] for e in events])
+    # The erasure before every answer, and after them (each stream's own order kept).
+    erasure_first = sorted(events, key=lambda item: item[0] != ENROLMENT_EVENTS)
+    erasure_last = sorted(events, key=lambda item: item[0] == ENROLMENT_EVENTS)
+    for batch in (events, erasure_first, erasure_last):
+        assert await rows_after(infrastructure, ANSWERS_SEEN, query, [batch]) == one_by_one
+    two = Streams("two").pathway_id
+    assert {(row["pathway_id"], row["erased"]) for row in one_by_one} == {
+        (Streams("one").pathway_id, False),
+        (two, True),
+    }
+    assert len(one_by_one) == 6
 
 
 async def test_a_batch_of_every_event_type_gives_the_rows_of_one_batch_per_event(
