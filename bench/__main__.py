@@ -16,9 +16,11 @@ from typing import Any, TypeVar
 import asyncpg
 import uvloop
 
+from bench.big_views import run_big_views
 from bench.catch_up import record_simulated_run, run_catch_up
 from bench.dashboard_latency import run_dashboard_latency
 from bench.eventsourcing_baseline import run_eventsourcing
+from bench.page_load import run_page_load
 from bench.projector_throughput import run_projectors
 from bench.shape import Result
 from bench.store_append import run_copy, run_ours, run_raw
@@ -79,6 +81,13 @@ def main() -> None:
         "--clients-per-group", type=int, default=3, help="simulated clients recorded for catch-up"
     )
     parser.add_argument("--samples", type=int, default=100, help="command-to-dashboard samples")
+    parser.add_argument(
+        "--load-clients", type=int, default=120, help="signed-in clients of the page load"
+    )
+    parser.add_argument("--load-seconds", type=int, default=45, help="seconds of page load")
+    parser.add_argument(
+        "--page-samples", type=int, default=200, help="sequential samples per staff page"
+    )
     args = parser.parse_args()
     summary = Summary()
     print("Starting a durable local PostgreSQL (fsync on) and the Tansu broker…", flush=True)
@@ -256,6 +265,8 @@ def main() -> None:
                 value < DASHBOARD_P99_TARGET if label == "p99" else None,
             )
         )
+    summary.extend(run_page_load(clients=args.load_clients, seconds=args.load_seconds))
+    summary.extend(run_big_views(history, samples=args.page_samples))
     print(f"\nbench finished in {time.monotonic() - started:.0f} s\n")
     print(summary.table())
     print(f"\nwritten to {summary.write()}")

@@ -21,6 +21,7 @@ import asyncio
 import math
 import time
 from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -29,6 +30,7 @@ import uvloop
 
 from bench.catch_up import RecordedEvent, produce, record_simulated_run, wire_records
 from bench.latency_stats import Latency, line
+from bench.shape import BENCH_SYSTEM_ENV
 from bench.summary import Measured, Summary
 from chassis.kafka_wire import ensure_topics
 from deploy.system import RunningSystem, start_system
@@ -66,27 +68,55 @@ def opened_paths(history: Sequence[RecordedEvent]) -> list[tuple[str, str]]:
 
 
 async def _count(system: RunningSystem, service: str, query: str) -> int:
+    return int(str(await _value(system, service, query)))
+
+
+async def _value(system: RunningSystem, service: str, query: str) -> object:
     connection = await asyncpg.connect(system.infrastructure.postgres.dsn_for(service))
     try:
-        return int(await connection.fetchval(query))
+        return await connection.fetchval(query)
     finally:
         await connection.close()
 
 
 async def caught_up(system: RunningSystem, paths: int) -> float:
-    """Wait until guidance's caseload and reporting's paths both hold `paths`; seconds."""
+    """Wait until guidance's caseload and reporting's paths both hold `paths`, and then until
+    neither read model changes any more (the paths' later events follow their openings);
+    seconds. Pages timed while a projection still writes would time its work too."""
     started = time.perf_counter()
     async with asyncio.timeout(CATCH_UP_TIMEOUT):
         while True:
             caseload = await _count(system, "guidance", "SELECT count(*) FROM caseload")
             report = await _count(system, "reporting", "SELECT count(*) FROM report_paths")
             if caseload >= paths and report >= paths:
-                return time.perf_counter() - started
+                break
             print(f"    projected: caseload {caseload:,}, reporting {report:,} / {paths:,}")
             await asyncio.sleep(5)
+        last: tuple[object, object] | None = None
+        while (now := await _last_changes(system)) != last:
+            last = now
+            await asyncio.sleep(2)
+    return time.perf_counter() - started
 
 
-async def sequential(session: Session, path: str, samples: int) -> Latency:
+async def _last_changes(system: RunningSystem) -> tuple[object, object]:
+    return (
+        await _value(system, "guidance", "SELECT max(updated_at) FROM caseload"),
+        await _value(system, "reporting", "SELECT array_agg(revision) FROM report_freshness"),
+    )
+
+
+@dataclass(frozen=True)
+class Timed:
+    """A page's sequential times after the warm-up, and its very first request: a view that
+    found no figures kept for the tenant's current rows (reporting's figures_cache) and
+    computed them, as the first view after every change of the tenant's rows does."""
+
+    latency: Latency
+    first: float
+
+
+async def sequential(session: Session, path: str, samples: int) -> Timed:
     """`samples` requests one after another after a warm-up, or as many as PAGE_SECONDS
     allows (a page of a second or more would otherwise take many minutes)."""
     async with httpx.AsyncClient(base_url=session.base, headers=session.headers, timeout=30) as h:
@@ -101,13 +131,30 @@ async def sequential(session: Session, path: str, samples: int) -> Latency:
             if response.status_code != 200:
                 raise RuntimeError(f"{session.base}{path}: {response.status_code}")
     measured = Latency.of(path, times[WARMUP:])
-    print(f"  {session.base}{path}: {line(measured)}", flush=True)
-    return measured
+    print(f"  {session.base}{path}: first {times[0] * 1000:.0f} ms; {line(measured)}", flush=True)
+    return Timed(measured, times[0])
 
 
-def page_figures(pages: dict[str, Latency], floor: Latency, floor_name: str) -> list[Measured]:
+def first_views(pages: dict[str, Timed], floor: Timed, floor_name: str) -> list[Measured]:
+    """Each page's first view, the one that computes what later views reuse."""
+    return [
+        Measured(
+            f"{name}, first view after the figures moved",
+            timed.first * 1000,
+            "ms",
+            f"{floor_name}, sequential, p99 ms",
+            floor.latency.tail * 1000,
+            f"< {PAGE_P99_TARGET_MS:.0f} ms",
+            timed.first * 1000 < PAGE_P99_TARGET_MS,
+        )
+        for name, timed in pages.items()
+    ]
+
+
+def page_figures(pages: dict[str, Timed], floor: Timed, floor_name: str) -> list[Measured]:
     measured = []
-    for name, latency in pages.items():
+    for name, timed in pages.items():
+        latency = timed.latency
         for label, value in (("p50", latency.median), ("p99", latency.tail)):
             tail = label == "p99"
             measured.append(
@@ -116,7 +163,7 @@ def page_figures(pages: dict[str, Latency], floor: Latency, floor_name: str) -> 
                     value * 1000,
                     "ms",
                     f"{floor_name}, sequential, {label} ms",
-                    (floor.tail if tail else floor.median) * 1000,
+                    (floor.latency.tail if tail else floor.latency.median) * 1000,
                     f"p99 < {PAGE_P99_TARGET_MS:.0f} ms" if tail else "none",
                     value * 1000 < PAGE_P99_TARGET_MS if tail else None,
                 )
@@ -161,6 +208,7 @@ async def _measure(
     return [
         *page_figures(caseload, guidance_floor, "guidance /healthz"),
         *page_figures(dashboard, reporting_floor, "reporting /healthz"),
+        *first_views(dashboard, reporting_floor, "reporting /healthz"),
     ]
 
 
@@ -177,7 +225,7 @@ def run_big_views(history: list[RecordedEvent] | None = None, samples: int = 200
         print("\nStaff's big pages: recording a cohort simulator run…", flush=True)
         history = record_simulated_run(3)
     print("  starting the whole system (durable PostgreSQL)…", flush=True)
-    system = start_system(durable=True)
+    system = start_system(durable=True, extra_env=BENCH_SYSTEM_ENV)
     try:
         system.stop_service("tasks")
         return _run(_measure(system, history, samples))

@@ -37,6 +37,7 @@ import uvloop
 
 from bench.dashboard_latency import Dashboard, one_command
 from bench.latency_stats import Latency
+from bench.shape import BENCH_SYSTEM_ENV
 from bench.summary import Measured, Summary
 from chassis.http_auth import SESSION_COOKIE
 from deploy.demo_data import helsinki_today_now, open_path_request
@@ -52,10 +53,6 @@ OPEN_TASKS = ("w01-t1", "w01-t2", "w01-t3", "w02-t1", "w02-t2", "w02-t3")
 NO_LOAD_SAMPLES = 200
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 _CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
-BENCH_LIMITS = {
-    "DIGIPOLKU_RATE_LIMIT_SIGN_IN": "100000/minute",
-    "DIGIPOLKU_RATE_LIMIT_WRITES": "100000/minute",
-}
 
 
 @dataclass(frozen=True)
@@ -366,7 +363,7 @@ def run_page_load(
     if not 1 <= clients <= 500 or not 5 <= seconds <= 120 or rate > 400:
         raise ValueError("bounded: 1..500 clients, 5..120 s, at most 400 requests/s")
     print("\nClient pages under load: starting the whole system (durable PostgreSQL)…", flush=True)
-    system = start_system(durable=True, extra_env=BENCH_LIMITS)
+    system = start_system(durable=True, extra_env=BENCH_SYSTEM_ENV)
     try:
         with tempfile.TemporaryDirectory(prefix="page-load-") as workdir:
             return _run(_measure(system, clients, rate, seconds, warmup, Path(workdir)))

@@ -33,6 +33,9 @@ class Summary:
     def add(self, measured: Measured) -> None:
         self.figures.append(measured)
 
+    def extend(self, measured: list[Measured]) -> None:
+        self.figures.extend(measured)
+
     def table(self) -> str:
         rows = [("figure", "value", "baseline (same run)", "target", "met")]
         for m in self.figures:
