@@ -153,19 +153,29 @@ def _identity(event_type: str, version: int, payload: dict[str, Any]) -> tuple[i
     return version, payload
 
 
-# The rows after ($1 transaction id, $2 position) in commit order, at most $3, only from
-# transactions that have ended: positions are taken before commit, so a reader that passed a
-# transaction still running would never see its rows (the store's and the outbox's readers).
-IN_COMMIT_ORDER_AFTER = (
-    "WHERE (tx_id, position) > ($1::text::xid8, $2)"
-    " AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
-    " ORDER BY tx_id, position LIMIT $3"
-)
+def in_commit_order_after(table: str) -> str:
+    """The rows of `table` after ($1 transaction id, $2 position) in commit order, at most $3,
+    only from transactions that have ended: positions are taken before commit, so a reader
+    that passed a transaction still running would never see its rows (the store's and the
+    outbox's readers).
+
+    The order names the table's own columns: the readers select `tx_id::text::bigint AS tx_id`,
+    and a bare ORDER BY tx_id means that output column, which no index has. PostgreSQL then
+    sorted every row after the position for each batch: 650 ms a batch at 2.6 million events,
+    where the (tx_id, position) index answers in milliseconds (issue 15's national year).
+    """
+    return (
+        f"WHERE ({table}.tx_id, {table}.position) > ($1::text::xid8, $2)"
+        f" AND {table}.tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+        f" ORDER BY {table}.tx_id, {table}.position LIMIT $3"
+    )
+
 
 _SELECT_COLUMNS = """
     position, tx_id::text::bigint AS tx_id, event_id, stream_id, stream_version, event_type,
     schema_version, occurred_at, tenant, correlation_id, causation_id, actor, payload
 """
+READ_ALL = f"SELECT {_SELECT_COLUMNS} FROM events {in_commit_order_after('events')}"
 
 
 class PostgresEventStore:
@@ -257,7 +267,7 @@ class PostgresEventStore:
     async def read_all(self, after: GlobalPosition, limit: int = 1000) -> list[StoredEvent]:
         """Events after `after` in global order, only from transactions that have ended."""
         rows = await self._pool.fetch(
-            f"SELECT {_SELECT_COLUMNS} FROM events {IN_COMMIT_ORDER_AFTER}",
+            READ_ALL,
             str(after.tx_id),
             after.position,
             limit,

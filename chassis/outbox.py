@@ -15,7 +15,7 @@ from uuid import UUID
 
 import asyncpg
 
-from chassis.event_store import IN_COMMIT_ORDER_AFTER, DbConnection, GlobalPosition
+from chassis.event_store import DbConnection, GlobalPosition, in_commit_order_after
 from chassis.relay import Outgoing
 
 
@@ -37,6 +37,12 @@ def outbox_messages(stored: StoredMessage) -> list[Outgoing]:
     """What the relay sends for a row: the message as it was stored, no headers."""
     message = stored.message
     return [Outgoing(message.topic, message.key, message.value, [])]
+
+
+READ_ALL = (
+    "SELECT position, tx_id::text::bigint AS tx_id, message_id, topic, message_key, value"
+    f" FROM outbox {in_commit_order_after('outbox')}"
+)
 
 
 class Outbox:
@@ -63,8 +69,7 @@ class Outbox:
         """Messages after `after` in commit order, only from transactions that have ended (a
         later position of a transaction still running is not passed over)."""
         rows = await self._pool.fetch(
-            "SELECT position, tx_id::text::bigint AS tx_id, message_id, topic, message_key, value"
-            f" FROM outbox {IN_COMMIT_ORDER_AFTER}",
+            READ_ALL,
             str(after.tx_id),
             after.position,
             limit,
