@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -72,19 +72,22 @@ class Written:
         return sum(self.events.values())
 
 
-async def fresh_stores(target: Target, prefix: str = "national") -> dict[str, str]:
-    """A new database per service, migrated as the service migrates its own; store → DSN."""
-    dsns: dict[str, str] = {}
+async def fresh_database(target: Target, spec: ServiceSpec, prefix: str) -> str:
+    """A new database migrated as `spec`'s service migrates its own on start; its DSN."""
+    name = f"{prefix}_{spec.name}_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(target.admin_dsn)
     try:
-        for store, spec in SPECS.items():
-            name = f"{prefix}_{store}_{uuid.uuid4().hex[:8]}"
-            await admin.execute(f'CREATE DATABASE "{name}"')
-            dsns[store] = target.dsn_for(name)
-            await upgrade_async(dsns[store], spec.migrations)
+        await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    return dsns
+    dsn = target.dsn_for(name)
+    await upgrade_async(dsn, spec.migrations)
+    return dsn
+
+
+async def fresh_stores(target: Target, prefix: str = "national") -> dict[str, str]:
+    """A new store per service; store → DSN."""
+    return {store: await fresh_database(target, spec, prefix) for store, spec in SPECS.items()}
 
 
 def progress_bar() -> Progress:
@@ -219,10 +222,6 @@ async def stored_events(dsns: dict[str, str]) -> dict[str, list[EventEnvelope]]:
         finally:
             await pool.close()
     return found
-
-
-def topics_of(stores: Sequence[str] = STORES) -> set[str]:
-    return {topic for store in stores for topic in SPECS[store].published_topics}
 
 
 @dataclass(frozen=True)
