@@ -33,7 +33,7 @@ from services.guidance.app import SPEC as GUIDANCE
 from services.reporting.app import SPEC as REPORTING
 from services.tasks.app import SPEC as TASKS
 from simulator.national import NationalSpec
-from simulator.national_run import Target, fresh_database, fresh_stores, publish, write_year
+from simulator.national_run import SPECS, Target, fresh_database, fresh_stores, publish, write_year
 
 # The services whose read models come from Kafka, and the size the targets are set for.
 READERS: dict[str, ServiceSpec] = {"tasks": TASKS, "guidance": GUIDANCE, "reporting": REPORTING}
@@ -96,6 +96,10 @@ class Produced:
     events: int
     write_seconds: float
     publish_seconds: float
+    by_topic: dict[str, int]
+
+    def on(self, topics: Sequence[str]) -> int:
+        return sum(self.by_topic.get(topic, 0) for topic in topics)
 
 
 async def produce_year(target: Target, paths: int, seed: int) -> Produced:
@@ -104,19 +108,28 @@ async def produce_year(target: Target, paths: int, seed: int) -> Produced:
     written = await write_year(spec, dsns)
     print(f"  published by the relays: {written.total:,} events…", flush=True)
     seconds = await publish(target, dsns, written.events)
-    return Produced(written.paths, written.total, written.seconds, seconds)
+    by_topic = {
+        topic: written.events[store]
+        for store, spec in SPECS.items()
+        for topic in spec.published_topics
+    }
+    return Produced(written.paths, written.total, written.seconds, seconds, by_topic)
 
 
 def run_national_replay(
-    infra: LocalInfrastructure, paths: int = 5_000, seed: int = 2026
+    infra: LocalInfrastructure,
+    paths: int = 5_000,
+    seed: int = 2026,
+    readers: Sequence[str] = tuple(READERS),
 ) -> list[Measured]:
     """Generate and publish the national year at `paths` on `infra` (its broker must not hold
-    the services' topics yet), then replay it into every read model; the figures."""
+    the services' topics yet), then replay it into the read models of `readers` (default:
+    every service that has some), in that order; the figures."""
     target = Target(infra.postgres.dsn, infra.kafka.bootstrap_servers)
     print(f"National year, {paths:,} paths (seed {seed})…", flush=True)
     produced = asyncio.run(produce_year(target, paths, seed))
     replays: list[tuple[Replayed, Replayed]] = []
-    for name in READERS:
+    for name in readers:
         baseline = in_own_process(name, target, project=False)
         print(f"  {baseline.name}: {baseline.events:,} in {baseline.seconds:.1f} s", flush=True)
         rebuilt = in_own_process(name, target, project=True)
@@ -125,6 +138,12 @@ def run_national_replay(
             f" peak {rebuilt.peak_mib:,.0f} MiB",
             flush=True,
         )
+        expected = produced.on(READERS[name].subscribes)
+        if not baseline.events == rebuilt.events == expected:
+            raise RuntimeError(
+                f"{name} read {rebuilt.events} (baseline {baseline.events}) of the year's"
+                f" {expected} events: the broker must not hold the services' topics already"
+            )
         replays.append((baseline, rebuilt))
     return figures(produced, replays)
 
@@ -177,7 +196,8 @@ def figures(produced: Produced, replays: Sequence[tuple[Replayed, Replayed]]) ->
         ]
     found += [
         Measured(
-            f"replay from zero: every read model, one after another ({size})",
+            f"replay from zero: {', '.join(r.name for _, r in replays)},"
+            f" one after another ({size})",
             total,
             "s",
             "none",
@@ -205,12 +225,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--paths", type=int, default=5_000, help="paths in the simulated year")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--readers",
+        default=",".join(READERS),
+        help="services whose read models are replayed, in this order (default: all)",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     print("Starting a durable local PostgreSQL (fsync on) and the Tansu broker…", flush=True)
     infra = start_infrastructure(durable=True)
     try:
-        measured = run_national_replay(infra, args.paths, args.seed)
+        measured = run_national_replay(infra, args.paths, args.seed, args.readers.split(","))
     finally:
         infra.stop()
     summary = Summary()
