@@ -132,7 +132,7 @@ def _national(args: argparse.Namespace) -> int:
             print("--postgres needs --bootstrap", file=sys.stderr)
             return 2
         written = asyncio.run(run_national(spec, Target(args.postgres, args.bootstrap)))
-        print_national(written)
+        print_national(written, kept=True)
         return 0
     print("Starting a throwaway PostgreSQL and Tansu…", flush=True)
     try:
@@ -142,7 +142,7 @@ def _national(args: argparse.Namespace) -> int:
         return 1
     try:
         target = Target(infra.postgres.dsn, infra.kafka.bootstrap_servers)
-        print_national(asyncio.run(run_national(spec, target)))
+        print_national(asyncio.run(run_national(spec, target)), kept=False)
     finally:
         infra.stop()
     return 0

@@ -423,21 +423,23 @@ class Decider:
         return None
 
     def _hold(self, path: _Path, week: int, held: bool, counselor: Actor, day: date) -> None:
+        """As the cohort simulator's counselor does it: at noon, arranges the meeting for 10
+        that morning and marks it held or missed at once (guidance takes "now" for both)."""
         meeting_id, task = path.meetings[week]
-        starts_at = _at(day, MEETING_TIME)
+        now = _at(day, STEP_TIME)
         modes: tuple[MeetingMode, ...] = ("in_person", "phone", "video")
         mode = modes[path.client.profile.number % 3]
         task_ids = [task] if task else []
+        starts_at = _at(day, MEETING_TIME)
         scheduled = schedule_meeting(path.record, meeting_id, starts_at, mode, task_ids)
-        self._guidance(path, scheduled, counselor, _at(day - timedelta(days=1), STEP_TIME))
+        self._guidance(path, scheduled, counselor, now)
         decided = hold_meeting if held else mark_missed
-        after = starts_at + timedelta(hours=1)
-        self._guidance(path, decided(path.record, meeting_id, after), counselor, after)
+        self._guidance(path, decided(path.record, meeting_id, now), counselor, now)
         if held:
             # Tasks' policy on GuidanceMeetingHeld.
             path.held_tasks.update(task_ids)
             events = complete_after_meeting(path.plan, path.curriculum, task_ids)
-            self._tasks(path, events, TASKS_POLICY, after + timedelta(seconds=1))
+            self._tasks(path, events, TASKS_POLICY, now + timedelta(seconds=1))
 
     def _end_path(
         self,

@@ -249,7 +249,8 @@ async def run_national(spec: NationalSpec, target: Target) -> NationalRun:
     return NationalRun(spec, dsns, written, seconds)
 
 
-def print_national(run: NationalRun) -> None:
+def print_national(run: NationalRun, *, kept: bool) -> None:
+    """The run's figures; with `kept`, where its stores are (not for a throwaway server)."""
     written = run.written
     print(
         f"{written.paths:,} paths in {len(run.spec.organisers())} wellbeing areas up to"
@@ -260,5 +261,6 @@ def print_national(run: NationalRun) -> None:
         f" published in {run.publish_seconds:.0f} s"
         f" ({written.total / run.publish_seconds:,.0f} events/s)."
     )
-    for store, dsn in run.dsns.items():
-        print(f"  {store} store: {dsn}")
+    if kept:
+        for store, dsn in run.dsns.items():
+            print(f"  {store} store: {dsn}")
