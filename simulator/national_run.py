@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.sharedctypes import Synchronized
 
 import asyncpg
 from pydantic import TypeAdapter
@@ -166,49 +168,92 @@ async def publish(
     on_progress: Callable[[int], None] | None = None,
     give_up_after: float = 3600.0,
 ) -> float:
-    """Run each store's relay (as its service does) until it has published `expected[store]`
-    events; returns the seconds taken."""
+    """Run each store's relay, as its service does and each in a process of its own as in
+    production, until it has published `expected[store]` events; returns the seconds taken."""
     topics = {topic for spec in SPECS.values() for topic in spec.published_topics}
     await ensure_topics(target.bootstrap, topics)
-    pools: list[asyncpg.Pool] = []
-    running = []
+    context = multiprocessing.get_context("spawn")
+    counters = {store: context.Value("q", 0) for store in STORES}
+    processes = [
+        context.Process(
+            target=_relay_process,
+            args=(store, dsns[store], target.bootstrap, expected[store], counters[store]),
+            kwargs={"give_up_after": give_up_after},
+            name=f"relay-{store}",
+        )
+        for store in STORES
+    ]
     started = time.perf_counter()
+    for process in processes:
+        process.start()
     try:
-        for store, spec in SPECS.items():
-            assert spec.publishes is not None
-            pool = await create_pool(dsns[store], max_size=2)
-            pools.append(pool)
-            source = PostgresEventStore(pool, *([spec.upcaster] if spec.upcaster else []))
-            running.append(
-                await start_relay(
-                    source,
-                    event_messages(spec.publishes),
-                    name=spec.name,
-                    database_url=dsns[store],
-                    bootstrap=target.bootstrap,
-                    security=PLAINTEXT,
-                    environment="development",
-                    batch_size=500,  # ServiceSettings.relay_batch_size
-                    idle_seconds=0.05,
-                    own_topics=spec.published_topics,
-                )
-            )
-        deadline = time.perf_counter() + give_up_after
-        while True:
-            done = [r.relay.published for r in running]
+        while any(process.is_alive() for process in processes):
             if on_progress is not None:
-                on_progress(sum(done))
-            if all(d >= expected[s] for d, s in zip(done, STORES, strict=True)):
-                break
-            if time.perf_counter() > deadline:
-                raise TimeoutError(f"relays published {done} of {expected}")
+                on_progress(sum(counter.value for counter in counters.values()))
             await asyncio.sleep(0.2)
     finally:
-        for relay in running:
-            await relay.stop()
-        for pool in pools:
-            await pool.close()
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+    failed = [process.name for process in processes if process.exitcode != 0]
+    if failed:
+        raise RuntimeError(f"{', '.join(failed)} did not publish everything")
+    if on_progress is not None:
+        on_progress(sum(counter.value for counter in counters.values()))
     return time.perf_counter() - started
+
+
+def _relay_process(
+    store: str,
+    dsn: str,
+    bootstrap: str,
+    expected: int,
+    counter: Synchronized[int],
+    give_up_after: float,
+) -> None:
+    asyncio.run(relay_store(store, dsn, bootstrap, expected, counter, give_up_after))
+
+
+async def relay_store(
+    store: str,
+    dsn: str,
+    bootstrap: str,
+    expected: int,
+    counter: Synchronized[int],
+    give_up_after: float,
+) -> None:
+    """One store's relay (chassis.relay_runtime, as the service starts it) until it has
+    published `expected` events; `counter` follows its count."""
+    spec = SPECS[store]
+    assert spec.publishes is not None
+    pool = await create_pool(dsn, max_size=2)
+    try:
+        source = PostgresEventStore(pool, *([spec.upcaster] if spec.upcaster else []))
+        running = await start_relay(
+            source,
+            event_messages(spec.publishes),
+            name=spec.name,
+            database_url=dsn,
+            bootstrap=bootstrap,
+            security=PLAINTEXT,
+            environment="development",
+            batch_size=500,  # ServiceSettings.relay_batch_size
+            idle_seconds=0.05,
+            own_topics=spec.published_topics,
+        )
+        try:
+            deadline = time.perf_counter() + give_up_after
+            while (published := running.relay.published) < expected:
+                counter.value = published
+                if time.perf_counter() > deadline:
+                    raise TimeoutError(f"the {store} relay published {published} of {expected}")
+                await asyncio.sleep(0.2)
+            counter.value = published
+        finally:
+            await running.stop()
+    finally:
+        await pool.close()
 
 
 async def stored_events(dsns: dict[str, str]) -> dict[str, list[EventEnvelope]]:
