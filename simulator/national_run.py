@@ -15,9 +15,10 @@ import contextlib
 import multiprocessing
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from multiprocessing.sharedctypes import Synchronized
+from typing import Any
 
 import asyncpg
 from pydantic import TypeAdapter
@@ -176,9 +177,16 @@ async def publish(
     counters = {store: context.Value("q", 0) for store in STORES}
     processes = [
         context.Process(
-            target=_relay_process,
-            args=(store, dsns[store], target.bootstrap, expected[store], counters[store]),
-            kwargs={"give_up_after": give_up_after},
+            target=_in_own_loop,
+            args=(
+                relay_store,
+                store,
+                dsns[store],
+                target.bootstrap,
+                expected[store],
+                counters[store],
+                give_up_after,
+            ),
             name=f"relay-{store}",
         )
         for store in STORES
@@ -204,15 +212,9 @@ async def publish(
     return time.perf_counter() - started
 
 
-def _relay_process(
-    store: str,
-    dsn: str,
-    bootstrap: str,
-    expected: int,
-    counter: Synchronized[int],
-    give_up_after: float,
-) -> None:
-    asyncio.run(relay_store(store, dsn, bootstrap, expected, counter, give_up_after))
+def _in_own_loop(run: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
+    """A process's whole life: one coroutine in an event loop of its own."""
+    asyncio.run(run(*args))
 
 
 async def relay_store(
