@@ -5,11 +5,18 @@ cohorts' months day by day, prints what the managers' dashboard then shows, and 
 same seed and end date give the same figures on every run.
 
     python -m simulator --seed 2026 --clients-per-group 8 --end 2026-11-24
+
+With --national it simulates a whole year for every wellbeing area instead: the paths are
+decided by the services' domain code in this process (not over HTTP), written into each
+service's own event store and published by the services' relays (simulator.national):
+
+    python -m simulator --national --paths 50000 --seed 2026
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import json
 import sys
@@ -19,9 +26,11 @@ from typing import Any
 
 import httpx
 
-from deploy.local_stack import StackError
+from deploy.local_stack import StackError, start_infrastructure
 from deploy.system import RunningSystem, start_system
 from simulator.driver import TENANT, SimulationError
+from simulator.national import NationalSpec
+from simulator.national_run import Target, print_national, run_national
 from simulator.population import PopulationSpec
 from simulator.run import default_end, run_simulation
 
@@ -64,7 +73,25 @@ def main() -> int:
     parser.add_argument(
         "--end", type=date.fromisoformat, default=None, help="last simulated day (yesterday)"
     )
+    national = parser.add_argument_group("national year (--national)")
+    national.add_argument(
+        "--national",
+        action="store_true",
+        help="a year for all 22 wellbeing-area organisers, in-process into the event stores",
+    )
+    national.add_argument("--paths", type=int, default=50_000, help="paths in the year")
+    national.add_argument(
+        "--areas", default=None, help="comma-separated tenant slugs (default: all 22)"
+    )
+    national.add_argument(
+        "--postgres",
+        default=None,
+        help="admin DSN of a PostgreSQL server to write to (default: a throwaway local one)",
+    )
+    national.add_argument("--bootstrap", default=None, help="its Kafka broker (with --postgres)")
     args = parser.parse_args()
+    if args.national:
+        return _national(args)
     spec = PopulationSpec(
         end=args.end or default_end().date(),
         seed=args.seed,
@@ -90,6 +117,34 @@ def main() -> int:
         return 1
     finally:
         system.stop()
+    return 0
+
+
+def _national(args: argparse.Namespace) -> int:
+    spec = NationalSpec(
+        paths=args.paths,
+        end=args.end or default_end().date(),
+        seed=args.seed,
+        tenants=tuple(args.areas.split(",")) if args.areas else None,
+    )
+    if args.postgres:
+        if not args.bootstrap:
+            print("--postgres needs --bootstrap", file=sys.stderr)
+            return 2
+        written = asyncio.run(run_national(spec, Target(args.postgres, args.bootstrap)))
+        print_national(written, kept=True)
+        return 0
+    print("Starting a throwaway PostgreSQL and Tansu…", flush=True)
+    try:
+        infra = start_infrastructure(durable=False)
+    except StackError as exc:
+        print(f"Could not start them: {exc}", file=sys.stderr)
+        return 1
+    try:
+        target = Target(infra.postgres.dsn, infra.kafka.bootstrap_servers)
+        print_national(asyncio.run(run_national(spec, target)), kept=False)
+    finally:
+        infra.stop()
     return 0
 
 

@@ -203,18 +203,12 @@ class Driver:
     async def _self_assess(self, state: ClientState, phase: str, key: str) -> None:
         assessment = state.profile.assessment
         assert assessment is not None
-        scores = assessment.baseline if phase == "baseline" else assessment.final
-        assert scores is not None
-        by_instrument: dict[str, dict[str, int]] = {}
-        for item, score in scores.items():
-            instrument, _, item_id = item.partition(":")
-            by_instrument.setdefault(instrument, {})[item_id] = score
         await self._as_client(
             state,
             "POST",
             f"{self._tasks(state)}/self-assessments/{phase}",
             key,
-            {"scores": by_instrument},
+            {"scores": assessment.by_instrument(phase)},
         )
 
     async def _work(self, state: ClientState, work: Work, key: str) -> None:

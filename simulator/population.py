@@ -107,6 +107,16 @@ class SelfAssessment:
     baseline: dict[str, int]
     final: dict[str, int] | None
 
+    def by_instrument(self, phase: str) -> dict[str, dict[str, int]]:
+        """The phase's scores as the tasks service takes them: instrument → item → score."""
+        scores = self.baseline if phase == "baseline" else self.final
+        assert scores is not None, f"no {phase} self-assessment"
+        grouped: dict[str, dict[str, int]] = {}
+        for item, score in scores.items():
+            instrument, _, item_id = item.partition(":")
+            grouped.setdefault(instrument, {})[item_id] = score
+        return grouped
+
 
 @dataclass(frozen=True)
 class Meeting:
@@ -175,15 +185,17 @@ def generate(
                 number = len(people)
                 if number >= MAX_CLIENTS:
                     raise ValueError(f"at most {MAX_CLIENTS} simulated clients (identity codes)")
+                name = (rng.choice(first_names), rng.choice(last_names))
                 people.append(
-                    _client(
+                    client_profile(
                         rng,
                         number,
                         cohort,
                         municipality,
                         counselor,
                         spec.unit,
-                        (rng.choice(first_names), rng.choice(last_names)),
+                        name,
+                        simulated_identity_code(number, rng),
                         instrument_items,
                         tasks_per_week,
                         meeting_weeks,
@@ -192,7 +204,7 @@ def generate(
     return people
 
 
-def _client(
+def client_profile(
     rng: random.Random,
     number: int,
     cohort: Cohort,
@@ -200,11 +212,12 @@ def _client(
     counselor: str,
     unit: str,
     name: tuple[str, str],
+    code: str,
     instrument_items: dict[str, list[str]],
     tasks_per_week: dict[int, int],
     meeting_weeks: tuple[int, ...],
 ) -> ClientProfile:
-    code = simulated_identity_code(number, rng)
+    """One client's drawn course; `code` is their identity code (drawn before, from `rng`)."""
     last_active = _last_active_week(rng)
     discontinuation = None
     if last_active is not None:

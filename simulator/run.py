@@ -46,18 +46,38 @@ class SimulationResult:
     seconds: float
 
 
+@dataclass(frozen=True)
+class CourseShape:
+    """What the drawn courses are sized to: the curriculum and instruments the services use."""
+
+    instrument_items: dict[str, list[str]]
+    tasks_per_week: dict[int, int]  # the larger of the two directions' counts
+    meeting_weeks: tuple[int, ...]  # weeks with a task that needs a guidance meeting
+
+
+def course_shape() -> CourseShape:
+    curriculum = load_curriculum()
+    return CourseShape(
+        {i.instrument_id: list(i.item_ids) for i in load_instruments().values()},
+        {
+            week: max(len(curriculum.tasks_of_week(week, d)) for d in ("work", "education"))
+            for week in range(1, WEEKS + 1)
+        },
+        tuple(sorted({task.week for task in curriculum.tasks if task.requires_meeting})),
+    )
+
+
 def population(spec: PopulationSpec) -> list[ClientProfile]:
     """The spec's clients, sized to the curriculum and instruments the services use."""
     people = json.loads((DATA / "people.json").read_text(encoding="utf-8"))
-    curriculum = load_curriculum()
-    tasks_per_week = {
-        week: max(len(curriculum.tasks_of_week(week, d)) for d in ("work", "education"))
-        for week in range(1, WEEKS + 1)
-    }
-    meeting_weeks = tuple(sorted({task.week for task in curriculum.tasks if task.requires_meeting}))
-    items = {i.instrument_id: list(i.item_ids) for i in load_instruments().values()}
+    shape = course_shape()
     return generate(
-        spec, people["first_names"], people["last_names"], items, tasks_per_week, meeting_weeks
+        spec,
+        people["first_names"],
+        people["last_names"],
+        shape.instrument_items,
+        shape.tasks_per_week,
+        shape.meeting_weeks,
     )
 
 

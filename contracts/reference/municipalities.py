@@ -1,8 +1,10 @@
 """Municipalities by their Statistics Finland codes, with Finnish and Swedish names and the
 wellbeing area each belongs to; read from `municipalities.json` beside this module.
 
-Enrolment checks a path's municipality against its tenant's list; reporting shows the names.
-Events carry only the three-digit code.
+Enrolment checks a path's municipality against its tenant's list; reporting shows the names;
+the simulator's national year opens paths in every area's municipalities. Events carry only
+the three-digit code. Åland's municipalities are listed apart (`outside_areas`): they belong
+to no wellbeing area, so no tenant accepts them.
 """
 
 from __future__ import annotations
@@ -44,6 +46,12 @@ class MunicipalityRegister:
     year: int
     areas: dict[str, WellbeingArea]
     municipalities: dict[str, Municipality]
+    outside_areas: tuple[Municipality, ...] = ()
+    verified: str = ""
+
+    def tenants(self) -> list[str]:
+        """Every area's tenant slug, in the order of the areas' codes."""
+        return [self.areas[code].tenant for code in sorted(self.areas)]
 
     def of_tenant(self, tenant: str) -> list[Municipality]:
         """The tenant's own municipalities, by code; none for a tenant that is no area."""
@@ -76,4 +84,9 @@ def register() -> MunicipalityRegister:
         m["code"]: Municipality(m["code"], m["fi"], m["sv"], m["area"])
         for m in raw["municipalities"]
     }
-    return MunicipalityRegister(raw["source"], int(raw["year"]), areas, municipalities)
+    outside = tuple(
+        Municipality(m["code"], m["fi"], m["sv"], "") for m in raw.get("without_wellbeing_area", ())
+    )
+    return MunicipalityRegister(
+        raw["source"], int(raw["year"]), areas, municipalities, outside, raw.get("verified", "")
+    )

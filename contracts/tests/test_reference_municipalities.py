@@ -59,3 +59,62 @@ def test_a_tenant_accepts_only_its_own_municipalities() -> None:
 def test_an_unknown_code_shows_as_itself() -> None:
     assert register().name("Forssa") == "Forssa"
     assert register().name("999", "sv") == "999"
+
+
+# Municipalities per organiser (2023 on): the 2021 moves (Iitti to Päijät-Häme, Kuhmoinen to
+# Pirkanmaa, Heinävesi to Pohjois-Karjala, Joroinen to Pohjois-Savo, Isokyrö to
+# Etelä-Pohjanmaa) and Honkajoki's merger into Kankaanpää included.
+COUNTS = {
+    "ita-uusimaa": 7,
+    "keski-uusimaa": 6,
+    "lansi-uusimaa": 10,
+    "vantaa-kerava": 2,
+    "helsinki": 1,
+    "varsinais-suomi": 27,
+    "satakunta": 16,
+    "kanta-hame": 11,
+    "pirkanmaa": 23,
+    "paijat-hame": 10,
+    "kymenlaakso": 6,
+    "etela-karjala": 9,
+    "etela-savo": 12,
+    "pohjois-savo": 19,
+    "pohjois-karjala": 13,
+    "keski-suomi": 22,
+    "etela-pohjanmaa": 18,
+    "pohjanmaa": 14,
+    "keski-pohjanmaa": 8,
+    "pohjois-pohjanmaa": 30,
+    "kainuu": 8,
+    "lappi": 21,
+}
+
+
+def test_twenty_two_organisers_each_with_its_known_number_of_municipalities() -> None:
+    found = register()
+    assert len(found.areas) == 22
+    assert sorted(found.tenants()) == sorted(COUNTS)
+    assert {tenant: len(found.of_tenant(tenant)) for tenant in COUNTS} == COUNTS
+    uusimaa = ("helsinki", "vantaa-kerava", "ita-uusimaa", "keski-uusimaa", "lansi-uusimaa")
+    assert sum(COUNTS[tenant] for tenant in uusimaa) == 26
+
+
+def test_every_mainland_municipality_once_and_aland_in_no_area() -> None:
+    found = register()
+    assert len(found.municipalities) == 293
+    assert len(found.outside_areas) == 16
+    outside = {m.code for m in found.outside_areas}
+    assert not outside & set(found.municipalities)
+    assert all(MUNICIPALITY_CODE.fullmatch(code) for code in outside)
+    assert "478" in outside  # Maarianhamina – Mariehamn
+    assert not any(found.belongs_to("478", tenant) for tenant in found.tenants())
+    assert "not verified" in found.verified.lower()
+
+
+def test_bilingual_names_of_the_capital_region() -> None:
+    found = register()
+    assert (found.name("091"), found.name("091", "sv")) == ("Helsinki", "Helsingfors")
+    assert found.name("049", "sv") == "Esbo"
+    assert found.name("092", "sv") == "Vanda"
+    assert found.belongs_to("245", "vantaa-kerava")
+    assert found.belongs_to("142", "paijat-hame")  # Iitti, moved in 2021
