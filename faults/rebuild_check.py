@@ -12,12 +12,11 @@ import asyncpg
 
 from chassis.event_store import create_pool
 from chassis.kafka_security import PLAINTEXT
-from chassis.projector import Projection, Projector
+from chassis.projector import REWRITTEN_ON_REPLAY, Projection, Projector
 from chassis.rebuild import rebuild
 from chassis.service import ServiceSpec
 
 # When a row was last written: a rebuild writes every row again, so only this may differ.
-WRITTEN_AT = "updated_at"
 
 Rows = Counter[tuple[object, ...]]
 
@@ -25,7 +24,8 @@ Rows = Counter[tuple[object, ...]]
 async def _rows(pool: asyncpg.Pool, table: str) -> Rows:
     found = await pool.fetch(f"SELECT * FROM {table}")
     return Counter(
-        tuple(_frozen(value) for key, value in row.items() if key != WRITTEN_AT) for row in found
+        tuple(_frozen(value) for key, value in row.items() if key not in REWRITTEN_ON_REPLAY)
+        for row in found
     )
 
 

@@ -172,7 +172,7 @@ async def publish(
     """Run each store's relay, as its service does and each in a process of its own as in
     production, until it has published `expected[store]` events; returns the seconds taken."""
     topics = {topic for spec in SPECS.values() for topic in spec.published_topics}
-    await ensure_topics(target.bootstrap, topics)
+    await ensure_topics(target.bootstrap, topics, security=PLAINTEXT, environment="development")
     context = multiprocessing.get_context("spawn")
     counters = {store: context.Value("q", 0) for store in STORES}
     processes = [

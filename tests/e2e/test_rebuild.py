@@ -16,7 +16,7 @@ import httpx
 
 from chassis.blue_green import rebuild_blue_green
 from chassis.event_store import create_pool
-from chassis.projector import Projection
+from chassis.projector import REWRITTEN_ON_REPLAY, Projection
 from deploy.system import REPO_ROOT, RunningSystem, app_role, migration_role
 from services.guidance.adapters.caseload_projection import CASELOAD
 from services.guidance.app import SPEC as GUIDANCE
@@ -26,13 +26,12 @@ from tests.support.api import open_path, wait_for_plan
 from tests.support.identities import IdentityFactory
 from tests.support.waiting import eventually
 
-# When a row was last written: a rebuild writes every row again, so only this may differ.
-WRITTEN_AT = "updated_at"
-
 
 async def snapshot(pool: asyncpg.Pool, table: str) -> list[tuple[object, ...]]:
     rows = await pool.fetch(f"SELECT * FROM {table}")
-    found = [tuple(value for key, value in row.items() if key != WRITTEN_AT) for row in rows]
+    found = [
+        tuple(value for key, value in row.items() if key not in REWRITTEN_ON_REPLAY) for row in rows
+    ]
     return sorted(found, key=repr)  # some tables have several rows per path, one none
 
 
