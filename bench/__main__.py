@@ -16,7 +16,6 @@ import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-import asyncpg
 import uvloop
 
 from bench.big_views import run_big_views
@@ -30,6 +29,7 @@ from bench.shape import Result
 from bench.store_append import run_copy, run_ours, run_raw
 from bench.summary import Measured, Summary
 from chassis.migrate import upgrade
+from deploy.databases import create_database
 from deploy.local_stack import LocalInfrastructure, start_infrastructure
 
 T = TypeVar("T")
@@ -41,14 +41,6 @@ CATCH_UP_SHARE_TARGET = 0.7
 DASHBOARD_P99_TARGET = 1.0
 
 
-async def _create_database(admin_dsn: str, name: str) -> None:
-    connection = await asyncpg.connect(admin_dsn)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-
-
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run on uvloop, the event loop uvicorn gives the services when it is installed."""
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
@@ -56,8 +48,7 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def fresh_database(infra: LocalInfrastructure, name: str, migrate: bool = False) -> str:
-    run_async(_create_database(infra.postgres.dsn, name))
-    dsn = infra.postgres.dsn_for(name)
+    dsn = run_async(create_database(infra.postgres.dsn, name))
     if migrate:
         upgrade(dsn)
     return dsn

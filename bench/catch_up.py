@@ -31,11 +31,11 @@ from bench.cpu_time import CpuMeter
 from bench.shape import Result
 from chassis.event_store import GlobalPosition, PostgresEventStore, create_pool
 from chassis.kafka_wire import encode_event, ensure_topics, event_headers
-from chassis.migrate import upgrade_async
 from chassis.projector import Projector
 from chassis.rebuild import replay_topics
 from chassis.service import ServiceSpec
 from contracts.envelope import EventEnvelope
+from deploy.databases import service_database
 from deploy.local_stack import LocalInfrastructure, start_infrastructure
 from deploy.system import RunningSystem, start_system
 from services.enrolment.app import SPEC as ENROLMENT
@@ -320,19 +320,6 @@ async def produce(
     return sent
 
 
-async def _fresh_database(infra: LocalInfrastructure, spec: ServiceSpec) -> str:
-    """A new database migrated as the service migrates its own on start."""
-    name = f"catch_up_{spec.name}_{uuid.uuid4().hex[:8]}"
-    connection = await asyncpg.connect(infra.postgres.dsn)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    dsn = infra.postgres.dsn_for(name)
-    await upgrade_async(dsn, spec.migrations)
-    return dsn
-
-
 @dataclass(frozen=True)
 class Expected:
     """What the read model must hold after the catch-up, so that the rate is honest."""
@@ -356,7 +343,7 @@ async def _catch_up(
     """Seconds for the service's projections to build from zero over its topics, and the CPU
     seconds each part spent meanwhile; `holds` then says what the read model lacks (None: all
     of it), so that the rate is honest."""
-    dsn = await _fresh_database(infra, spec)
+    dsn = await service_database(infra.postgres.dsn, spec, "catch_up")
     pool = await create_pool(dsn, max_size=20)  # as create_app makes the service's pool
     try:
         projectors = [Projector(pool, projection) for projection in spec.projections]

@@ -28,12 +28,13 @@ from chassis.event_store import create_pool
 from chassis.projector import Projector
 from chassis.rebuild import replay_topics
 from chassis.service import ServiceSpec
+from deploy.databases import service_database
 from deploy.local_stack import LocalInfrastructure, start_infrastructure
 from services.guidance.app import SPEC as GUIDANCE
 from services.reporting.app import SPEC as REPORTING
 from services.tasks.app import SPEC as TASKS
 from simulator.national import NationalSpec
-from simulator.national_run import SPECS, Target, fresh_database, fresh_stores, publish, write_year
+from simulator.national_run import SPECS, Target, fresh_stores, publish, write_year
 
 # The services whose read models come from Kafka, and the size the targets are set for.
 READERS: dict[str, ServiceSpec] = {"tasks": TASKS, "guidance": GUIDANCE, "reporting": REPORTING}
@@ -66,7 +67,7 @@ def _replay(name: str, bootstrap: str, admin_dsn: str, project: bool) -> Replaye
         projectors = []
         pool = None
         if project:
-            dsn = await fresh_database(Target(admin_dsn, bootstrap), spec, "national_replay")
+            dsn = await service_database(admin_dsn, spec, "national_replay")
             pool = await create_pool(dsn, max_size=20)  # as create_app makes the pool
             projectors = [Projector(pool, projection) for projection in spec.projections]
         try:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import asyncpg
 
+from chassis.event_store import create_pool
+from chassis.migrate import upgrade_async
+from deploy.databases import create_database, dsn_in
 from deploy.local_stack import start_infrastructure
 
 
@@ -31,19 +35,26 @@ class TestInfrastructure:
     _databases: list[str] = field(default_factory=list)
 
     def dsn_for(self, database: str) -> str:
-        base, _, _ = self.admin_dsn.rpartition("/")
-        return f"{base}/{database}"
+        return dsn_in(self.admin_dsn, database)
 
     async def create_database(self, prefix: str = "test") -> str:
         """A new empty database; returns its DSN."""
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-        connection = await asyncpg.connect(self.admin_dsn)
-        try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await connection.close()
+        dsn = await create_database(self.admin_dsn, name)
         self._databases.append(name)
-        return self.dsn_for(name)
+        return dsn
+
+    @contextlib.asynccontextmanager
+    async def migrated_pool(self, prefix: str, migrations: Path) -> AsyncIterator[asyncpg.Pool]:
+        """A pool on a new database with the chassis's and `migrations`' tables, for tests
+        that project events into a service's read model."""
+        dsn = await self.create_database(prefix)
+        await upgrade_async(dsn, migrations)
+        pool = await create_pool(dsn, max_size=4)
+        try:
+            yield pool
+        finally:
+            await pool.close()
 
     @property
     def can_restart_broker(self) -> bool:

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import multiprocessing
 import time
-import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from multiprocessing.sharedctypes import Synchronized
@@ -34,11 +33,11 @@ from rich.progress import (
 from chassis.event_store import GlobalPosition, PostgresEventStore, create_pool
 from chassis.kafka_security import PLAINTEXT
 from chassis.kafka_wire import ensure_topics
-from chassis.migrate import upgrade_async
 from chassis.relay import event_messages
 from chassis.relay_runtime import start_relay
 from chassis.service import ServiceSpec
 from contracts.envelope import EventEnvelope
+from deploy.databases import dsn_in, service_database
 from services.enrolment.app import SPEC as ENROLMENT
 from services.guidance.app import SPEC as GUIDANCE
 from services.tasks.app import SPEC as TASKS
@@ -60,8 +59,7 @@ class Target:
     bootstrap: str
 
     def dsn_for(self, database: str) -> str:
-        base, _, _ = self.admin_dsn.rpartition("/")
-        return f"{base}/{database}"
+        return dsn_in(self.admin_dsn, database)
 
 
 @dataclass
@@ -75,22 +73,12 @@ class Written:
         return sum(self.events.values())
 
 
-async def fresh_database(target: Target, spec: ServiceSpec, prefix: str) -> str:
-    """A new database migrated as `spec`'s service migrates its own on start; its DSN."""
-    name = f"{prefix}_{spec.name}_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(target.admin_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    dsn = target.dsn_for(name)
-    await upgrade_async(dsn, spec.migrations)
-    return dsn
-
-
 async def fresh_stores(target: Target, prefix: str = "national") -> dict[str, str]:
     """A new store per service; store → DSN."""
-    return {store: await fresh_database(target, spec, prefix) for store, spec in SPECS.items()}
+    return {
+        store: await service_database(target.admin_dsn, spec, prefix)
+        for store, spec in SPECS.items()
+    }
 
 
 def progress_bar() -> Progress:

@@ -4,15 +4,10 @@ order (an assignment before the opening, a pause after the end) would differ."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-import asyncpg
-
-from chassis.event_store import create_pool
-from chassis.migrate import upgrade_async
 from chassis.projector import Projection, Projector
 from contracts.envelope import Actor, EventEnvelope
 from contracts.events.base import EventModel
@@ -266,17 +261,6 @@ def history() -> Delivery:
     )
 
 
-@contextlib.asynccontextmanager
-async def guidance_pool(infrastructure: TestInfrastructure) -> AsyncIterator[asyncpg.Pool]:
-    dsn = await infrastructure.create_database("guidance")
-    await upgrade_async(dsn, GUIDANCE / "migrations")
-    pool = await create_pool(dsn, max_size=4)
-    try:
-        yield pool
-    finally:
-        await pool.close()
-
-
 async def rows_after(
     infrastructure: TestInfrastructure,
     projection: Projection,
@@ -284,7 +268,7 @@ async def rows_after(
     batches: Sequence[Delivery],
 ) -> list[dict[str, object]]:
     """The rows `query` reads (but the time they last changed) after the batches in turn."""
-    async with guidance_pool(infrastructure) as pool:
+    async with infrastructure.migrated_pool("guidance", GUIDANCE / "migrations") as pool:
         projector = Projector(pool, projection)
         for batch in batches:
             await projector.handle_batch(batch)
