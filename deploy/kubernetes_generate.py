@@ -135,14 +135,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         out_of_date = stale()
         for path in out_of_date:
-            print(f"{path} is out of date: run python -m deploy.kubernetes_generate")
+            if path.is_dir():
+                print(f"{path}: its area is no longer in {AREAS_FILE.name}; remove the folder")
+            else:
+                print(f"{path} is out of date: run python -m deploy.kubernetes_generate")
         return 1 if out_of_date else 0
     for path, text in files().items():
         if not _same(path, text):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path}")
-    return 0
+    left = [path for path in stale() if path.is_dir()]
+    for folder in left:  # removing is the operator's step: it ends an area (operations.md)
+        print(f"{folder}: its area is no longer in {AREAS_FILE.name}; remove the folder")
+    return 1 if left else 0
 
 
 if __name__ == "__main__":
