@@ -248,7 +248,8 @@ def deployment(service: str) -> dict[str, Any]:
         "kind": "Deployment",
         "metadata": {"name": service, "labels": labels(service, "server")},
         "spec": {
-            "replicas": 2,
+            # No `replicas`: the HorizontalPodAutoscaler owns it, and an apply that set it
+            # would undo the autoscaler's choice at every release.
             "revisionHistoryLimit": 5,
             "selector": {"matchLabels": selector(service)},
             "strategy": {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,16 @@ def test_the_network_lets_a_service_reach_only_what_its_code_calls(service: str)
 def test_everything_else_is_denied_by_default() -> None:
     policy = of_kind(rendered(overlay("production")), "NetworkPolicy")["default-deny-ingress"]
     assert policy["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+
+
+def test_every_overlay_runs_the_projects_version_of_the_one_image() -> None:
+    # A release sets its digest in the overlay (docs/operations.md); until then the base's tag
+    # is pyproject.toml's version, kept in step by this test.
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    for environment in ENVIRONMENTS:
+        images = {
+            container["image"]
+            for _, pod in _pods(rendered(overlay(environment)))
+            for container in pod["containers"]
+        }
+        assert images == {f"ghcr.io/digipolku/digipolku:{version}"}
