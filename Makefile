@@ -15,6 +15,20 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
+# checkov (make test checks the rendered Kubernetes manifests with it) in a virtual environment
+# of its own, inside .venv so that git, ruff and mypy pass it by as they do .venv: its pinned
+# tree conflicts with requirements.lock (packaging).
+CHECKOV_VENV  := $(VENV)/checkov
+CHECKOV_LOCK  := deploy/kubernetes/checkov-requirements.lock
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell cat $(CHECKOV_LOCK) | cksum | cut -d' ' -f1)
+
+$(CHECKOV_STAMP): $(CHECKOV_LOCK)
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install -q --no-deps -r $(CHECKOV_LOCK)
+	rm -f $(CHECKOV_VENV)/.installed-*
+	touch $@
+
 system-packages:
 	deploy/install_system_packages.sh
 
@@ -23,7 +37,7 @@ run: install system-packages
 	$(BIN)/python -m deploy.run
 
 ## test: lint, the contract checks, then every test (browser tests use Debian's Chromium)
-test: install system-packages lint
+test: install system-packages lint $(CHECKOV_STAMP)
 	deploy/install_system_packages.sh chromium
 	$(BIN)/python -m contracts.export --check
 	$(BIN)/python -m contracts.compat

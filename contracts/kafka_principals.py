@@ -4,7 +4,7 @@ Beside the topic ownership (`contracts.ownership`), which the consumers enforce,
 the broker enforces (decision 0021): each service writes only its own topic and reads only
 the topics it consumes, in consumer groups named after it. Every wellbeing area and national
 statistics read every tenant's monthly statistics; each area alone reads its own path events
-(decision 0032). `deploy/strimzi_users.py` turns it into Strimzi `KafkaUser` objects, and a
+(decision 0032). `deploy/strimzi_objects.py` turns it into Strimzi `KafkaUser` objects, and a
 test keeps that file and the services' own topic lists in step with it.
 """
 
