@@ -6,14 +6,15 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 
 .PHONY: run test bench simulate faults lint format install system-packages schemas clean
 
-# After the locked tree, the project itself, for the `digipolku` command. Compat mode puts the
-# whole checkout on the path: the simulator, the bench and the local stack are not in the wheel
-# (decision 0036).
+# After the locked tree, the project itself (editable), for the `digipolku` command; then the
+# whole checkout on the path, since the wheel leaves out the simulator, the bench and the local
+# stack that the development commands use (decision 0036).
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.lock
-	$(BIN)/python -m pip install -q --no-deps --config-settings editable_mode=compat -e .
+	$(BIN)/python -m pip install -q --no-deps -e .
+	$(BIN)/python -c 'import pathlib, sys, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "digipolku-checkout.pth").write_text(sys.argv[1] + "\n")' "$(CURDIR)"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
