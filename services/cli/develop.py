@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -44,7 +44,7 @@ def _options(**values: Any) -> list[str]:
     return line
 
 
-def _exit_with(code: int | None) -> None:
+def _exit_with(code: int | None) -> NoReturn:
     raise typer.Exit(code or 0)
 
 

@@ -94,6 +94,17 @@ def test_a_service_that_would_refuse_is_not_served() -> None:
     assert "Traceback" not in refused.stderr
 
 
+def test_a_relay_refuses_a_plaintext_broker_in_production() -> None:
+    refused = CliRunner().invoke(
+        app,
+        ["relay", "--topic", "t", "--name", "n", "--database-url", "postgresql://x@db/d"],
+        env={"DIGIPOLKU_ENVIRONMENT": "production", "DIGIPOLKU_KAFKA_BOOTSTRAP": "kafka:9093"},
+    )
+    assert refused.exit_code == 1, refused.output
+    assert "refusing to relay" in refused.output
+    assert "DIGIPOLKU_KAFKA_SECURITY_PROTOCOL" in refused.output
+
+
 def test_migrate_without_a_database_says_which_setting_is_missing() -> None:
     missing = run([*CLI, "migrate", "tasks"], {})
     assert missing.returncode == 1
