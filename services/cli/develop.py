@@ -154,7 +154,7 @@ def faults(
         "test-artifacts/faults"
     ),
 ) -> None:
-    """Run the system under seeded traffic and faults, then check it (`make faults`).
+    """Run the system under seeded faults, then check it (`make faults`).
 
     Decision 0029. Exits 1 on any loss, duplicate, reordering, phantom or rebuild
     difference."""
