@@ -267,7 +267,7 @@ def start_system(
             "--port",
         ]
         # The services start as in production, through `digipolku serve` (decision 0036).
-        serve = [sys.executable, "-m", "services.cli", "serve", "--host", "127.0.0.1"]
+        serve = [sys.executable, "-m", "services.cli", "serve"]
         system.processes["issuer"] = spawn(
             "issuer",
             [*uvicorn, str(ports["issuer"]), "deploy.dev_issuer:create_app"],
@@ -285,7 +285,7 @@ def start_system(
             env.update(keys_of(name, os.environ))
             system.processes[name] = spawn(
                 name,
-                [*serve, "--port", str(ports[name]), name],
+                [*serve, name, "--host", "127.0.0.1", "--port", str(ports[name])],
                 logs / f"{name}.log",
                 env=env,
                 cwd=REPO_ROOT,
