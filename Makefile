@@ -6,10 +6,15 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 
 .PHONY: run test bench simulate faults lint format install system-packages schemas clean
 
+# After the locked tree, the project itself (editable), for the `digipolku` command; then the
+# whole checkout on the path, since the wheel leaves out the simulator, the bench and the local
+# stack that the development commands use (decision 0036).
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	$(BIN)/python -c 'import pathlib, sys, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "digipolku-checkout.pth").write_text(sys.argv[1] + "\n")' "$(CURDIR)"
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -34,31 +39,31 @@ system-packages:
 
 ## run: the whole system locally (PostgreSQL, Kafka broker, four services, demo data)
 run: install system-packages
-	$(BIN)/python -m deploy.run
+	$(BIN)/digipolku run
 
 ## test: lint, the contract checks, then every test (browser tests use Debian's Chromium)
 test: install system-packages lint $(CHECKOV_STAMP)
 	deploy/install_system_packages.sh chromium
-	$(BIN)/python -m contracts.export --check
-	$(BIN)/python -m contracts.compat
+	$(BIN)/digipolku contracts export --check
+	$(BIN)/digipolku contracts compat
 	$(BIN)/python -m pytest -m "not slow"
 
 ## simulate: a seeded population through the real services in compressed time, then its figures
 SEED ?= 2026
 CLIENTS_PER_GROUP ?= 8
 simulate: install system-packages
-	$(BIN)/python -m simulator --seed $(SEED) --clients-per-group $(CLIENTS_PER_GROUP)
+	$(BIN)/digipolku simulate --seed $(SEED) --clients-per-group $(CLIENTS_PER_GROUP)
 
 ## faults: the long fault tests (marked slow, left out of `make test`), then the whole system
 ## under seeded traffic and faults and the checker (decision 0029)
 DURATION ?= 1800
 faults: install system-packages
 	$(BIN)/python -m pytest -m slow
-	$(BIN)/python -m faults --seed $(SEED) --duration $(DURATION)
+	$(BIN)/digipolku faults --seed $(SEED) --duration $(DURATION)
 
 ## bench: benchmarks that print ratios against baselines measured in the same run
 bench: install system-packages
-	$(BIN)/python -m bench
+	$(BIN)/digipolku bench
 
 lint: install
 	$(BIN)/ruff check .
@@ -71,8 +76,8 @@ format: install
 
 ## schemas: export the event JSON Schemas into contracts/schemas
 schemas: install
-	$(BIN)/python -m contracts.export
+	$(BIN)/digipolku contracts export
 	$(BIN)/python -m services.tasks.adapters.curriculum_files
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts build digipolku.egg-info

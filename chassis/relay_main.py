@@ -79,6 +79,27 @@ async def run(
         await pool.close()
 
 
+def relay_until_stopped(
+    database_url: str, bootstrap: str, topic: str, name: str, batch_size: int = 200
+) -> None:
+    """Relay until SIGTERM or Ctrl-C (also `digipolku relay`)."""
+    configure_logging(f"relay-{name}")
+    settings = KafkaClientSettings()
+    security = kafka_security(settings)
+    with contextlib.suppress(asyncio.CancelledError):
+        asyncio.run(
+            run(
+                database_url,
+                bootstrap,
+                topic,
+                name,
+                batch_size,
+                security,
+                settings.environment,
+            )
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Publish a store's events to Kafka.")
     parser.add_argument("--database-url", required=True, help="the store's PostgreSQL DSN")
@@ -87,21 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--name", required=True, help="the relay's checkpoint name")
     parser.add_argument("--batch-size", type=int, default=200)
     args = parser.parse_args(argv)
-    configure_logging(f"relay-{args.name}")
-    settings = KafkaClientSettings()
-    security = kafka_security(settings)
-    with contextlib.suppress(asyncio.CancelledError):
-        asyncio.run(
-            run(
-                args.database_url,
-                args.bootstrap,
-                args.topic,
-                args.name,
-                args.batch_size,
-                security,
-                settings.environment,
-            )
-        )
+    relay_until_stopped(args.database_url, args.bootstrap, args.topic, args.name, args.batch_size)
 
 
 if __name__ == "__main__":

@@ -266,6 +266,8 @@ def start_system(
             "--no-access-log",
             "--port",
         ]
+        # The services start as in production, through `digipolku serve` (decision 0036).
+        serve = [sys.executable, "-m", "services.cli", "serve"]
         system.processes["issuer"] = spawn(
             "issuer",
             [*uvicorn, str(ports["issuer"]), "deploy.dev_issuer:create_app"],
@@ -283,7 +285,7 @@ def start_system(
             env.update(keys_of(name, os.environ))
             system.processes[name] = spawn(
                 name,
-                [*uvicorn, str(ports[name]), f"services.{name}.app:app"],
+                [*serve, name, "--host", "127.0.0.1", "--port", str(ports[name])],
                 logs / f"{name}.log",
                 env=env,
                 cwd=REPO_ROOT,

@@ -1,17 +1,12 @@
-"""`digipolku`: the operators' command-line tool for the four services.
-
-It imports the services (it is the one place that knows all of them), but starts nothing unless
-a command says so. Issue 16 adds the commands that run things; this is where they go.
-"""
+"""The commands an operator runs against a deployed service: check its configuration, walk
+its access log, rebuild a projection."""
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 from typing import Annotated
 
 import typer
-from pydantic_settings import BaseSettings
 
 from chassis.access_log_verify import verify
 from chassis.blue_green import RebuildRefused, rebuild_blue_green
@@ -22,48 +17,26 @@ from chassis.projector import Projection
 from chassis.rebuild_progress import RebuildProgress
 from chassis.service import ServiceSpec
 from chassis.settings import ServiceSettings
-
-SERVICES = ("enrolment", "tasks", "guidance", "reporting")
-
-app = typer.Typer(
-    help="Digipolku's operator commands. Settings come from DIGIPOLKU_* environment variables.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-
-
-@app.callback()
-def _commands() -> None:
-    """Digipolku's operator commands (a group, so that each command keeps its name)."""
-
-
-def _spec(service: str) -> ServiceSpec:
-    spec: ServiceSpec = importlib.import_module(f"services.{service}.app").SPEC
-    return spec
-
-
-def _settings_classes(service: str) -> list[type[BaseSettings]]:
-    return [ServiceSettings, *_spec(service).settings]
+from services.cli.common import SERVICES, refuse_if_misconfigured, settings_classes, spec_of
 
 
 def _projections() -> dict[str, tuple[ServiceSpec, Projection]]:
     """Every projection a service keeps from its topics, by name, with its service."""
     found: dict[str, tuple[ServiceSpec, Projection]] = {}
     for service in SERVICES:
-        spec = _spec(service)
+        spec = spec_of(service)
         for projection in spec.projections:
             found[projection.name] = (spec, projection)
     return found
 
 
-@app.command("check-config")
 def check_config(
     services: Annotated[
         list[str] | None,
         typer.Argument(help="Services to check (default: all four).", show_default=False),
     ] = None,
 ) -> None:
-    """Print whether each service would start with the current environment, and why not.
+    """Say whether each service would start with this environment, and why not.
 
     Nothing is started and no connection is made; the verdict is the one a service gives at
     start. Exits 1 if any service would refuse.
@@ -76,7 +49,7 @@ def check_config(
         )
     refused = False
     for service in chosen:
-        problems = configuration_problems(_settings_classes(service), service_name=service)
+        problems = configuration_problems(settings_classes(service), service_name=service)
         if problems:
             refused = True
             typer.echo(f"{service}: refused")
@@ -87,7 +60,6 @@ def check_config(
     raise typer.Exit(1 if refused else 0)
 
 
-@app.command("verify-access-log")
 def verify_access_log(
     database_url: Annotated[
         str,
@@ -107,7 +79,6 @@ def verify_access_log(
     raise typer.Exit(0 if verdict.ok else 1)
 
 
-@app.command("rebuild")
 def rebuild(
     projection: Annotated[
         str,
@@ -117,13 +88,13 @@ def rebuild(
         ),
     ],
 ) -> None:
-    """Rebuild a projection from its topics into new tables while the live ones serve, then
-    switch to them in one transaction and drop the old ones (decision 0033).
+    """Rebuild a projection from its topics beside the live one, then switch.
 
-    Shows the events replayed, the rate and the time left. The settings are the owning
-    service's (DIGIPOLKU_*); the tables are rebuilt as DIGIPOLKU_MIGRATION_DATABASE_URL's
-    role (their owner) when it is set. A rebuild that fails leaves the live tables as they
-    were, and exits 1.
+    The new tables fill while the live ones serve; one transaction switches to them and the
+    old ones are dropped (decision 0033). Shows the events replayed, the rate and the time
+    left. The settings are the owning service's (DIGIPOLKU_*); the tables are rebuilt as
+    DIGIPOLKU_MIGRATION_DATABASE_URL's role (their owner) when it is set. A rebuild that fails
+    leaves the live tables as they were, and exits 1.
     """
     known = _projections()
     if projection not in known:
@@ -131,12 +102,7 @@ def rebuild(
             f"unknown projection {projection}; choose from {', '.join(sorted(known))}"
         )
     spec, chosen = known[projection]
-    problems = configuration_problems(_settings_classes(spec.name), service_name=spec.name)
-    if problems:
-        typer.echo(f"{spec.name}: refused", err=True)
-        for problem in problems:
-            typer.echo(f"  - {problem}", err=True)
-        raise typer.Exit(1)
+    refuse_if_misconfigured(spec.name)
     settings = ServiceSettings(service_name=spec.name)
     configure_logging(spec.name)
     owner = settings.migration_database_url
@@ -157,11 +123,3 @@ def rebuild(
         typer.echo(f"{chosen.name}: not rebuilt: {refused}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"{chosen.name}: rebuilt from {read} messages and switched")
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()

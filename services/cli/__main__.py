@@ -1,0 +1,5 @@
+"""`python -m services.cli`: the same tool as `digipolku`."""
+
+from services.cli import main
+
+main()
