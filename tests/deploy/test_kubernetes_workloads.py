@@ -25,6 +25,8 @@ REPO = Path(__file__).resolve().parents[2]
 SPECS = {spec.name: spec for spec in (ENROLMENT, TASKS, GUIDANCE, REPORTING)}
 # Settings of the tracing part of issue 16 (chassis tracing), read from the environment too.
 TRACING_SETTINGS = {"DIGIPOLKU_OTLP_ENDPOINT", "DIGIPOLKU_TRACE_FILE"}
+# Read by `digipolku serve` itself (an option's environment variable), not a service setting.
+SERVE_OPTIONS = {"DIGIPOLKU_FORWARDED_ALLOW_IPS"}
 
 
 def _pods(objects: list[Manifest]) -> list[tuple[str, dict[str, Any]]]:
@@ -108,7 +110,8 @@ def test_production_accepts_the_settings_a_deployment_gives(
     config = next(o for o in objects if o["metadata"]["name"].startswith("digipolku-platform"))
     container = of_kind(objects, "Deployment")[service]["spec"]["template"]["spec"]["containers"][0]
     names = {e["name"] for e in container["env"]}
-    assert names <= _settings_fields(service) | TRACING_SETTINGS, names - _settings_fields(service)
+    known = _settings_fields(service) | TRACING_SETTINGS | SERVE_OPTIONS
+    assert names <= known, names - known
     for variable in list(os.environ):
         if variable.startswith("DIGIPOLKU_"):
             monkeypatch.delenv(variable)

@@ -222,7 +222,7 @@ def test_make_run_restarts_a_killed_service_and_says_so(tmp_path: Path) -> None:
             what="make run up",
         )
         assert "each restart is reported here" in output.read_text(), output.read_text()
-        tasks = _child_of(runner.pid, "services.tasks.app:app")
+        tasks = _child_of(runner.pid, "services.cli serve tasks")
         assert tasks is not None
         os.kill(tasks, signal.SIGKILL)
         eventually(
