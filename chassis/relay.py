@@ -23,7 +23,9 @@ from typing import Generic, Protocol, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from opentelemetry.trace import Span, SpanKind
 
+from chassis import tracing
 from chassis.broker_watch import (
     EndOffsets,
     Offsets,
@@ -81,9 +83,21 @@ def event_messages(topics: TopicChooser) -> MessageMaker[StoredEvent]:
         key = envelope.stream_id.encode()
         value = encode_event(envelope)
         headers = event_headers(envelope)
+        if stored.trace_context is not None:
+            # The append's context; a traced relay puts its publish span's there instead.
+            headers.append((tracing.TRACEPARENT, stored.trace_context.encode()))
         return [Outgoing(topic, key, value, headers) for topic in topics(stored)]
 
     return messages
+
+
+def _carrying(message: Outgoing, traceparent: str) -> Outgoing:
+    """The message with the publish span's context where it carried its writer's (messages
+    that leave the platform carry none: their headers are theirs)."""
+    if tracing.traceparent_header(message.headers) is None:
+        return message
+    headers = tracing.with_traceparent(message.headers, traceparent)
+    return Outgoing(message.topic, message.key, message.value, headers)
 
 
 MAX_RETRY_DELAY = 30.0
@@ -172,6 +186,7 @@ class Relay(Generic[Item]):
         self._source = source
         self._producer = producer
         self._messages = messages
+        self._name = name
         self._checkpoints = RelayCheckpoints(source.pool, name)
         self._batch_size = batch_size
         self._idle_seconds = idle_seconds
@@ -217,19 +232,24 @@ class Relay(Generic[Item]):
             return 0
         if self._check_each_batch and await self.check_broker():
             return len(batch)  # publishing again from the start, this batch in its turn
-        outgoing = [message for item in batch for message in self._messages(item)]
-        await self._make_topics({message.topic for message in outgoing})
-        deliveries = [
-            await self._producer.send(
-                message.topic,
-                value=message.value,
-                key=message.key,
-                partition=declared_partition(message.topic, message.key),
-                headers=message.headers,
-            )
-            for message in outgoing
-        ]
-        acknowledged = await asyncio.gather(*deliveries)
+        spans, outgoing = self._outgoing(batch)
+        try:
+            await self._make_topics({message.topic for message in outgoing})
+            deliveries = [
+                await self._producer.send(
+                    message.topic,
+                    value=message.value,
+                    key=message.key,
+                    partition=declared_partition(message.topic, message.key),
+                    headers=message.headers,
+                )
+                for message in outgoing
+            ]
+            acknowledged = await asyncio.gather(*deliveries)
+        except BaseException as error:
+            tracing.end_all(spans, error)
+            raise
+        tracing.end_all(spans)  # a publish lasts until the broker has acknowledged it
         self.published += len(batch)
         forgotten = acknowledge_round(
             self._offsets, ((m.topic, m.partition, m.offset) for m in acknowledged)
@@ -240,6 +260,29 @@ class Relay(Generic[Item]):
         self._position = batch[-1].position
         await self._save()
         return len(batch)
+
+    def _outgoing(self, batch: Sequence[Item]) -> tuple[list[Span], list[Outgoing]]:
+        """The batch's messages, and with tracing on a publish span for each item that kept
+        its writer's trace context (decision 0039): a child of that context, whose own
+        context the item's messages carry on where they carried the writer's."""
+        if not tracing.enabled():
+            return [], [message for item in batch for message in self._messages(item)]
+        spans: list[Span] = []
+        outgoing: list[Outgoing] = []
+        for item in batch:
+            messages = list(self._messages(item))
+            span = tracing.start_child(
+                "relay publish",
+                getattr(item, "trace_context", None),
+                SpanKind.PRODUCER,
+                {"messaging.system": "kafka", "digipolku.relay": self._name},
+            )
+            if span is not None:
+                spans.append(span)
+                traceparent = tracing.traceparent_of(span.get_span_context())
+                messages = [_carrying(message, traceparent) for message in messages]
+            outgoing.extend(messages)
+        return spans, outgoing
 
     async def _make_topics(self, topics: set[str]) -> None:
         new = sorted(topics - self._made_topics)
