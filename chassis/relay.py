@@ -91,6 +91,10 @@ def event_messages(topics: TopicChooser) -> MessageMaker[StoredEvent]:
     return messages
 
 
+def _traceparent(span: Span) -> str:
+    return tracing.traceparent_of(span.get_span_context())
+
+
 def _carrying(message: Outgoing, traceparent: str) -> Outgoing:
     """The message with the publish span's context where it carried its writer's (messages
     that leave the platform carry none: their headers are theirs)."""
@@ -186,8 +190,8 @@ class Relay(Generic[Item]):
         self._source = source
         self._producer = producer
         self._messages = messages
-        self._name = name
         self._checkpoints = RelayCheckpoints(source.pool, name)
+        self._attrs = {"messaging.system": "kafka", "digipolku.relay": name}
         self._batch_size = batch_size
         self._idle_seconds = idle_seconds
         self._leadership = leadership
@@ -262,27 +266,29 @@ class Relay(Generic[Item]):
         return len(batch)
 
     def _outgoing(self, batch: Sequence[Item]) -> tuple[list[Span], list[Outgoing]]:
-        """The batch's messages, and with tracing on a publish span for each item that kept
-        its writer's trace context (decision 0039): a child of that context, whose own
-        context the item's messages carry on where they carried the writer's."""
+        """The batch's messages, and with tracing on a publish span for each append among
+        them that kept its trace context (decision 0039): a child of that context, whose own
+        context the append's messages carry where they carried the append's. One span per
+        append, not per event: an append's events share their context and their fate."""
         if not tracing.enabled():
             return [], [message for item in batch for message in self._messages(item)]
-        spans: list[Span] = []
+        publishing: dict[str, tuple[Span, str] | None] = {}
         outgoing: list[Outgoing] = []
         for item in batch:
-            messages = list(self._messages(item))
-            span = tracing.start_child(
-                "relay publish",
-                getattr(item, "trace_context", None),
-                SpanKind.PRODUCER,
-                {"messaging.system": "kafka", "digipolku.relay": self._name},
-            )
-            if span is not None:
-                spans.append(span)
-                traceparent = tracing.traceparent_of(span.get_span_context())
-                messages = [_carrying(message, traceparent) for message in messages]
-            outgoing.extend(messages)
-        return spans, outgoing
+            messages = self._messages(item)
+            stored: str | None = getattr(item, "trace_context", None)
+            if stored is None:
+                outgoing.extend(messages)
+                continue
+            if stored not in publishing:
+                span = tracing.start_child("relay publish", stored, SpanKind.PRODUCER, self._attrs)
+                publishing[stored] = None if span is None else (span, _traceparent(span))
+            started = publishing[stored]
+            if started is None:  # a context that names no parent
+                outgoing.extend(messages)
+            else:
+                outgoing.extend(_carrying(message, started[1]) for message in messages)
+        return [started[0] for started in publishing.values() if started is not None], outgoing
 
     async def _make_topics(self, topics: set[str]) -> None:
         new = sorted(topics - self._made_topics)
