@@ -21,6 +21,7 @@ from chassis import tracing
 from chassis.event_store import DbConnection, EventStore, GlobalPosition, PostgresEventStore
 from chassis.kafka_wire import ensure_topics, event_producer
 from chassis.logs import add_trace_ids
+from chassis.outbox import Outbox, OutboxMessage, outbox_messages
 from chassis.projector import Projection, Projector
 from chassis.relay import Relay, event_messages
 from chassis.tests.factories import envelope
@@ -190,3 +191,17 @@ def test_database_queries_outside_any_request_start_no_trace(
         tracing.tracer().start_span("SELECT", kind=SpanKind.CLIENT).end()
     assert [span.name for span in spans.get_finished_spans()] == ["SELECT", "request"]
     assert spans.get_finished_spans()[0].parent is not None
+
+
+async def test_an_outbox_message_keeps_its_writer_context_but_carries_no_header(
+    pool: asyncpg.Pool, spans: InMemorySpanExporter
+) -> None:
+    outbox = Outbox(pool)
+    with tracing.tracer().start_as_current_span("consume events") as span:
+        await outbox.add(OutboxMessage(uuid4(), "public.topic", b"key", b"{}"))
+    await outbox.add(OutboxMessage(uuid4(), "public.topic", b"key", b"{}"))
+    traced, untraced = await outbox.read_all(GlobalPosition.start())
+    assert traced.trace_context == tracing.traceparent_of(span.get_span_context())
+    assert untraced.trace_context is None
+    (message,) = outbox_messages(traced)
+    assert message.headers == []  # it leaves the platform: no trace header (decision 0039)
