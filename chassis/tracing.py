@@ -92,7 +92,10 @@ def start_tracing(service: str, settings: TracingSettings | None = None) -> Trac
         # process (most tests, the CLI) need not load.
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=settings.otlp)))
+        # None: the exporter reads the standard variables itself (the general endpoint gets
+        # its /v1/traces path added there).
+        exporter = OTLPSpanExporter(endpoint=settings.otlp_endpoint)
+        provider.add_span_processor(BatchSpanProcessor(exporter))
     if settings.trace_file is not None:
         provider.add_span_processor(
             BatchSpanProcessor(

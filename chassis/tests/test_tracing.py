@@ -3,8 +3,15 @@ the relay's publish spans, and the consumers' spans in each command's own trace.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import ClassVar
 from uuid import uuid4
 
 import asyncpg
@@ -28,6 +35,8 @@ from chassis.tests.factories import envelope
 from chassis.tests.kafka_reading import read_topic
 from contracts.envelope import EventEnvelope
 from deploy.test_infrastructure import TestInfrastructure
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -205,3 +214,47 @@ async def test_an_outbox_message_keeps_its_writer_context_but_carries_no_header(
     assert untraced.trace_context is None
     (message,) = outbox_messages(traced)
     assert message.headers == []  # it leaves the platform: no trace header (decision 0039)
+
+
+class _Collector(BaseHTTPRequestHandler):
+    """An OTLP/HTTP endpoint that keeps what it is sent."""
+
+    received: ClassVar[list[tuple[str, bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((self.path, body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_the_otlp_endpoint_setting_exports_spans_there() -> None:
+    server = HTTPServer(("127.0.0.1", 0), _Collector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    endpoint = f"http://127.0.0.1:{server.server_port}/v1/traces"
+    # Its own process: a process's tracer provider is set once and stays.
+    script = (
+        "from chassis import tracing\n"
+        "provider = tracing.start_tracing('probe')\n"
+        "with tracing.span('probe-span'):\n"
+        "    pass\n"
+        "provider.shutdown()\n"
+    )
+    try:
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "DIGIPOLKU_OTLP_ENDPOINT": endpoint},
+            check=True,
+            timeout=30,
+        )
+    finally:
+        server.shutdown()
+    assert [path for path, _ in _Collector.received] == ["/v1/traces"]
+    body = _Collector.received[0][1]
+    assert b"probe-span" in body and b"probe" in body  # the span and its service's name
