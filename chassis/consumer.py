@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
+from opentelemetry.util.types import Attributes
+
+from chassis import tracing
 from chassis.dead_letters import PARKED, StreamKey
 from chassis.event_reading import Unreadable
 from chassis.kafka_wire import CORRELATION_HEADER, header_value
@@ -39,6 +43,18 @@ LONGEST_SWEEP = 600.0
 Admitted = tuple[Any, EventEnvelope, dict[str, Any]]
 
 
+def _traced(admitted: Sequence[Admitted]) -> Iterator[tuple[UUID, dict[str, Any], Attributes]]:
+    """What `tracing.consuming` needs of each event (read only when tracing is on)."""
+    for record, event, headers in admitted:
+        attributes = {
+            "messaging.system": "kafka",
+            "messaging.destination.name": record.topic,
+            "digipolku.event_type": event.event_type,
+            "digipolku.event_id": str(event.event_id),
+        }
+        yield event.event_id, headers, attributes
+
+
 class BatchConsumer:
     def __init__(self, runtime: ServiceRuntime, on_event: EventHandler | Policy | None) -> None:
         self._runtime = runtime
@@ -50,6 +66,13 @@ class BatchConsumer:
         return self._on_event if isinstance(self._on_event, Policy) else None
 
     async def handle(self, admitted: Sequence[Admitted]) -> None:
+        # A batch holds events of many commands: each command's events get a consume span in
+        # that command's own trace, under which the projectors and the policy work for them
+        # (decision 0039); the batch's own span (FastStream's) is linked from each.
+        with tracing.consuming("consume events", _traced(admitted)):
+            await self._handle(admitted)
+
+    async def _handle(self, admitted: Sequence[Admitted]) -> None:
         items = [(record.topic, event) for record, event, _ in admitted]
         try:
             for projector in self._runtime.projectors:
@@ -60,8 +83,11 @@ class BatchConsumer:
             raise
         for record, event, headers in admitted:
             correlation_id = parse_correlation_id(header_value(headers, CORRELATION_HEADER))
-            with correlation_scope(
-                correlation_id, event_type=event.event_type, event_id=str(event.event_id)
+            with (
+                tracing.in_event_trace(event.event_id),
+                correlation_scope(
+                    correlation_id, event_type=event.event_type, event_id=str(event.event_id)
+                ),
             ):
                 try:
                     await self._react(record.topic, event, held)

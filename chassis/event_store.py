@@ -21,6 +21,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import TypeAdapter
 
+from chassis import tracing
 from chassis.errors import DomainError
 from contracts.envelope import Actor, EventEnvelope
 
@@ -70,6 +71,9 @@ class GlobalPosition:
 class StoredEvent:
     envelope: EventEnvelope
     position: GlobalPosition
+    # The `traceparent` of the span that appended it (chassis.tracing), for the relay's
+    # publish span; None when tracing was off.
+    trace_context: str | None = None
 
 
 @dataclass(frozen=True)
@@ -175,7 +179,8 @@ _SELECT_COLUMNS = """
     position, tx_id::text::bigint AS tx_id, event_id, stream_id, stream_version, event_type,
     schema_version, occurred_at, tenant, correlation_id, causation_id, actor, payload
 """
-READ_ALL = f"SELECT {_SELECT_COLUMNS} FROM events {in_commit_order_after('events')}"
+READ_ALL = f"SELECT {_SELECT_COLUMNS}, trace_context FROM events {in_commit_order_after('events')}"
+_APPEND = "SELECT * FROM append_events($1, $2, $3, $4::text::jsonb, $5, $6)"
 
 
 class PostgresEventStore:
@@ -210,30 +215,30 @@ class PostgresEventStore:
         stream_id = envelopes[0].stream_id
         if any(e.stream_id != stream_id for e in envelopes):
             raise ValueError("one append writes to one stream")
-        args = (
-            stream_id,
-            expected_version,
-            idempotency_key,
-            _ENVELOPE_LIST.dump_json(list(envelopes)).decode(),
-            fingerprint,
-        )
-        query = "SELECT * FROM append_events($1, $2, $3, $4::text::jsonb, $5)"
-        try:
-            if connection is not None:
-                row = await connection.fetchrow(query, *args)
-            else:
-                row = await self._pool.fetchrow(query, *args)
-        except asyncpg.UniqueViolationError as exc:
-            if exc.constraint_name == _STREAM_VERSION_CONSTRAINT:
-                raise ConcurrencyConflict(stream_id, expected_version, None) from exc
-            raise
-        except asyncpg.PostgresError as exc:
-            if exc.sqlstate == _KEY_REUSED_SQLSTATE:
-                raise IdempotencyKeyReused() from exc
-            if exc.sqlstate == _CONFLICT_SQLSTATE:
-                actual = int(exc.detail) if exc.detail else None
-                raise ConcurrencyConflict(stream_id, expected_version, actual) from exc
-            raise
+        events = _ENVELOPE_LIST.dump_json(list(envelopes)).decode()
+        with tracing.appending(stream_id, len(envelopes)):
+            # The append's own span, kept with the events: the relay's publish span joins it.
+            args = (
+                stream_id,
+                expected_version,
+                idempotency_key,
+                events,
+                fingerprint,
+                tracing.current_traceparent(),
+            )
+            try:
+                row = await (connection or self._pool).fetchrow(_APPEND, *args)
+            except asyncpg.UniqueViolationError as exc:
+                if exc.constraint_name == _STREAM_VERSION_CONSTRAINT:
+                    raise ConcurrencyConflict(stream_id, expected_version, None) from exc
+                raise
+            except asyncpg.PostgresError as exc:
+                if exc.sqlstate == _KEY_REUSED_SQLSTATE:
+                    raise IdempotencyKeyReused() from exc
+                if exc.sqlstate == _CONFLICT_SQLSTATE:
+                    actual = int(exc.detail) if exc.detail else None
+                    raise ConcurrencyConflict(stream_id, expected_version, actual) from exc
+                raise
         assert row is not None
         return AppendResult(
             stream_id=row["stream_id"],
@@ -295,4 +300,6 @@ class PostgresEventStore:
             actor=Actor.model_construct(**row["actor"]),
             payload=payload,
         )
-        return StoredEvent(envelope, GlobalPosition(row["tx_id"], row["position"]))
+        # Only the relay's read selects the trace context; a stream read has no use for it.
+        trace_context = row.get("trace_context")
+        return StoredEvent(envelope, GlobalPosition(row["tx_id"], row["position"]), trace_context)

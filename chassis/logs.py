@@ -2,7 +2,8 @@
 
 `correlation_id` lives in structlog's context variables: the HTTP middleware binds it from the
 `X-Correlation-ID` header (or makes one), consumers bind it from the Kafka header, and every log
-line written while handling that request or message carries it.
+line written while handling that request or message carries it. Inside a span (chassis.tracing)
+a line also carries its `trace_id` and `span_id`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from uuid import UUID
 
 import structlog
+from opentelemetry import trace
 from uuid6 import uuid7
 
 CORRELATION_HEADER = "X-Correlation-ID"
@@ -23,6 +25,7 @@ def configure_logging(service: str, level: int = logging.INFO) -> None:
     """Route structlog and the standard library's loggers to one JSON line per event."""
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
@@ -52,6 +55,18 @@ def configure_logging(service: str, level: int = logging.INFO) -> None:
     # The Kafka client logs every rebalance step at INFO; keep its warnings only.
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     structlog.contextvars.bind_contextvars(service=service)
+
+
+def add_trace_ids(
+    logger: object, method: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """The current span's trace and span ids on the line (decision 0039), so a log line
+    leads to its trace and a trace to its lines; nothing outside a span or untraced."""
+    span_context = trace.get_current_span().get_span_context()
+    if span_context.is_valid:
+        event_dict["trace_id"] = f"{span_context.trace_id:032x}"
+        event_dict["span_id"] = f"{span_context.span_id:016x}"
+    return event_dict
 
 
 def parse_correlation_id(raw: str | bytes | None) -> UUID:

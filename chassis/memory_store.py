@@ -14,6 +14,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+from chassis import tracing
 from chassis.event_store import (
     AppendResult,
     ConcurrencyConflict,
@@ -63,11 +64,14 @@ class InMemoryEventStore:
         if expected_version is not None and len(stream) != expected_version:
             raise ConcurrencyConflict(stream_id, expected_version, len(stream))
         first = len(stream) + 1
+        with tracing.appending(stream_id, len(envelopes)):
+            trace_context = tracing.current_traceparent()
         for offset, envelope in enumerate(envelopes):
             position = len(self._events) + 1
             stored = StoredEvent(
                 envelope.model_copy(update={"stream_version": first + offset}, deep=True),
                 GlobalPosition(position, position),
+                trace_context,
             )
             stream.append(stored)
             self._events.append(stored)
@@ -100,4 +104,5 @@ class InMemoryEventStore:
         return StoredEvent(
             envelope.model_copy(update={"schema_version": version, "payload": payload}),
             stored.position,
+            stored.trace_context,
         )

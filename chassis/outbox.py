@@ -15,6 +15,7 @@ from uuid import UUID
 
 import asyncpg
 
+from chassis import tracing
 from chassis.event_store import DbConnection, GlobalPosition, in_commit_order_after
 from chassis.relay import Outgoing
 
@@ -31,6 +32,9 @@ class OutboxMessage:
 class StoredMessage:
     message: OutboxMessage
     position: GlobalPosition
+    # The `traceparent` of the span that stored it (the consumed event's, decision 0039):
+    # the relay's publish span joins that trace; the message itself carries no header.
+    trace_context: str | None = None
 
 
 def outbox_messages(stored: StoredMessage) -> list[Outgoing]:
@@ -40,7 +44,8 @@ def outbox_messages(stored: StoredMessage) -> list[Outgoing]:
 
 
 READ_ALL = (
-    "SELECT position, tx_id::text::bigint AS tx_id, message_id, topic, message_key, value"
+    "SELECT position, tx_id::text::bigint AS tx_id, message_id, topic, message_key, value,"
+    " trace_context"
     f" FROM outbox {in_commit_order_after('outbox')}"
 )
 
@@ -56,12 +61,13 @@ class Outbox:
     async def add(self, message: OutboxMessage, *, connection: DbConnection | None = None) -> bool:
         """Store a message once; False when one with its id was stored before (a redelivery)."""
         added = await (connection or self._pool).fetchval(
-            "INSERT INTO outbox (message_id, topic, message_key, value) VALUES ($1, $2, $3, $4)"
-            " ON CONFLICT (message_id) DO NOTHING RETURNING true",
+            "INSERT INTO outbox (message_id, topic, message_key, value, trace_context)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (message_id) DO NOTHING RETURNING true",
             message.message_id,
             message.topic,
             message.key,
             message.value,
+            tracing.current_traceparent(),
         )
         return bool(added)
 
@@ -78,6 +84,7 @@ class Outbox:
             StoredMessage(
                 OutboxMessage(row["message_id"], row["topic"], row["message_key"], row["value"]),
                 GlobalPosition(row["tx_id"], row["position"]),
+                row["trace_context"],
             )
             for row in rows
         ]

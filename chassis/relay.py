@@ -23,7 +23,9 @@ from typing import Generic, Protocol, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from opentelemetry.trace import Span, SpanKind
 
+from chassis import tracing
 from chassis.broker_watch import (
     EndOffsets,
     Offsets,
@@ -81,9 +83,25 @@ def event_messages(topics: TopicChooser) -> MessageMaker[StoredEvent]:
         key = envelope.stream_id.encode()
         value = encode_event(envelope)
         headers = event_headers(envelope)
+        if stored.trace_context is not None:
+            # The append's context; a traced relay puts its publish span's there instead.
+            headers.append((tracing.TRACEPARENT, stored.trace_context.encode()))
         return [Outgoing(topic, key, value, headers) for topic in topics(stored)]
 
     return messages
+
+
+def _traceparent(span: Span) -> str:
+    return tracing.traceparent_of(span.get_span_context())
+
+
+def _carrying(message: Outgoing, traceparent: str) -> Outgoing:
+    """The message with the publish span's context where it carried its writer's (messages
+    that leave the platform carry none: their headers are theirs)."""
+    if tracing.traceparent_header(message.headers) is None:
+        return message
+    headers = tracing.with_traceparent(message.headers, traceparent)
+    return Outgoing(message.topic, message.key, message.value, headers)
 
 
 MAX_RETRY_DELAY = 30.0
@@ -173,6 +191,7 @@ class Relay(Generic[Item]):
         self._producer = producer
         self._messages = messages
         self._checkpoints = RelayCheckpoints(source.pool, name)
+        self._attrs = {"messaging.system": "kafka", "digipolku.relay": name}
         self._batch_size = batch_size
         self._idle_seconds = idle_seconds
         self._leadership = leadership
@@ -217,19 +236,24 @@ class Relay(Generic[Item]):
             return 0
         if self._check_each_batch and await self.check_broker():
             return len(batch)  # publishing again from the start, this batch in its turn
-        outgoing = [message for item in batch for message in self._messages(item)]
-        await self._make_topics({message.topic for message in outgoing})
-        deliveries = [
-            await self._producer.send(
-                message.topic,
-                value=message.value,
-                key=message.key,
-                partition=declared_partition(message.topic, message.key),
-                headers=message.headers,
-            )
-            for message in outgoing
-        ]
-        acknowledged = await asyncio.gather(*deliveries)
+        spans, outgoing = self._outgoing(batch)
+        try:
+            await self._make_topics({message.topic for message in outgoing})
+            deliveries = [
+                await self._producer.send(
+                    message.topic,
+                    value=message.value,
+                    key=message.key,
+                    partition=declared_partition(message.topic, message.key),
+                    headers=message.headers,
+                )
+                for message in outgoing
+            ]
+            acknowledged = await asyncio.gather(*deliveries)
+        except BaseException as error:
+            tracing.end_all(spans, error)
+            raise
+        tracing.end_all(spans)  # a publish lasts until the broker has acknowledged it
         self.published += len(batch)
         forgotten = acknowledge_round(
             self._offsets, ((m.topic, m.partition, m.offset) for m in acknowledged)
@@ -240,6 +264,31 @@ class Relay(Generic[Item]):
         self._position = batch[-1].position
         await self._save()
         return len(batch)
+
+    def _outgoing(self, batch: Sequence[Item]) -> tuple[list[Span], list[Outgoing]]:
+        """The batch's messages, and with tracing on a publish span for each append among
+        them that kept its trace context (decision 0039): a child of that context, whose own
+        context the append's messages carry where they carried the append's. One span per
+        append, not per event: an append's events share their context and their fate."""
+        if not tracing.enabled():
+            return [], [message for item in batch for message in self._messages(item)]
+        publishing: dict[str, tuple[Span, str] | None] = {}
+        outgoing: list[Outgoing] = []
+        for item in batch:
+            messages = self._messages(item)
+            stored: str | None = getattr(item, "trace_context", None)
+            if stored is None:
+                outgoing.extend(messages)
+                continue
+            if stored not in publishing:
+                span = tracing.start_child("relay publish", stored, SpanKind.PRODUCER, self._attrs)
+                publishing[stored] = None if span is None else (span, _traceparent(span))
+            started = publishing[stored]
+            if started is None:  # a context that names no parent
+                outgoing.extend(messages)
+            else:
+                outgoing.extend(_carrying(message, started[1]) for message in messages)
+        return [started[0] for started in publishing.values() if started is not None], outgoing
 
     async def _make_topics(self, topics: set[str]) -> None:
         new = sorted(topics - self._made_topics)

@@ -47,6 +47,7 @@ from chassis.relay import Item, MessageMaker, Relay, RelaySource, TopicChooser, 
 from chassis.relay_runtime import RunningRelay, start_relay
 from chassis.sessions import sweep_sessions
 from chassis.settings import ServiceSettings
+from chassis.tracing import instrument, kafka_middlewares
 from chassis.unit_of_work import CommandPipeline
 from chassis.web.pages import COMMON_STATIC
 from contracts.envelope import EventEnvelope
@@ -213,6 +214,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         client_id=spec.name,
         # The service's own principal over TLS (decision 0021); None: the local plaintext broker.
         security=kafka_security(settings).broker_security(),
+        middlewares=kafka_middlewares(spec.name),  # tracing, when on (decision 0039)
     )
     for topic in spec.published_topics:
         kafka.publisher(
@@ -225,6 +227,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
 
     app = FastAPI(title=spec.title, description=spec.description, version="0.1.0")
     app.state.runtime = runtime
+    instrument(app, spec.name)
     install_edge(app, catalogue, settings)
     install_problem_handlers(app, catalogue)
     install_openapi(app, kafka.docs_router)

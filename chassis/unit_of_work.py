@@ -35,6 +35,7 @@ from typing import Generic, Protocol, TypeVar
 
 import asyncpg
 
+from chassis import tracing
 from chassis.errors import DomainError, Forbidden, NotFound, Unauthorized
 from chassis.event_store import AppendResult, ConcurrencyConflict, DbConnection, EventStore
 from chassis.projector import Projector
@@ -228,6 +229,13 @@ class CommandPipeline:
         return await self._streams.load(stream_id)
 
     async def run(self, context: CommandContext, handle: Handler[T], replay: Replay[T]) -> Ran[T]:
+        # The command's span: its appends' spans (and so every later span of its events, in
+        # the relay and the consumers) are its children (decision 0039).
+        attributes = _span_attributes(context) if tracing.enabled() else None
+        with tracing.span("command", attributes):
+            return await self._run(context, handle, replay)
+
+    async def _run(self, context: CommandContext, handle: Handler[T], replay: Replay[T]) -> Ran[T]:
         previous = await self._streams.previous_result(context)
         if previous is not None:
             return Ran(await replay(previous), replayed=True)
@@ -247,3 +255,11 @@ class CommandPipeline:
         except _RaceLost as lost:
             return Ran(await replay(lost.recorded), replayed=True)
         return Ran(value, replayed=False)
+
+
+def _span_attributes(context: CommandContext) -> dict[str, str]:
+    return {
+        "digipolku.tenant": context.tenant,
+        "digipolku.actor_role": str(context.actor.role),
+        "digipolku.correlation_id": str(context.correlation_id),
+    }

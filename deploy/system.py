@@ -281,6 +281,10 @@ def start_system(
                 "DIGIPOLKU_SERVICE_NAME": name,
                 "DIGIPOLKU_DATABASE_URL": _dsn(database_port, name, app_role(name)),
                 "DIGIPOLKU_MIGRATION_DATABASE_URL": _dsn(database_port, name, migration_role(name)),
+                # Spans as JSON lines (chassis.tracing): `.stack/traces/` for `make run`.
+                "DIGIPOLKU_TRACE_FILE": str(
+                    (log_dir.parent if log_dir else logs) / "traces" / f"{name}.jsonl"
+                ),
             }
             env.update(keys_of(name, os.environ))
             system.processes[name] = spawn(
