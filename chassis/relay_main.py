@@ -29,6 +29,7 @@ from chassis.kafka_wire import ensure_topics
 from chassis.logs import configure_logging
 from chassis.relay import event_messages
 from chassis.relay_runtime import start_relay
+from chassis.tracing import start_tracing
 from contracts.topics import Environment
 
 
@@ -84,6 +85,8 @@ def relay_until_stopped(
 ) -> None:
     """Relay until SIGTERM or Ctrl-C (also `digipolku relay`)."""
     configure_logging(f"relay-{name}")
+    # Its publish spans join each command's trace, as a service's own relay's do.
+    start_tracing(f"relay-{name}")
     settings = KafkaClientSettings()
     security = kafka_security(settings)
     with contextlib.suppress(asyncio.CancelledError):

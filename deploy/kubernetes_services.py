@@ -104,6 +104,8 @@ def service_env(service: str) -> list[dict[str, Any]]:
         {"name": "DIGIPOLKU_KAFKA_CA_FILE", "value": f"{KAFKA_CA_DIR}/ca.crt"},
         _config("DIGIPOLKU_OIDC_ISSUER", "oidc-issuer"),
         _config("DIGIPOLKU_OTLP_ENDPOINT", "otlp-endpoint", optional=True),
+        _config("OTEL_TRACES_SAMPLER", "traces-sampler"),
+        _config("OTEL_TRACES_SAMPLER_ARG", "traces-sampler-arg"),
         _config("DIGIPOLKU_FORWARDED_ALLOW_IPS", "forwarded-allow-ips"),
         _secret("DIGIPOLKU_SESSION_SECRET", f"{service}-app", "session-secret"),
         *(_secret(name, f"{service}-app", key) for name, key in OWN_SECRETS[service]),

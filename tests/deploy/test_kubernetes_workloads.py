@@ -24,7 +24,13 @@ from tests.deploy.kubernetes_render import ENVIRONMENTS, Manifest, of_kind, over
 REPO = Path(__file__).resolve().parents[2]
 SPECS = {spec.name: spec for spec in (ENROLMENT, TASKS, GUIDANCE, REPORTING)}
 # Settings of the tracing part of issue 16 (chassis tracing), read from the environment too.
-TRACING_SETTINGS = {"DIGIPOLKU_OTLP_ENDPOINT", "DIGIPOLKU_TRACE_FILE"}
+TRACING_SETTINGS = {
+    "DIGIPOLKU_OTLP_ENDPOINT",
+    "DIGIPOLKU_TRACE_FILE",
+    # OpenTelemetry's own sampler variables (decision 0039).
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_TRACES_SAMPLER_ARG",
+}
 # Read by `digipolku serve` itself (an option's environment variable), not a service setting.
 SERVE_OPTIONS = {"DIGIPOLKU_FORWARDED_ALLOW_IPS"}
 
