@@ -51,3 +51,26 @@ async def app_role_problems(connection: DbConnection) -> list[str]:
     if row["can_move_head"]:
         problems.append(f"the service's database role {role} may move the access log's chain head")
     return problems
+
+
+async def log_writer_problems(connection: DbConnection, writer_role: str | None) -> list[str]:
+    """Why this connection's role could not write the access log as `writer_role`'s member
+    (empty: it can, or no writer role is set)."""
+    if writer_role is None:
+        return []
+    row = await connection.fetchrow(
+        "SELECT r.rolcanlogin, pg_has_role(current_user, r.oid, 'USAGE') AS inherits"
+        " FROM pg_roles r WHERE r.rolname = $1",
+        writer_role,
+    )
+    if row is None:
+        return [f"the access log's writer role {writer_role} does not exist"]
+    problems = []
+    if row["rolcanlogin"]:
+        problems.append(f"the access log's writer role {writer_role} can log in")
+    if not row["inherits"]:
+        problems.append(
+            f"the service's database role is not a member of the access log's writer role"
+            f" {writer_role}, so it could not write the log"
+        )
+    return problems

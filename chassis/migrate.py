@@ -3,7 +3,8 @@ the service's own role the rights it needs, and no more (decision 0024).
 
 Two roles per database: the migration role owns every table, function and trigger; the
 application role (the one the service's pool uses) reads and writes the service's tables but
-may only add to the access log, and cannot alter, disable or drop anything.
+may only add to the access log, and cannot alter, disable or drop anything. A third role,
+which cannot log in, may hold the log's rights for the application role (its member).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import asyncpg
 from alembic import command
 from alembic.config import Config
 
-from chassis.db_roles import app_role_problems
+from chassis.db_roles import app_role_problems, log_writer_problems
 from chassis.logs import get_logger
 from chassis.settings import ServiceSettings
 
@@ -59,12 +60,18 @@ async def upgrade_async(database_url: str, service_migrations: Path | None = Non
     await asyncio.to_thread(upgrade, database_url, service_migrations)
 
 
-async def grant_to_app_role(migration_url: str, app_role: str) -> None:
+async def grant_to_app_role(
+    migration_url: str, app_role: str, log_writer_role: str | None = None
+) -> None:
     """As the owner: the application role's rights on every table, now and in future tables,
-    except the access log (read and append only), its chain head and Alembic's own record."""
+    except the access log (read and append only), its chain head and Alembic's own record.
+
+    With `log_writer_role`, the log's read and append rights go to that role instead, and the
+    application role has them only as its member (`log_writer_problems` checks it is one)."""
     connection = await asyncpg.connect(migration_url)
     try:
         role = await connection.fetchval("SELECT quote_ident($1)", app_role)
+        writer = await connection.fetchval("SELECT quote_ident($1)", log_writer_role or app_role)
         log_sequence = await connection.fetchval(
             "SELECT pg_get_serial_sequence('public.access_log', 'entry_id')"
         )
@@ -83,8 +90,8 @@ async def grant_to_app_role(migration_url: str, app_role: str) -> None:
                 "REVOKE ALL ON public.access_log, public.access_log_chain_head,"
                 f" public.alembic_version FROM {role}",
                 f"REVOKE ALL ON SEQUENCE {log_sequence} FROM {role}",
-                f"GRANT SELECT ON public.access_log, public.access_log_chain_head TO {role}",
-                f"GRANT INSERT ({_LOG_WRITTEN_COLUMNS}) ON public.access_log TO {role}",
+                f"GRANT SELECT ON public.access_log, public.access_log_chain_head TO {writer}",
+                f"GRANT INSERT ({_LOG_WRITTEN_COLUMNS}) ON public.access_log TO {writer}",
             ):
                 await connection.execute(statement)
     finally:
@@ -107,10 +114,14 @@ async def migration_lock(database_url: str) -> AsyncIterator[None]:
 
 
 async def migrate(
-    database_url: str, migration_url: str | None, service_migrations: Path | None = None
+    database_url: str,
+    migration_url: str | None,
+    service_migrations: Path | None = None,
+    log_writer_role: str | None = None,
 ) -> list[str]:
-    """Migrate as the migration role, grant to the application role, and return what is
-    still wrong with the application role (empty when it can only add to the log).
+    """Migrate as the migration role, grant to the application role (and the log's rights to
+    `log_writer_role`, if given), and return what is still wrong with the application role
+    (empty when it can only add to the log, and can add to it).
 
     Without a migration URL (development only; production refuses it) the application role
     migrates itself and so owns the log: the returned problems say so.
@@ -121,10 +132,11 @@ async def migrate(
         await upgrade_async(migration_url, service_migrations)
     connection = await asyncpg.connect(database_url)
     try:
-        if migration_url is not None:
+        writer_problems = await log_writer_problems(connection, log_writer_role)
+        if migration_url is not None and not writer_problems:
             app_role: str = await connection.fetchval("SELECT current_user")
-            await grant_to_app_role(migration_url, app_role)
-        return await app_role_problems(connection)
+            await grant_to_app_role(migration_url, app_role, log_writer_role)
+        return writer_problems + await app_role_problems(connection)
     finally:
         await connection.close()
 
@@ -140,6 +152,7 @@ async def prepare_database(settings: ServiceSettings, service_migrations: Path |
             settings.database_url,
             None if migration_url is None else migration_url.get_secret_value(),
             service_migrations,
+            settings.access_log_writer_role,
         )
     if not problems:
         return

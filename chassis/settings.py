@@ -37,6 +37,12 @@ class ServiceSettings(BaseSettings):
     # service then grants `database_url`'s role only what it needs (decision 0024). Unset: the
     # service's own role migrates and owns the log, which only development allows.
     migration_database_url: SecretStr | None = None
+    # A role that cannot log in and alone holds the access log's rights (read, and add the
+    # columns a writer names); the application role writes the log as its member. The
+    # platform declares the three roles apart (deploy/kubernetes_databases.py), so who may
+    # write the log is one grant to read and to revoke. Unset: the application role holds
+    # those rights itself (decision 0024).
+    access_log_writer_role: str | None = None
     kafka_bootstrap: str = "127.0.0.1:9092"
 
     # Kafka client security (issue 12): production refuses PLAINTEXT. SASL_SSL authenticates

@@ -1,13 +1,14 @@
 """Each service's PostgreSQL through CloudNativePG, and the Secrets its roles need.
 
 Per service: a `Cluster` (three instances, TLS, no superuser access) whose database is owned by
-the migration role `<service>_owner`, with the application role `<service>_app` managed beside
-it (decision 0024: the owner migrates and owns every table, the access log included; the
-application role reads and writes the service's tables and may only add to the access log,
-which makes it the access log's writer); the Barman Cloud plugin's `ObjectStore` and a daily
-`ScheduledBackup` to object storage, with continuous WAL archiving; a NetworkPolicy letting in
-only the service, the instances themselves, the operator and Prometheus. Passwords and keys
-come from the secret store through External Secrets (decision 0038).
+the migration role `<service>_owner`, with the application role `<service>_app` and the access
+log's writer `<service>_log_writer` managed beside it (decision 0024: the owner migrates and
+owns every table, the access log included; the application role reads and writes the
+service's tables; the writer, which cannot log in, alone may read the access log and add to
+it, and the application role does so as its member); the Barman Cloud plugin's `ObjectStore`
+and a daily `ScheduledBackup` to object storage, with continuous WAL archiving; a NetworkPolicy
+letting in only the service, the instances themselves, the operator and Prometheus. Passwords
+and keys come from the secret store through External Secrets (decision 0038).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from deploy.kubernetes_services import (
     OWN_SECRETS,
     PART_OF,
     db_cluster,
+    log_writer_role,
 )
 
 CNPG = "postgresql.cnpg.io/v1"
@@ -137,12 +139,19 @@ def cluster(service: str) -> dict[str, Any]:
                         "passwordSecret": {"name": f"{service}-db-owner"},
                     },
                     {
+                        "name": log_writer_role(service),
+                        "ensure": "present",
+                        "comment": "alone may read and add to the access log; cannot log in",
+                        "login": False,
+                    },
+                    {
                         "name": app_role(service),
                         "ensure": "present",
-                        "comment": "the service; may only add to the access log (decision 0024)",
+                        "comment": "the service; adds to the access log as the writer's member",
                         "login": True,
                         "connectionLimit": 100,
                         "passwordSecret": {"name": f"{service}-db-app"},
+                        "inRoles": [log_writer_role(service)],
                     },
                 ]
             },

@@ -82,6 +82,12 @@ def _config(name: str, key: str, optional: bool = False) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"configMapKeyRef": ref}}
 
 
+def log_writer_role(service: str) -> str:
+    """The role, without a login, that alone may add to the service's access log; the app
+    role writes the log as its member (chassis/migrate.py grants it the log's rights)."""
+    return f"{service}_log_writer"
+
+
 def database_env(service: str) -> list[dict[str, Any]]:
     # Both URLs even for the server: production refuses to start without a separate migration
     # role (chassis/production.py), and each replica migrates under a lock at start, a no-op
@@ -90,6 +96,7 @@ def database_env(service: str) -> list[dict[str, Any]]:
         _config("DIGIPOLKU_ENVIRONMENT", "environment"),
         _secret("DIGIPOLKU_DATABASE_URL", f"{service}-db-app", "url"),
         _secret("DIGIPOLKU_MIGRATION_DATABASE_URL", f"{service}-db-owner", "url"),
+        {"name": "DIGIPOLKU_ACCESS_LOG_WRITER_ROLE", "value": log_writer_role(service)},
     ]
 
 

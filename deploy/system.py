@@ -145,16 +145,25 @@ def app_role(service: str) -> str:
     return f"{service}_app"
 
 
+def log_writer_role(service: str) -> str:
+    """The role that cannot log in and alone holds the access log's rights; the app role
+    writes the log as its member (issue 16)."""
+    return f"{service}_log_writer"
+
+
 async def _create_databases(admin_dsn: str) -> None:
-    """One database per service, owned by its migration role, used by its app role."""
+    """One database per service, owned by its migration role, used by its app role, whose
+    access log only its writer role may add to (as production declares them)."""
     connection = await asyncpg.connect(admin_dsn)
     try:
         for name in SERVICES:
-            for role in (migration_role(name), app_role(name)):
+            roles = {migration_role(name): "LOGIN", app_role(name): "LOGIN"}
+            for role, login in {**roles, log_writer_role(name): "NOLOGIN"}.items():
                 known = await connection.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
                 if not known:
                     # No password: the local cluster trusts loopback (LocalPostgres).
-                    await connection.execute(f'CREATE ROLE "{role}" LOGIN')
+                    await connection.execute(f'CREATE ROLE "{role}" {login}')
+            await connection.execute(f'GRANT "{log_writer_role(name)}" TO "{app_role(name)}"')
             exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
             if not exists:
                 await connection.execute(f'CREATE DATABASE "{name}" OWNER "{migration_role(name)}"')
@@ -281,6 +290,7 @@ def start_system(
                 "DIGIPOLKU_SERVICE_NAME": name,
                 "DIGIPOLKU_DATABASE_URL": _dsn(database_port, name, app_role(name)),
                 "DIGIPOLKU_MIGRATION_DATABASE_URL": _dsn(database_port, name, migration_role(name)),
+                "DIGIPOLKU_ACCESS_LOG_WRITER_ROLE": log_writer_role(name),
                 # Spans as JSON lines (chassis.tracing): `.stack/traces/` for `make run`.
                 "DIGIPOLKU_TRACE_FILE": str(
                     (log_dir.parent if log_dir else logs) / "traces" / f"{name}.jsonl"

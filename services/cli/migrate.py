@@ -47,6 +47,8 @@ class MigrationSettings(BaseSettings):
     # The application role's database: the role the grants go to, read from the connection.
     database_url: str
     migration_database_url: SecretStr | None = None
+    # The role that alone holds the access log's rights, if the platform declares one.
+    access_log_writer_role: str | None = None
 
     @model_validator(mode="after")
     def _separate_roles_in_production(self) -> MigrationSettings:
@@ -65,7 +67,10 @@ async def run_migrations(settings: MigrationSettings, migrations: Path) -> Migra
     owner_url = settings.migration_url or settings.database_url
     async with migration_lock(owner_url):
         problems = await migrate_and_grant(
-            settings.database_url, settings.migration_url, migrations
+            settings.database_url,
+            settings.migration_url,
+            migrations,
+            settings.access_log_writer_role,
         )
     # Read as the owner: the application role has no rights on Alembic's record.
     connection = await asyncpg.connect(owner_url)

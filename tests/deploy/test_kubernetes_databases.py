@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from deploy.kubernetes_databases import BARMAN_PLUGIN, app_role, owner_role
-from deploy.kubernetes_services import SERVICES
+from deploy.kubernetes_services import SERVICES, log_writer_role
 from tests.deploy.kubernetes_render import ENVIRONMENTS, Manifest, of_kind, overlay, rendered
 
 
@@ -52,13 +52,25 @@ def test_each_database_is_backed_up_to_object_storage(environment: str) -> None:
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_the_migration_and_application_roles_are_separate(environment: str) -> None:
+def test_the_migration_application_and_access_log_writer_roles_are_separate(
+    environment: str,
+) -> None:
     objects = rendered(overlay(environment))
     secrets = of_kind(objects, "ExternalSecret")
+    deployments = of_kind(objects, "Deployment")
     for service in SERVICES:
         spec = of_kind(objects, "Cluster")[f"{service}-db"]["spec"]
         assert spec["bootstrap"]["initdb"]["owner"] == owner_role(service)
         roles = {role["name"]: role for role in spec["managed"]["roles"]}
+        writer = roles.pop(log_writer_role(service))
+        # The writer cannot log in and has no password; the service writes the log only as
+        # its member, and the service is told the writer's name (chassis/migrate.py).
+        assert writer["login"] is False and "passwordSecret" not in writer
+        assert roles[app_role(service)]["inRoles"] == [writer["name"]]
+        assert "inRoles" not in roles[owner_role(service)]
+        container = deployments[service]["spec"]["template"]["spec"]["containers"][0]
+        told = {e["name"]: e.get("value") for e in container["env"]}
+        assert told["DIGIPOLKU_ACCESS_LOG_WRITER_ROLE"] == writer["name"]
         assert set(roles) == {owner_role(service), app_role(service)}
         for role in roles.values():
             assert role["ensure"] == "present" and role["login"] is True
