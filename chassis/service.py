@@ -61,7 +61,6 @@ from contracts.envelope import EventEnvelope
 log = get_logger(__name__)
 
 Parts = TypeVar("Parts")
-T = TypeVar("T")
 
 
 @dataclass
@@ -201,10 +200,11 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             asyncio.create_task(job(runtime, stop_jobs), name=f"{spec.name}-job-{n}")
             for n, job in enumerate([*spec.background, sweep_sessions, *consumer_jobs])
         ]
-        # The consumer last, when everything it writes to is there (as FastStream's router did).
-        await kafka.start()
-        log.info("service started")
         try:
+            # The consumer last, when all it writes to is there (as FastStream's router did);
+            # a broker that cannot start stops the service, its parts closed below.
+            await kafka.start()
+            log.info("service started")
             yield
         finally:
             await kafka.stop()

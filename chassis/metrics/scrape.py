@@ -84,10 +84,14 @@ class MetricsSampler:
                 PROJECTION_LAG_SECONDS.labels(service, projection, tenant).set(behind.seconds)
 
     async def _sample_backlogs(self, pool: asyncpg.Pool) -> None:
-        for relay in self.sampled.relays():
-            backlog = await answer_within(
-                relay_backlog(pool, relay.name, relay.source), PROBE_SECONDS
+        relays = self.sampled.relays()
+        backlogs = await asyncio.gather(
+            *(
+                answer_within(relay_backlog(pool, relay.name, relay.source), PROBE_SECONDS)
+                for relay in relays
             )
+        )
+        for relay, backlog in zip(relays, backlogs, strict=True):
             if isinstance(backlog, Backlog):
                 self.backlogs[relay.name] = backlog
                 RELAY_BACKLOG_EVENTS.labels(self.sampled.service, relay.name).set(backlog.events)
