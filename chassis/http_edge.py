@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chassis.asyncapi_docs import ASYNCAPI_PATH
 from chassis.csrf import CsrfMiddleware
 from chassis.http import CorrelationMiddleware, problem
 from chassis.http_auth import SESSION_COOKIE
@@ -124,10 +125,6 @@ class ServerErrorAnswer:
             await response(scope, receive, send)
 
 
-# FastStream's AsyncAPI page (the KafkaRouter's schema_url in chassis.service).
-ASYNCAPI_PAGE = "/asyncapi"
-
-
 def install_edge(app: FastAPI, catalogue: Catalogue, settings: ServiceSettings) -> None:
     """The shared middlewares; `add_middleware` wraps, so the last one added is outermost."""
     # Imported here: the sign-in routes import chassis.service, which imports this module.
@@ -150,7 +147,7 @@ def install_edge(app: FastAPI, catalogue: Catalogue, settings: ServiceSettings) 
         session_cookie=SESSION_COOKIE,
     )
     app.add_middleware(ServerErrorAnswer, catalogue=catalogue)
-    docs = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url, ASYNCAPI_PAGE)
+    docs = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url, ASYNCAPI_PATH)
     app.add_middleware(
         SecurityHeaders,
         issuer=settings.oidc_issuer,

@@ -1,7 +1,9 @@
 """How far a rebuild has come: events done of the total, the rate, and the time left.
 
 On a terminal a `rich` progress bar; anywhere else (a Kubernetes job, a test) a structlog line
-every few seconds, since a bar redrawn in a log file is noise.
+every few seconds, since a bar redrawn in a log file is noise. Either way the two rebuild
+gauges (`digipolku_rebuild_events_replayed` and `_total`, chassis.metrics.definitions) follow
+it, for the process' /metrics.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from rich.progress import (
 )
 
 from chassis.logs import get_logger
+from chassis.metrics.definitions import REBUILD_REPLAYED, REBUILD_TOTAL
 
 log = get_logger(__name__)
 
@@ -72,6 +75,8 @@ class RebuildProgress:
         # The total grows while the replay learns each partition's true end, and the
         # catch-up adds what arrived meanwhile: never let it fall below what is done.
         self.done, self.total = done, max(total, done)
+        REBUILD_REPLAYED.labels(self.what).set(self.done)
+        REBUILD_TOTAL.labels(self.what).set(self.total)
         if self._bar is not None and self._task is not None:
             self._bar.update(self._task, completed=done, total=self.total, rate=self.rate)
         now = time.monotonic()

@@ -211,6 +211,9 @@ class Relay(Generic[Item]):
         self._made_topics: set[str] = set()
         self._leading = leadership is None
         self._confirmed_at = -1e9
+        self.name = name
+        # Whether its loop runs (readiness' relay check): False before start and after a stop.
+        self.running = False
         self.published = 0
         self.broker_losses = 0
         self.last_broker_loss: datetime | None = None
@@ -361,6 +364,7 @@ class Relay(Generic[Item]):
         """Publish until `stop` is set; sleep briefly whenever there is nothing new (or this
         relay stands by), and let another relay lead at once when it stops."""
         log.info("relay started")
+        self.running = True
         loop = asyncio.get_running_loop()
         failures = 0
         next_check = 0.0
@@ -399,6 +403,7 @@ class Relay(Generic[Item]):
                 if sent < self._batch_size:
                     await _pause(stop, self._idle_seconds)
         finally:
+            self.running = False
             if self._leadership is not None:
                 await self._leadership.release()
             self._leading = self._leadership is None

@@ -18,10 +18,13 @@ import asyncpg
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from faststream.kafka.fastapi import KafkaMessage, KafkaRouter
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.middlewares import AckPolicy
 from pydantic_settings import BaseSettings
 
+from chassis.asyncapi_docs import asyncapi_router
 from chassis.auth import ClientRefs, TokenVerifier
 from chassis.client_refs import StaffOnly
 from chassis.clock import clock_from_file, use_clock
@@ -29,7 +32,6 @@ from chassis.config_check import refuse_to_start
 from chassis.consumer import BatchConsumer
 from chassis.consumer_lag import ConsumerLag
 from chassis.consumer_recovery import ConsumerRecovery
-from chassis.dead_letters import held_stream_counts
 from chassis.event_admission import admit, decode_batch
 from chassis.event_store import PostgresEventStore, Upcaster, create_pool
 from chassis.http import install_problem_handlers
@@ -38,10 +40,15 @@ from chassis.i18n import Catalogue
 from chassis.kafka_security import kafka_security
 from chassis.kafka_wire import ensure_topics
 from chassis.logs import configure_logging, get_logger
+from chassis.metrics.definitions import METRICS_REGISTRY, READY
+from chassis.metrics.http import HttpMetricsMiddleware
+from chassis.metrics.relay_backlog import EVENT_STORE, OUTBOX
+from chassis.metrics.scrape import MetricsSampler, Sampled, SampledRelay, metrics_router
 from chassis.migrate import prepare_database
 from chassis.openapi import install_openapi
 from chassis.outbox import Outbox, outbox_messages
 from chassis.policy import Policy
+from chassis.probes import PROBE_SECONDS, answer_within
 from chassis.projector import Projection, Projector
 from chassis.relay import Item, MessageMaker, Relay, RelaySource, TopicChooser, event_messages
 from chassis.relay_runtime import RunningRelay, start_relay
@@ -55,7 +62,6 @@ from contracts.envelope import EventEnvelope
 log = get_logger(__name__)
 
 Parts = TypeVar("Parts")
-T = TypeVar("T")
 
 
 @dataclass
@@ -195,10 +201,14 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             asyncio.create_task(job(runtime, stop_jobs), name=f"{spec.name}-job-{n}")
             for n, job in enumerate([*spec.background, sweep_sessions, *consumer_jobs])
         ]
-        log.info("service started")
         try:
+            # The consumer last, when all it writes to is there (as FastStream's router did);
+            # a broker that cannot start stops the service, its parts closed below.
+            await kafka.start()
+            log.info("service started")
             yield
         finally:
+            await kafka.stop()
             stop_jobs.set()
             await asyncio.gather(*jobs, return_exceptions=True)
             for running in relays:
@@ -206,15 +216,18 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
             await runtime.pool.close()
             log.info("service stopped")
 
-    kafka = KafkaRouter(
+    kafka = KafkaBroker(
         settings.kafka_bootstrap,
-        schema_url="/asyncapi",
-        lifespan=lifespan,
         description=spec.description,
         client_id=spec.name,
         # The service's own principal over TLS (decision 0021); None: the local plaintext broker.
         security=kafka_security(settings).broker_security(),
-        middlewares=kafka_middlewares(spec.name),  # tracing, when on (decision 0039)
+        middlewares=[
+            # Traces, when on (decision 0039).
+            *kafka_middlewares(spec.name),
+            # FastStream's own consumer and publisher metrics (faststream_*) at /metrics.
+            KafkaPrometheusMiddleware(registry=METRICS_REGISTRY, app_name=spec.name),
+        ],
     )
     for topic in spec.published_topics:
         kafka.publisher(
@@ -225,14 +238,20 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         )
     consumer_jobs = _subscribe(kafka, spec, runtime) if spec.subscribes else []
 
-    app = FastAPI(title=spec.title, description=spec.description, version="0.1.0")
+    app = FastAPI(
+        title=spec.title, description=spec.description, version="0.1.0", lifespan=lifespan
+    )
     app.state.runtime = runtime
     instrument(app, spec.name)
     install_edge(app, catalogue, settings)
     install_problem_handlers(app, catalogue)
-    install_openapi(app, kafka.docs_router)
-    app.include_router(kafka)
-    app.include_router(_health_router(kafka))
+    docs = asyncapi_router(app, kafka)
+    install_openapi(app, docs)
+    sampler = _sampler(spec, runtime)
+    # Outermost, so every answer is counted, refusals and the edge's 500s included.
+    app.add_middleware(HttpMetricsMiddleware, service=spec.name, routes=app.router.routes)
+    app.include_router(metrics_router(sampler))
+    app.include_router(_health_router(spec.name, kafka, sampler))
     for router in spec.routers:
         app.include_router(router)
     if spec.migrations is not None:  # every service with a database keeps its access log
@@ -244,7 +263,27 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> Fa
         # The shared stylesheet first: a mount at /static would otherwise take its path.
         app.mount("/static/common", StaticFiles(directory=COMMON_STATIC), name="common-static")
         app.mount("/static", StaticFiles(directory=spec.static), name="static")
+    # Last, where FastStream's router put it, so the documents list their paths as before.
+    app.include_router(docs)
     return app
+
+
+def _sampler(spec: ServiceSpec, runtime: ServiceRuntime) -> MetricsSampler:
+    """What /metrics samples when scraped: the relays' backlogs, the consumer's lag per
+    projection and tenant, the held streams (chassis.metrics.scrape)."""
+    relays = [
+        *([SampledRelay(spec.name, EVENT_STORE)] if spec.publishes is not None else []),
+        *([SampledRelay(f"{spec.name}-outbox", OUTBOX)] if spec.outbox else []),
+    ]
+    return MetricsSampler(
+        Sampled(
+            service=spec.name,
+            pool=lambda: runtime.pool,
+            relays=lambda: relays,
+            consumer_lag=lambda: runtime.consumer_lag,
+            projections=lambda: [p.projection.name for p in runtime.projectors],
+        )
+    )
 
 
 def _no_upcast(
@@ -311,7 +350,7 @@ async def _relaying(
 
 
 def _subscribe(
-    kafka: KafkaRouter, spec: ServiceSpec, runtime: ServiceRuntime
+    kafka: KafkaBroker, spec: ServiceSpec, runtime: ServiceRuntime
 ) -> list[BackgroundJob]:
     """One batch consumer for all subscribed topics: each batch goes to every projector in one
     transaction per projector, then to the policy event by event, in delivery order
@@ -357,39 +396,12 @@ def _subscribe(
         ]
         await consumer.handle(admitted)
         recovery.handled(records)
-        lag.handled(records, (event for _, event, _ in admitted))
+        lag.handled(records, ((record, event) for record, event, _ in admitted))
 
     async def recover(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
         await recovery.run(stop)
 
     return [consumer.retry_held_streams, recover]
-
-
-# A probe (Kubernetes' timeout, the load balancer's) waits about this long for an answer.
-PROBE_SECONDS = 2.0
-
-
-async def _answer_within(work: Awaitable[T], seconds: float) -> T | BaseException:
-    """What `work` gave, or the exception it raised or a TimeoutError, after `seconds` at most.
-
-    Not `asyncio.wait_for`: that waits for the cancelled work to clean up, and a query on a
-    database that hangs cleans up only at its statement timeout, long after the probe gave up.
-    """
-    task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=seconds)
-    if not done:
-        task.cancel()
-        task.add_done_callback(_forget)
-        return TimeoutError()
-    try:
-        return task.result()
-    except Exception as exc:  # any failure means not ready; the caller says which
-        return exc
-
-
-def _forget(task: asyncio.Future[Any]) -> None:
-    if not task.cancelled():
-        task.exception()  # retrieved, so asyncio does not log it as never retrieved
 
 
 def _check(answer: object) -> str:
@@ -398,12 +410,7 @@ def _check(answer: object) -> str:
     return "ok" if answer is not False else "unavailable"
 
 
-async def _held_streams(pool: asyncpg.Pool) -> dict[str, int]:
-    async with pool.acquire() as connection:
-        return await held_stream_counts(connection)
-
-
-def _health_router(kafka: KafkaRouter) -> APIRouter:
+def _health_router(service: str, kafka: KafkaBroker, sampler: MetricsSampler) -> APIRouter:
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", summary="The process is alive")
@@ -415,29 +422,53 @@ def _health_router(kafka: KafkaRouter) -> APIRouter:
         runtime = runtime_of(request)
         pool = runtime.require_pool()
         database, broker = await asyncio.gather(
-            _answer_within(pool.fetchval("SELECT 1"), PROBE_SECONDS),
-            _answer_within(kafka.broker.ping(timeout=PROBE_SECONDS), PROBE_SECONDS),
+            answer_within(pool.fetchval("SELECT 1"), PROBE_SECONDS),
+            answer_within(kafka.ping(timeout=PROBE_SECONDS), PROBE_SECONDS),
         )
         checks = {"database": _check(database), "broker": _check(broker)}
         ready = all(value == "ok" for value in checks.values())
-        details: dict[str, object] = {}
-        if runtime.relay is not None:  # a standby relay is ready too: it waits for the lock
-            details["relay"] = runtime.relay.status()
-        if runtime.outbox_relay is not None:
-            details["outbox_relay"] = runtime.outbox_relay.status()
-        if runtime.consumer_lag is not None:  # behind is not unready: it is catching up
-            details["consumer_lag"] = runtime.consumer_lag.status()
-        # Shown, but never a reason to leave the load balancer: a held stream is one path's
-        # events waiting for an upgrade, and every other request is served (decision 0027).
         if checks["database"] == "ok":
-            counts = await _answer_within(_held_streams(pool), PROBE_SECONDS)
-            if isinstance(counts, dict):
-                # Every projection, held or not, so the operator sees what there is to watch.
-                projections = {projector.projection.name: 0 for projector in runtime.projectors}
-                details["dead_lettered_streams"] = {**projections, **counts}
+            await sampler.sample(fresh=True)  # the relays' backlogs and the held streams
+        details = _readiness_details(runtime, sampler)
+        # Shown and measured, never a reason to leave the load balancer: a standby relay
+        # waits for the lock, a consumer behind is catching up (decision 0040).
+        passed = {name: value == "ok" for name, value in checks.items()}
+        if runtime.relay is not None or runtime.outbox_relay is not None:
+            passed["relay"] = all(
+                relay.running for relay in (runtime.relay, runtime.outbox_relay) if relay
+            )
+        if runtime.consumer_lag is not None:
+            passed["consumer"] = runtime.consumer_lag.started
+        for check, ok in passed.items():
+            READY.labels(service, check).set(1 if ok else 0)
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": checks, "details": details},
             status_code=200 if ready else 503,
         )
 
     return router
+
+
+def _readiness_details(runtime: ServiceRuntime, sampler: MetricsSampler) -> dict[str, object]:
+    """Each relay (its role and backlog), the consumer's lag in all and per projection, and
+    the streams each projection holds back."""
+    details: dict[str, object] = {}
+    for key, relay in (("relay", runtime.relay), ("outbox_relay", runtime.outbox_relay)):
+        if relay is not None:
+            backlog = sampler.backlogs.get(relay.name)
+            details[key] = {
+                **relay.status(),
+                "backlog_events": None if backlog is None else backlog.events,
+                "backlog_seconds": None if backlog is None else backlog.seconds,
+            }
+    if runtime.consumer_lag is not None:
+        lag = runtime.consumer_lag.status()
+        # One consumer feeds every projection of the service, batch by batch: each is as far
+        # behind as the consumer (what one holds back is in dead_lettered_streams).
+        projections = {p.projection.name: lag for p in runtime.projectors}
+        details["consumer_lag"] = {**lag, "projections": projections}
+    # A held stream is one path's events waiting for an upgrade, and every other request is
+    # served (decision 0027).
+    if sampler.held is not None:
+        details["dead_lettered_streams"] = sampler.held
+    return details

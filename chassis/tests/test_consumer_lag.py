@@ -49,7 +49,7 @@ async def test_the_lag_is_what_the_broker_has_less_what_was_handled(
                 fetched += [record for records in batch.values() for record in records]
         an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
         event = envelope("s").model_copy(update={"occurred_at": an_hour_ago})
-        lag.handled(fetched, [event])
+        lag.handled(fetched, [(fetched[-1], event)])
         status = lag.status()
         assert status["events_behind"] == 20
         assert 3590 <= status["seconds_behind"] <= 3700
