@@ -7,27 +7,32 @@ import json
 import re
 from typing import Any
 
+from prometheus_client import REGISTRY
+
+# Imported for their metrics: each module defines its counters where it counts them.
+import chassis.dead_letters
+import chassis.event_admission
+import chassis.metrics.definitions
+import chassis.projector  # noqa: F401
 from deploy.kubernetes_generate import ROOT
 from tests.deploy.kubernetes_render import Manifest, of_kind, overlay, rendered
 
 OPERATIONS = ROOT.parents[1] / "docs" / "operations.md"
-# The services' metric names (issue 16's metrics contract); Prometheus adds the histogram's
-# _bucket, _sum and _count and the scrape's `up`.
-EXPORTED = {
-    "digipolku_http_requests_total",
-    "digipolku_http_request_duration_seconds_bucket",
-    "digipolku_relay_backlog_events",
-    "digipolku_relay_backlog_seconds",
-    "digipolku_projection_lag_events",
-    "digipolku_projection_lag_seconds",
-    "digipolku_refused_events_total",
-    "digipolku_dead_letters_total",
-    "digipolku_held_streams",
-    "digipolku_rebuild_events_replayed",
-    "digipolku_rebuild_events_total",
-    "digipolku_ready",
-    "up",
-}
+
+
+def _exported() -> set[str]:
+    """The series names the services' /metrics can hold: read from the registry the services
+    define their metrics in (not a list kept beside them), plus the scrape's own `up`."""
+    suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"]}
+    return {"up"} | {
+        family.name + suffix
+        for family in REGISTRY.collect()
+        if family.name.startswith("digipolku_")
+        for suffix in suffixes.get(family.type, [""])
+    }
+
+
+EXPORTED = _exported()
 ALERTED = {
     "projection lag": "digipolku_projection_lag_seconds",
     "relay backlog": "digipolku_relay_backlog_seconds",
