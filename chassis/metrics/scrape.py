@@ -112,14 +112,17 @@ async def _held_streams(pool: asyncpg.Pool) -> dict[str, int]:
 
 
 def metrics_router(sampler: MetricsSampler) -> APIRouter:
-    """/metrics, left out of the OpenAPI document: it is for Prometheus, not for clients."""
-    router = APIRouter(include_in_schema=False)
+    """/metrics, left out of the OpenAPI document: it is for Prometheus, not for clients.
 
-    @router.get(METRICS_PATH)
+    A plain Starlette route, not a FastAPI operation: it is neither a page (no session) nor
+    the JSON API (no bearer token), and takes no parameters to validate."""
+    router = APIRouter()
+
     async def metrics(request: Request) -> Response:
         await sampler.sample()
         # The format the scraper asks for (OpenMetrics, or the text format, 0.0.4 by default).
         encode, content_type = choose_encoder(request.headers.get("accept", ""))
         return Response(encode(METRICS_REGISTRY), headers={"Content-Type": content_type})
 
+    router.add_route(METRICS_PATH, metrics, methods=["GET"], include_in_schema=False)
     return router
