@@ -25,7 +25,7 @@ from services.tasks.domain.curriculum import (
 )
 
 CURRICULUM_DIR = Path(__file__).resolve().parent.parent / "curriculum"
-CURRENT_VERSION = "1"
+CURRENT_VERSION = "2"
 
 
 class Translated(BaseModel):
