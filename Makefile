@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench simulate faults lint format install system-packages schemas clean
+.PHONY: run test bench simulate faults lint format install system-packages schemas speech clean
 
 # After the locked tree, the project itself (editable), for the `digipolku` command; then the
 # whole checkout on the path, since the wheel leaves out the simulator, the bench and the local
@@ -35,14 +35,14 @@ $(CHECKOV_STAMP): $(CHECKOV_LOCK)
 	touch $@
 
 system-packages:
-	deploy/install_system_packages.sh
+	deploy/install_system_packages.sh espeak-ng opus-tools lame
 
 ## run: the whole system locally (PostgreSQL, Kafka broker, four services, demo data)
-run: install system-packages
+run: install system-packages speech
 	$(BIN)/digipolku run
 
 ## test: lint, the contract checks, then every test (browser tests use Debian's Chromium)
-test: install system-packages lint $(CHECKOV_STAMP)
+test: install system-packages speech lint $(CHECKOV_STAMP)
 	deploy/install_system_packages.sh chromium
 	$(BIN)/digipolku contracts export --check
 	$(BIN)/digipolku contracts compat
@@ -78,6 +78,10 @@ format: install
 schemas: install
 	$(BIN)/digipolku contracts export
 	$(BIN)/python -m services.tasks.adapters.curriculum_files
+
+## speech: the curriculum's texts read aloud, into .cache/speech (decision 0042; made files are kept)
+speech: install system-packages
+	$(BIN)/python -m services.tasks.adapters.speech_build
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts build digipolku.egg-info

@@ -37,7 +37,7 @@ def local_time(moment: datetime) -> str:
 
 
 class PageRenderer:
-    def __init__(self, templates: Path) -> None:
+    def __init__(self, templates: Path, helpers: dict[str, Any] | None = None) -> None:
         self._environment = Environment(
             loader=ChoiceLoader([FileSystemLoader(templates), FileSystemLoader(COMMON_TEMPLATES)]),
             autoescape=select_autoescape(),
@@ -45,6 +45,8 @@ class PageRenderer:
             lstrip_blocks=True,
         )
         self._environment.filters["local_time"] = local_time
+        # A service's own helpers for its templates (tasks: `spoken`, the texts read aloud).
+        self._environment.globals.update(helpers or {})
 
     def render(
         self, request: Request, template: str, status: int = 200, **context: Any
