@@ -6,6 +6,13 @@
 // save is tried again with back-off (1 s doubling to 30 s). A copy kept from an earlier
 // visit comes back into the box and is saved once the server answers. The copy is removed
 // as soon as the server has stored that text, or once the task is answered.
+//
+// Sending the answer works the same way (issue 17): the form is sent with fetch, and if the
+// connection drops before the server answers, the answer is kept on this device with its
+// submission id, the page says "Ei yhteyttä — tekstisi on tallessa", and it is sent again when
+// the browser is back online or after a back-off. The same submission id makes a send that
+// did reach the server count once (chassis idempotency). Without JavaScript, or for any
+// answer other than a lost connection or an outage, the form is sent as a plain form.
 (function () {
   var script = document.currentScript;
   if (!script || !window.fetch) { return; }
@@ -14,7 +21,7 @@
   try { storage = window.localStorage; } catch (e) { storage = null; }  // blocked by the user
 
   if (script.dataset.forget) {
-    if (storage) { storage.removeItem(key); }
+    if (storage) { storage.removeItem(key); storage.removeItem(key + ":submit"); }
     return;
   }
   var text = document.getElementById("text");
@@ -98,4 +105,85 @@
     typing = setTimeout(save, 800);
   });
   window.addEventListener("online", function () { if (kept() !== null) { save(); } });
+
+  var form = text.form;
+  var submitKey = key + ":submit";  // {id, text} of an answer sent while offline
+  var submitRetry = null;
+  var submitDelay = FIRST_RETRY;
+  var submitting = false;
+  var onlineFailures = 0;
+
+  function field(name) { return form ? form.querySelector("[name=" + name + "]") : null; }
+
+  function pendingSubmit() {
+    try { return JSON.parse(storage ? storage.getItem(submitKey) || "null" : "null"); }
+    catch (e) { return null; }
+  }
+
+  function offline() {
+    tell(script.dataset.offline);
+    if (status) { status.classList.add("message"); }
+    submitRetry = setTimeout(submit, submitDelay);
+    submitDelay = Math.min(submitDelay * 2, LAST_RETRY);
+  }
+
+  // As a plain form post, for the server's own page (a refusal, signing in again...).
+  function sendPlainly() {
+    if (storage) { storage.removeItem(submitKey); }
+    var action = document.createElement("input");
+    action.type = "hidden"; action.name = "action"; action.value = "submit";
+    form.appendChild(action);
+    HTMLFormElement.prototype.submit.call(form);
+  }
+
+  function submit() {
+    clearTimeout(submitRetry);
+    var pending = pendingSubmit();
+    if (submitting || !pending) { return; }
+    submitting = true;
+    var data = new URLSearchParams(new FormData(form));
+    data.set("submission_id", pending.id);
+    data.set("text", pending.text);
+    data.set("action", "submit");
+    // The attribute: the buttons named "action" shadow the form's own `action` property.
+    fetch(form.getAttribute("action"), {method: "POST", credentials: "same-origin", body: data})
+      .then(function (response) {
+        submitting = false;
+        if (response.status >= 500 || response.status === 429) { offline(); return; }
+        if (response.ok && response.redirected) {  // stored: show the answered task
+          if (storage) { storage.removeItem(submitKey); storage.removeItem(key); }
+          window.location.assign(response.url);
+          return;
+        }
+        sendPlainly();
+      }, function () {
+        submitting = false;
+        // No answer: the connection dropped. A browser that says it is online may instead
+        // have been sent to sign in elsewhere (a redirect fetch may not follow): after a few
+        // tries the plain form takes over, and the server keeps the text as a draft.
+        onlineFailures = navigator.onLine === false ? 0 : onlineFailures + 1;
+        if (onlineFailures >= 3) { sendPlainly(); } else { offline(); }
+      });
+  }
+
+  if (form && window.URLSearchParams && window.FormData && field("submission_id")) {
+    form.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      if (!storage || !button || button.value !== "submit") { return; }
+      event.preventDefault();
+      if (pendingSubmit()) { return; }  // already on its way: this is a second click
+      try {
+        storage.setItem(submitKey, JSON.stringify(
+          {id: field("submission_id").value, text: text.value}));
+      } catch (e) { sendPlainly(); return; }
+      submitDelay = FIRST_RETRY;
+      submit();
+    });
+    window.addEventListener("online", function () { submitDelay = FIRST_RETRY; submit(); });
+    var waiting = pendingSubmit();
+    if (waiting) {  // sent while offline before this page was (re)loaded: send it now
+      text.value = waiting.text;
+      submit();
+    }
+  }
 })();
