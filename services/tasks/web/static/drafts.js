@@ -7,12 +7,13 @@
 // visit comes back into the box and is saved once the server answers. The copy is removed
 // as soon as the server has stored that text, or once the task is answered.
 //
-// Sending the answer works the same way (issue 17): the form is sent with fetch, and if the
-// connection drops before the server answers, the answer is kept on this device with its
+// Sending the answer works the same way (issue 17): the form is first sent with fetch, and if
+// the connection drops before the server answers, the answer is kept on this device with its
 // submission id, the page says "Ei yhteyttä — tekstisi on tallessa", and it is sent again when
-// the browser is back online or after a back-off. The same submission id makes a send that
-// did reach the server count once (chassis idempotency). Without JavaScript, or for any
-// answer other than a lost connection or an outage, the form is sent as a plain form.
+// the browser is back online or after a back-off. Once the server answers, the same form is
+// sent as a plain form post to show the server's page: the same submission id makes every
+// send after the first that reached the server count as that one (idempotency). Without
+// JavaScript the form is a plain form post to begin with.
 (function () {
   var script = document.currentScript;
   if (!script || !window.fetch) { return; }
@@ -111,7 +112,6 @@
   var submitRetry = null;
   var submitDelay = FIRST_RETRY;
   var submitting = false;
-  var onlineFailures = 0;
 
   function field(name) { return form ? form.querySelector("[name=" + name + "]") : null; }
 
@@ -129,7 +129,9 @@
 
   // As a plain form post, for the server's own page (a refusal, signing in again...).
   function sendPlainly() {
+    var pending = pendingSubmit();
     if (storage) { storage.removeItem(submitKey); }
+    if (pending) { field("submission_id").value = pending.id; text.value = pending.text; }
     var action = document.createElement("input");
     action.type = "hidden"; action.name = "action"; action.value = "submit";
     form.appendChild(action);
@@ -146,24 +148,21 @@
     data.set("text", pending.text);
     data.set("action", "submit");
     // The attribute: the buttons named "action" shadow the form's own `action` property.
-    fetch(form.getAttribute("action"), {method: "POST", credentials: "same-origin", body: data})
-      .then(function (response) {
-        submitting = false;
-        if (response.status >= 500 || response.status === 429) { offline(); return; }
-        if (response.ok && response.redirected) {  // stored: show the answered task
-          if (storage) { storage.removeItem(submitKey); storage.removeItem(key); }
-          window.location.assign(response.url);
-          return;
-        }
-        sendPlainly();
-      }, function () {
-        submitting = false;
-        // No answer: the connection dropped. A browser that says it is online may instead
-        // have been sent to sign in elsewhere (a redirect fetch may not follow): after a few
-        // tries the plain form takes over, and the server keeps the text as a draft.
-        onlineFailures = navigator.onLine === false ? 0 : onlineFailures + 1;
-        if (onlineFailures >= 3) { sendPlainly(); } else { offline(); }
-      });
+    // Redirects are not followed: one to sign in goes to another origin, which the page's
+    // Content-Security-Policy does not let a script reach.
+    fetch(form.getAttribute("action"), {
+      method: "POST", credentials: "same-origin", body: data, redirect: "manual"
+    }).then(function (response) {
+      submitting = false;
+      if (response.status >= 500 || response.status === 429) { offline(); return; }
+      // The server has answered (stored, refused, or sent to sign in): the plain form shows
+      // its page. The same submission id is answered as the first send was (idempotency),
+      // so a stored answer is not stored twice.
+      sendPlainly();
+    }, function () {
+      submitting = false;
+      offline();  // no answer at all: the connection dropped
+    });
   }
 
   if (form && window.URLSearchParams && window.FormData && field("submission_id")) {
