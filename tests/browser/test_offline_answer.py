@@ -10,6 +10,7 @@ import httpx
 from playwright.sync_api import Page, Route, expect
 
 from deploy.system import RunningSystem
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.double_submit import read
 from tests.browser.test_double_submit_tasks import sign_in
 from tests.support.api import open_path
@@ -56,6 +57,8 @@ def test_an_answer_sent_as_the_connection_drops_arrives_once_when_it_returns(
     page.get_by_role("button", name="Lähetä vastaus").click()
     expect(page.locator("#draft-status")).to_contain_text(NOTICE)
     expect(page.locator("#draft-status")).to_have_attribute("aria-live", "polite")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "offline-answer-kept.png"), full_page=True)
     assert page.evaluate(KEPT) == 1, "the answer is not kept on the device"
     # Playwright runs the route handler only while this thread waits in Playwright.
     for _ in range(100):
