@@ -37,12 +37,23 @@ $(CHECKOV_STAMP): $(CHECKOV_LOCK)
 system-packages:
 	deploy/install_system_packages.sh espeak-ng opus-tools lame
 
+# Lighthouse (issue 17: the client's pages on a throttled phone) from npm, pinned by its lock,
+# with the machine's Node (Debian's nodejs, which brings npm); reinstalled when the lock changes.
+LIGHTHOUSE_DIR   := tools/lighthouse
+LIGHTHOUSE_STAMP := $(LIGHTHOUSE_DIR)/node_modules/.installed-$(shell cat $(LIGHTHOUSE_DIR)/package-lock.json | cksum | cut -d' ' -f1)
+
+$(LIGHTHOUSE_STAMP): $(LIGHTHOUSE_DIR)/package.json $(LIGHTHOUSE_DIR)/package-lock.json
+	command -v npm >/dev/null || deploy/install_system_packages.sh nodejs npm
+	cd $(LIGHTHOUSE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	rm -f $(LIGHTHOUSE_DIR)/node_modules/.installed-*
+	touch $@
+
 ## run: the whole system locally (PostgreSQL, Kafka broker, four services, demo data)
 run: install system-packages speech
 	$(BIN)/digipolku run
 
 ## test: lint, the contract checks, then every test (browser tests use Debian's Chromium)
-test: install system-packages speech lint $(CHECKOV_STAMP)
+test: install system-packages speech lint $(CHECKOV_STAMP) $(LIGHTHOUSE_STAMP)
 	deploy/install_system_packages.sh chromium
 	$(BIN)/digipolku contracts export --check
 	$(BIN)/digipolku contracts compat
@@ -62,7 +73,7 @@ faults: install system-packages
 	$(BIN)/digipolku faults --seed $(SEED) --duration $(DURATION)
 
 ## bench: benchmarks that print ratios against baselines measured in the same run
-bench: install system-packages
+bench: install system-packages $(LIGHTHOUSE_STAMP)
 	$(BIN)/digipolku bench
 
 lint: install

@@ -1,9 +1,10 @@
 """`make bench`: our event store's appends against COPY and the eventsourcing library, the
 projectors' throughput, reporting's and guidance's catch-up over a million simulated events,
-the time from a command to the dashboard, the client pages under load, the staff's big pages
-(a caseload of 300, a tenant of 10,000 paths) and the national year replayed into every read
-model, each against a baseline measured in this same run; a table of figures, targets and
-whether each is met closes it, also written to test-artifacts/bench/results.json.
+the time from a command to the dashboard, the client pages under load and on a throttled phone
+(Lighthouse), the staff's big pages (a caseload of 300, a tenant of 10,000 paths) and the
+national year replayed into every read model, each against a baseline measured in this same
+run; a table of figures, targets and whether each is met closes it, also written to
+test-artifacts/bench/results.json.
 
 Not a test: numbers vary by machine; the ratios are what to compare across changes.
 """
@@ -22,6 +23,7 @@ from bench.big_views import run_big_views
 from bench.catch_up import record_simulated_run, run_catch_up
 from bench.dashboard_latency import run_dashboard_latency
 from bench.eventsourcing_baseline import run_eventsourcing
+from bench.lighthouse import run_lighthouse
 from bench.national_replay import run_national_replay
 from bench.page_load import run_page_load
 from bench.projector_throughput import run_projectors
@@ -267,6 +269,7 @@ def main() -> None:
             )
         )
     summary.extend(run_page_load(clients=args.load_clients, seconds=args.load_seconds))
+    summary.extend(run_lighthouse())
     summary.extend(run_big_views(history, samples=args.page_samples))
     print("\nThe national year: a fresh PostgreSQL and broker (its topics must start empty)")
     national = start_infrastructure(durable=True)

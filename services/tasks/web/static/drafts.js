@@ -6,6 +6,14 @@
 // save is tried again with back-off (1 s doubling to 30 s). A copy kept from an earlier
 // visit comes back into the box and is saved once the server answers. The copy is removed
 // as soon as the server has stored that text, or once the task is answered.
+//
+// Sending the answer works the same way (issue 17): the form is first sent with fetch, and if
+// the connection drops before the server answers, the answer is kept on this device with its
+// submission id, the page says "Ei yhteyttä — tekstisi on tallessa", and it is sent again when
+// the browser is back online or after a back-off. Once the server answers, the same form is
+// sent as a plain form post to show the server's page: the same submission id makes every
+// send after the first that reached the server count as that one (idempotency). Without
+// JavaScript the form is a plain form post to begin with.
 (function () {
   var script = document.currentScript;
   if (!script || !window.fetch) { return; }
@@ -14,7 +22,7 @@
   try { storage = window.localStorage; } catch (e) { storage = null; }  // blocked by the user
 
   if (script.dataset.forget) {
-    if (storage) { storage.removeItem(key); }
+    if (storage) { storage.removeItem(key); storage.removeItem(key + ":submit"); }
     return;
   }
   var text = document.getElementById("text");
@@ -98,4 +106,83 @@
     typing = setTimeout(save, 800);
   });
   window.addEventListener("online", function () { if (kept() !== null) { save(); } });
+
+  var form = text.form;
+  var submitKey = key + ":submit";  // {id, text} of an answer sent while offline
+  var submitRetry = null;
+  var submitDelay = FIRST_RETRY;
+  var submitting = false;
+
+  function field(name) { return form ? form.querySelector("[name=" + name + "]") : null; }
+
+  function pendingSubmit() {
+    try { return JSON.parse(storage ? storage.getItem(submitKey) || "null" : "null"); }
+    catch (e) { return null; }
+  }
+
+  function offline() {
+    tell(script.dataset.offline);
+    if (status) { status.classList.add("message"); }
+    submitRetry = setTimeout(submit, submitDelay);
+    submitDelay = Math.min(submitDelay * 2, LAST_RETRY);
+  }
+
+  // As a plain form post, for the server's own page (a refusal, signing in again...).
+  function sendPlainly() {
+    var pending = pendingSubmit();
+    if (storage) { storage.removeItem(submitKey); }
+    if (pending) { field("submission_id").value = pending.id; text.value = pending.text; }
+    var action = document.createElement("input");
+    action.type = "hidden"; action.name = "action"; action.value = "submit";
+    form.appendChild(action);
+    HTMLFormElement.prototype.submit.call(form);
+  }
+
+  function submit() {
+    clearTimeout(submitRetry);
+    var pending = pendingSubmit();
+    if (submitting || !pending) { return; }
+    submitting = true;
+    var data = new URLSearchParams(new FormData(form));
+    data.set("submission_id", pending.id);
+    data.set("text", pending.text);
+    data.set("action", "submit");
+    // The attribute: the buttons named "action" shadow the form's own `action` property.
+    // Redirects are not followed: one to sign in goes to another origin, which the page's
+    // Content-Security-Policy does not let a script reach.
+    fetch(form.getAttribute("action"), {
+      method: "POST", credentials: "same-origin", body: data, redirect: "manual"
+    }).then(function (response) {
+      submitting = false;
+      if (response.status >= 500 || response.status === 429) { offline(); return; }
+      // The server has answered (stored, refused, or sent to sign in): the plain form shows
+      // its page. The same submission id is answered as the first send was (idempotency),
+      // so a stored answer is not stored twice.
+      sendPlainly();
+    }, function () {
+      submitting = false;
+      offline();  // no answer at all: the connection dropped
+    });
+  }
+
+  if (form && window.URLSearchParams && window.FormData && field("submission_id")) {
+    form.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      if (!storage || !button || button.value !== "submit") { return; }
+      event.preventDefault();
+      if (pendingSubmit()) { return; }  // already on its way: this is a second click
+      try {
+        storage.setItem(submitKey, JSON.stringify(
+          {id: field("submission_id").value, text: text.value}));
+      } catch (e) { sendPlainly(); return; }
+      submitDelay = FIRST_RETRY;
+      submit();
+    });
+    window.addEventListener("online", function () { submitDelay = FIRST_RETRY; submit(); });
+    var waiting = pendingSubmit();
+    if (waiting) {  // sent while offline before this page was (re)loaded: send it now
+      text.value = waiting.text;
+      submit();
+    }
+  }
 })();
