@@ -48,7 +48,9 @@ async def caseload_entries(
         "SELECT c.*, (SELECT count(*) FROM answers_seen a"
         "   WHERE a.pathway_id = c.pathway_id AND a.kind = 'answer' AND NOT a.erased"
         "   AND NOT EXISTS (SELECT 1 FROM feedback_texts f WHERE f.answer_id = a.answer_id)"
-        " ) AS feedback_waiting"
+        " ) AS feedback_waiting,"
+        " (SELECT count(*) FROM path_messages m WHERE m.pathway_id = c.pathway_id"
+        "   AND m.from_role = 'client' AND m.read_at IS NULL) AS messages_waiting"
         f" FROM caseload c WHERE {_VISIBLE}"
         " AND ($4::text IS NULL OR c.status = $4)"
         " AND ($5::text IS NULL OR c.municipality = $5)"
@@ -91,6 +93,7 @@ def _entry(row: asyncpg.Record) -> CaseloadEntry:
             resumed_on=row["resumed_on"],
             ended_on=row["ended_on"],
             follow_ups_recorded=frozenset(row["follow_ups_recorded"]),
+            messages_waiting=row["messages_waiting"],
         ),
     )
 
