@@ -18,6 +18,7 @@ from services.tasks.adapters.projections import PROJECTIONS
 from services.tasks.application.week_scheduler import run_week_scheduler
 from services.tasks.bootstrap import SUBSCRIBED, bootstrap
 from services.tasks.web.meeting_pages import router as meeting_pages
+from services.tasks.web.message_pages import router as message_pages
 from services.tasks.web.pages import router as pages
 from services.tasks.web.session import refusal
 
@@ -31,6 +32,7 @@ SPEC = ServiceSpec(
         router,
         pages,
         meeting_pages,
+        message_pages,
         language_router(),
         # The pages read guidance (feedback, meetings) and enrolment (the client's reference).
         login_router("digipolku-tasks", refusal, reads_from=("guidance", "enrolment")),
