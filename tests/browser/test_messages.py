@@ -1,9 +1,9 @@
 """The thread between a client and their counselor in real Chromium, on a small phone
 (360×740), in Finnish and then in Swedish (decision 0041): the client asks from a task page,
-the counselor sees the caseload's flag and answers from the path's timeline, the client sees
-the answer announced on the week page; a message sent while the connection is gone is kept on
-the device and goes when it returns. axe-core and the keyboard walk on every page; the
-screenshots are test-artifacts/screenshots/messages-*.png."""
+the counselor sees the flag appear in the open caseload and answers from the path's timeline,
+the client sees the answer announced on the week page; a message sent while the connection is
+gone is kept on the device and goes when it returns. axe-core and the keyboard walk on every
+page; the screenshots are test-artifacts/screenshots/messages-*.png."""
 
 from __future__ import annotations
 
@@ -81,7 +81,11 @@ def test_client_asks_counselor_answers_in_finnish_and_swedish_and_nothing_is_los
     mine, theirs = client_phone.new_page(), counselor_phone.new_page()
     tasks, guidance = system.urls["tasks"], system.urls["guidance"]
 
-    # The client asks from a task page ("Kysy ohjaajalta").
+    # The counselor has the caseload open while the client asks from a task page.
+    counselor_signs_in(theirs, system)
+    row = theirs.get_by_role("row").filter(has_text="Viivi")
+    expect(row).to_be_visible(timeout=30_000)
+    expect(row).not_to_contain_text("Uusi viesti")
     client_signs_in(mine, system, client)
     mine.goto(f"{tasks}/tehtavat/{task['task_id']}")
     mine.get_by_role("link", name="Kirjoita ohjaajalle tai lue viestit").click()
@@ -94,10 +98,9 @@ def test_client_asks_counselor_answers_in_finnish_and_swedish_and_nothing_is_los
     expect(mine.locator(".thread")).to_contain_text("Mitä tässä tehtävässä pitää kirjoittaa?")
     checks.check(mine, "client-sent")
 
-    # The counselor sees the flag in the caseload and answers from the path's timeline.
-    counselor_signs_in(theirs, system)
-    row = theirs.get_by_role("row").filter(has_text="Viivi")
-    expect(row).to_contain_text("Uusi viesti")
+    # The flag appears in the open caseload without a reload (its change stream); the
+    # counselor answers from the path's timeline.
+    expect(row).to_contain_text("Uusi viesti", timeout=15_000)
     checks.check(theirs, "caseload-flag")
     theirs.goto(f"{guidance}/asiakkaat/{pathway_id}")
     theirs.get_by_role("link", name="Viestit asiakkaan kanssa").click()

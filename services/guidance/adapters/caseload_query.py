@@ -99,9 +99,15 @@ def _entry(row: asyncpg.Record) -> CaseloadEntry:
 
 
 async def change_marks(pool: asyncpg.Pool, principal: Principal) -> dict[UUID, datetime]:
-    """Each visible row's updated_at: what the caseload stream compares from poll to poll."""
+    """Each visible row's updated_at: what the caseload stream compares from poll to poll.
+
+    A message written or read changes the row's flag without any projection touching the row,
+    so its latest moment counts too (decision 0041).
+    """
     rows = await pool.fetch(
-        f"SELECT c.pathway_id, c.updated_at FROM caseload c WHERE {_VISIBLE}",
+        "SELECT c.pathway_id, GREATEST(c.updated_at, (SELECT max(GREATEST(m.written_at,"
+        " m.read_at)) FROM path_messages m WHERE m.pathway_id = c.pathway_id)) AS updated_at"
+        f" FROM caseload c WHERE {_VISIBLE}",
         principal.tenant,
         principal.role == "admin",
         principal.subject,
