@@ -6,8 +6,10 @@
 - `TenantPathEvent`, on `digipolku.tenant.<tenant>.paths`: the per-path events the tenant's own
   systems need for reminders (a week opened, the path ended, its client erased), with nothing
   else: no place, no reasons, no scores, no outcomes, no times of day. Only that tenant may
-  read them. The path is `path_ref` and the event `event_id`, both keyed hashes, so neither can
-  be joined to an internal event or path without the tenant's reference key.
+  read them. A `message_waiting` (decision 0041) says only that a counselor's message waits
+  for the client, never what it says. The path is `path_ref` and the event `event_id`, both
+  keyed hashes, so neither can be joined to an internal event or path without the tenant's
+  reference key.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-TenantEventType = Literal["week_opened", "path_ended", "path_forgotten"]
+TenantEventType = Literal["week_opened", "path_ended", "path_forgotten", "message_waiting"]
 FollowUp = Literal["end", "3m", "6m"]
 Outcome = Literal["employed", "work_trial", "studies", "other_service", "none"]
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -161,7 +163,9 @@ class TenantPathEvent(_Public):
     event_id: UUID = Field(description="Stable for redeliveries: drop one you have seen.")
     event_type: TenantEventType = Field(
         description="week_opened: remind of the week; path_ended: stop reminding;"
-        " path_forgotten: the client was erased, delete what you hold on this path."
+        " path_forgotten: the client was erased, delete what you hold on this path;"
+        " message_waiting: a counselor wrote to the client (read it in Digipolku; no text"
+        " travels here)."
     )
     tenant: str = Field(description="The wellbeing area (the topic is per tenant too).")
     path_ref: str = Field(

@@ -32,7 +32,7 @@ def public_asyncapi() -> dict[str, Any]:
         "asyncapi": "3.0.0",
         "info": {
             "title": "Digipolku statistics and tenant events",
-            "version": "2.0.0",
+            "version": "2.1.0",
             "description": (
                 "No per-person history leaves the platform. Every wellbeing area and national"
                 " statistics may read each tenant's monthly statistics: the figures of the"

@@ -37,6 +37,7 @@ ALL_EVENTS: tuple[type[EventModel], ...] = (
     guidance.GuidanceMeetingMissed,
     guidance.FeedbackGiven,
     guidance.OutcomeRecorded,
+    guidance.MessageWaiting,
 )
 LEGACY_EVENTS: tuple[type[EventModel], ...] = (PathwayOpenedV1,)
 

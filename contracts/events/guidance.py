@@ -157,3 +157,29 @@ class OutcomeRecorded(EventModel):
     )
     outcome_date: date = Field(description="When the outcome began.")
     recorded_at: AwareDatetime = Field(description="When it was recorded.")
+
+
+class MessageWaiting(EventModel):
+    """A message waits in the path's thread for its reader: the client's for the counselors, or
+    a counselor's for the client. It carries no text: the words stay in guidance's database,
+    erasable, and never travel on Kafka (decision 0041)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "pathway_id": PATHWAY_ID,
+                    "entry_id": "01935d61-2222-7c00-8000-000000000001",
+                    "from_role": "counselor",
+                }
+            ]
+        }
+    )
+
+    pathway_id: UUID = Field(description="The path whose thread it is in.")
+    # Not "message_id": no event field may be named like free text (contracts/tests).
+    entry_id: UUID = Field(description="The thread entry (its text is in no event).")
+    from_role: Literal["client", "counselor"] = Field(
+        description="Who wrote it: the client (it waits for the counselors) or a counselor"
+        " (it waits for the client)."
+    )

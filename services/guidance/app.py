@@ -18,9 +18,11 @@ from services.guidance.adapters.caseload_projection import CASELOAD
 from services.guidance.adapters.feedback_api import router as feedback
 from services.guidance.adapters.http_api import router
 from services.guidance.adapters.meetings_api import router as meetings
+from services.guidance.adapters.messages_api import router as messages
 from services.guidance.adapters.outcomes_api import router as outcomes
 from services.guidance.bootstrap import bootstrap
 from services.guidance.web.caseload_pages import router as caseload_pages
+from services.guidance.web.message_pages import router as message_pages
 from services.guidance.web.path_pages import router as path_pages
 from services.guidance.web.session import STAFF_CLIENT_ID, refusal
 from services.guidance.web.timeline_pages import router as timeline_pages
@@ -37,9 +39,11 @@ SPEC = ServiceSpec(
         meetings,
         feedback,
         outcomes,
+        messages,
         caseload_pages,
         timeline_pages,
         path_pages,
+        message_pages,
         language_router(),
         # The pages read tasks and enrolment, and every service's access log for admins.
         login_router(STAFF_CLIENT_ID, refusal, reads_from=("tasks", "enrolment", "reporting")),

@@ -10,9 +10,11 @@ from chassis.service import ServiceRuntime, runtime_of
 from services.guidance.adapters.answers_projection import PostgresAnswers
 from services.guidance.adapters.curriculum_tasks import read_curriculum_tasks
 from services.guidance.adapters.free_texts import PostgresTexts
+from services.guidance.adapters.message_texts import PostgresMessages
 from services.guidance.adapters.path_access import PostgresPaths
 from services.guidance.application.feedback_handlers import FeedbackCommands
 from services.guidance.application.handlers import MeetingCommands
+from services.guidance.application.message_handlers import MessageCommands
 from services.guidance.application.note_handlers import NoteCommands
 from services.guidance.application.outcome_handlers import OutcomeCommands
 from services.guidance.application.queries import GuidanceQueries
@@ -24,6 +26,7 @@ class Guidance:
     feedback: FeedbackCommands
     notes: NoteCommands
     outcomes: OutcomeCommands
+    messages: MessageCommands
     queries: GuidanceQueries
 
 
@@ -38,6 +41,7 @@ async def bootstrap(runtime: ServiceRuntime) -> Guidance:
         feedback=FeedbackCommands(pipeline, paths, PostgresAnswers(pool), texts),
         notes=NoteCommands(pipeline, paths, texts),
         outcomes=OutcomeCommands(pipeline, paths),
+        messages=MessageCommands(pipeline, paths, texts, PostgresMessages(), pool),
         queries=GuidanceQueries(pipeline, paths, pool),
     )
 

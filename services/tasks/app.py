@@ -19,6 +19,7 @@ from services.tasks.application.week_scheduler import run_week_scheduler
 from services.tasks.bootstrap import SUBSCRIBED, bootstrap
 from services.tasks.web.listen import listen_router
 from services.tasks.web.meeting_pages import router as meeting_pages
+from services.tasks.web.message_pages import router as message_pages
 from services.tasks.web.pages import router as pages
 from services.tasks.web.session import refusal
 
@@ -33,6 +34,7 @@ SPEC = ServiceSpec(
         pages,
         meeting_pages,
         listen_router(),
+        message_pages,
         language_router(),
         # The pages read guidance (feedback, meetings) and enrolment (the client's reference).
         login_router("digipolku-tasks", refusal, reads_from=("guidance", "enrolment")),

@@ -34,6 +34,7 @@ from tests.support.matrix import (
     PATH_CLIENT,
     PATH_SHARED,
     PATH_STAFF,
+    PATH_THREAD,
     PRINCIPALS,
     SEES_TARGET,
     Call,
@@ -405,6 +406,27 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/pathways/{pathway_id}/feedback",
         PATH_SHARED,
         lambda t: Call(f"/pathways/{t.pathway_id}/feedback"),
+    ),
+    Endpoint(
+        "guidance",
+        "POST",
+        "/pathways/{pathway_id}/messages",
+        PATH_THREAD,  # each allowed call adds a message: 201
+        lambda t: Call(f"/pathways/{t.pathway_id}/messages", json={"text": "Hei!"}),
+    ),
+    Endpoint(
+        "guidance",
+        "GET",
+        "/pathways/{pathway_id}/messages",
+        PATH_THREAD,
+        lambda t: Call(f"/pathways/{t.pathway_id}/messages"),
+    ),
+    Endpoint(
+        "guidance",
+        "GET",
+        "/pathways/{pathway_id}/messages/unread",
+        PATH_THREAD,
+        lambda t: Call(f"/pathways/{t.pathway_id}/messages/unread"),
     ),
     Endpoint(
         "guidance",

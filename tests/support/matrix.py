@@ -92,6 +92,18 @@ PATH_CLIENT: Final = rule(
     other_client=404,
     anonymous=401,
 )
+# A path's message thread (decision 0041): its own client and its assigned counselors only;
+# the tenant's admins are refused by role, like the manager.
+PATH_THREAD: Final = rule(
+    own_counselor=ALLOWED,
+    other_counselor=404,
+    admin=403,
+    other_tenant_admin=403,
+    manager=403,
+    own_client=ALLOWED,
+    other_client=404,
+    anonymous=401,
+)
 # Casework not about one given path (open a path, my caseload, my paths): counselors and
 # admins, each within their own tenant (lists are checked for what they show).
 CASEWORK: Final = rule(

@@ -48,7 +48,9 @@ async def caseload_entries(
         "SELECT c.*, (SELECT count(*) FROM answers_seen a"
         "   WHERE a.pathway_id = c.pathway_id AND a.kind = 'answer' AND NOT a.erased"
         "   AND NOT EXISTS (SELECT 1 FROM feedback_texts f WHERE f.answer_id = a.answer_id)"
-        " ) AS feedback_waiting"
+        " ) AS feedback_waiting,"
+        " (SELECT count(*) FROM path_messages m WHERE m.pathway_id = c.pathway_id"
+        "   AND m.from_role = 'client' AND m.read_at IS NULL) AS messages_waiting"
         f" FROM caseload c WHERE {_VISIBLE}"
         " AND ($4::text IS NULL OR c.status = $4)"
         " AND ($5::text IS NULL OR c.municipality = $5)"
@@ -91,14 +93,21 @@ def _entry(row: asyncpg.Record) -> CaseloadEntry:
             resumed_on=row["resumed_on"],
             ended_on=row["ended_on"],
             follow_ups_recorded=frozenset(row["follow_ups_recorded"]),
+            messages_waiting=row["messages_waiting"],
         ),
     )
 
 
 async def change_marks(pool: asyncpg.Pool, principal: Principal) -> dict[UUID, datetime]:
-    """Each visible row's updated_at: what the caseload stream compares from poll to poll."""
+    """Each visible row's updated_at: what the caseload stream compares from poll to poll.
+
+    A message written or read changes the row's flag without any projection touching the row,
+    so its latest moment counts too (decision 0041).
+    """
     rows = await pool.fetch(
-        f"SELECT c.pathway_id, c.updated_at FROM caseload c WHERE {_VISIBLE}",
+        "SELECT c.pathway_id, GREATEST(c.updated_at, (SELECT max(GREATEST(m.written_at,"
+        " m.read_at)) FROM path_messages m WHERE m.pathway_id = c.pathway_id)) AS updated_at"
+        f" FROM caseload c WHERE {_VISIBLE}",
         principal.tenant,
         principal.role == "admin",
         principal.subject,

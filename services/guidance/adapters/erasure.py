@@ -1,8 +1,9 @@
 """Erasing a client's words from guidance (on ClientDataErased), and refusing new ones.
 
-Feedback and meeting notes are the counselor's words about the client: they go with the
-client's own. The events stay (they hold no text), and so does the caseload row, marked
-erased: its client_ref is a pseudonym and the rest are facts of the path, not of the person.
+Feedback, meeting notes and the messages of the path's thread are the counselor's words
+about the client, or the client's own: they go with the client's own. The events stay (they
+hold no text), and so does the caseload row, marked erased: its client_ref is a pseudonym
+and the rest are facts of the path, not of the person.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ async def erase_client_texts(connection: DbConnection, pathway_ids: Collection[U
     paths = sorted(pathway_ids)
     await connection.execute("DELETE FROM feedback_texts WHERE pathway_id = ANY($1)", paths)
     await connection.execute("DELETE FROM meeting_notes WHERE pathway_id = ANY($1)", paths)
+    # The thread with the client (decision 0041): both sides' words.
+    await connection.execute("DELETE FROM path_messages WHERE pathway_id = ANY($1)", paths)
 
 
 async def refuse_if_erased(connection: DbConnection, pathway_id: UUID) -> None:

@@ -24,6 +24,7 @@ Flag = Literal[
     "meeting_needed",
     "inactive_7_days",
     "follow_up_due",
+    "message_waiting",
     "on_track",
 ]
 SortKey = Literal["week", "start_date", "last_activity", "attention"]
@@ -61,6 +62,8 @@ class CaseloadFacts:
     resumed_on: date | None
     ended_on: date | None
     follow_ups_recorded: frozenset[str]
+    # The client's messages no counselor has read yet (decision 0041).
+    messages_waiting: int = 0
 
 
 @dataclass(frozen=True)
@@ -129,4 +132,7 @@ def attention(facts: CaseloadFacts, today: date) -> Attention:
         flags.append("inactive_7_days")
     if due:
         flags.append("follow_up_due")
+    # Even on an ended path: the client's words wait to be read, though no answer can be sent.
+    if facts.messages_waiting > 0:
+        flags.append("message_waiting")
     return Attention(flags or ["on_track"], behind, due)

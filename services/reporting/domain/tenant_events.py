@@ -1,7 +1,9 @@
 """Which internal events the tenant's own systems get a form of, and what of them (pure;
 decision 0032).
 
-Only what reminders need: a week opened, the path ended, its client erased. No place,
+Only what reminders need: a week opened, the path ended, its client erased, and that a
+counselor's message waits for the client (decision 0041: that it waits, never what it says;
+the client's own messages to the counselors are no business of the county app). No place,
 reasons, scores, outcomes or times of day. The path is named by a keyed hash of its id, and
 the event by a keyed hash of the internal event's id: without the key neither can be joined
 to anything internal (a plain hash could be, by anyone who holds the internal ids).
@@ -13,10 +15,12 @@ import hashlib
 import hmac
 from uuid import UUID
 
+from chassis.clock import HELSINKI
 from chassis.versioned_keys import VersionedKey
 from contracts.envelope import EventEnvelope
 from contracts.events.base import EventModel
 from contracts.events.enrolment import ClientDataErased, PathwayCompleted, PathwayDiscontinued
+from contracts.events.guidance import MessageWaiting
 from contracts.events.tasks import WeekOpened
 from contracts.public import TenantPathEvent
 
@@ -28,6 +32,7 @@ TENANT_SOURCES: tuple[type[EventModel], ...] = (
     PathwayCompleted,
     PathwayDiscontinued,
     ClientDataErased,
+    MessageWaiting,
 )
 
 
@@ -78,6 +83,13 @@ def tenant_event(
             return TenantPathEvent(event_type="path_ended", on=event.completed_on, **base)
         case PathwayDiscontinued():
             return TenantPathEvent(event_type="path_ended", on=event.discontinued_on, **base)
+        case MessageWaiting(from_role="counselor"):
+            # The day, like the others; the time of day and the words stay inside.
+            return TenantPathEvent(
+                event_type="message_waiting",
+                on=envelope.occurred_at.astimezone(HELSINKI).date(),
+                **base,
+            )
         case ClientDataErased():
             base["event_id"] = forgotten_event_id(key, tenant, pathway_id)
             return TenantPathEvent(event_type="path_forgotten", **base)

@@ -31,6 +31,7 @@ from services.tasks.domain.curriculum import DIRECTION_WEEK, WEEKS, Curriculum, 
 from services.tasks.domain.plan import MAX_ANSWER_LENGTH, Plan
 from services.tasks.domain.self_assessment import change_by_area, phase_open
 from services.tasks.web.guidance_view import guidance_view
+from services.tasks.web.messages_view import unread_messages
 from services.tasks.web.outage_page import AnswerFormRoute
 from services.tasks.web.session import (
     SignedIn,
@@ -123,6 +124,7 @@ async def home(request: Request) -> Response:
         tasks=view.this_week,
         week_info=curriculum.week(view.current_week),
         path_status=path_state(client.plan),
+        unread_messages=await unread_messages(request, client),
     )
 
 
