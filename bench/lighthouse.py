@@ -70,7 +70,30 @@ class PageScore:
         return missed
 
 
+# Lighthouse's own trace recording sometimes fails under headless Chromium on a busy machine
+# (NO_NAVSTART, NO_FCP: "Please run Lighthouse again"); such a run measured nothing, so it is
+# run again, a few times at most. Anything else about the page fails at once.
+TRACE_RETRIES = 3
+UNRECORDED = frozenset({"NO_NAVSTART", "NO_FCP", "NO_TRACING_STARTED", "NO_LCP", "NO_DCL"})
+
+
+class TraceFailed(RuntimeError):
+    """Lighthouse could not record the page load's trace: nothing was measured."""
+
+
 def audit(name: str, url: str, headers: dict[str, str]) -> PageScore:
+    """Lighthouse's scores of `url`, sending `headers` (the session cookie) with each request;
+    run again when Lighthouse itself failed to record the load."""
+    for attempt in range(1, TRACE_RETRIES + 1):
+        try:
+            return audit_once(name, url, headers)
+        except TraceFailed:
+            if attempt == TRACE_RETRIES:
+                raise
+    raise AssertionError("unreachable")
+
+
+def audit_once(name: str, url: str, headers: dict[str, str]) -> PageScore:
     """Run Lighthouse once on `url`, sending `headers` (the session cookie) with each request."""
     if not LIGHTHOUSE.exists():
         raise RuntimeError(f"{LIGHTHOUSE} is missing: `make test` or `make bench` installs it")
@@ -94,8 +117,10 @@ def audit(name: str, url: str, headers: dict[str, str]) -> PageScore:
     if completed.returncode != 0:
         raise RuntimeError(f"lighthouse {url}: {completed.returncode} {completed.stderr[-2000:]}")
     report = json.loads(completed.stdout)
-    if report.get("runtimeError"):
-        raise RuntimeError(f"lighthouse {url}: {report['runtimeError']}")
+    failure = report.get("runtimeError")
+    if failure:
+        unrecorded = failure.get("code") in UNRECORDED
+        raise (TraceFailed if unrecorded else RuntimeError)(f"lighthouse {url}: {failure}")
     if report["finalDisplayedUrl"] != url:  # e.g. sent to sign in: the wrong page was measured
         raise RuntimeError(f"lighthouse {url} ended on {report['finalDisplayedUrl']}")
     categories = report["categories"]
