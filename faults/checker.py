@@ -33,6 +33,19 @@ NO_FAULT = "no fault yet"
 PUBLIC_SOURCE_TYPES = frozenset(
     model.event_type for model in TENANT_SOURCES if model is not ClientDataErased
 )
+# Only a counselor's message tells the tenant's systems that one waits (decision 0041); the
+# client's own message is not theirs to hear of. The stored event's actor is its sender.
+MESSAGE_WAITING = "MessageWaiting"
+MESSAGE_TOLD_BY = "counselor"
+
+
+def reaches_tenant_topic(event: StoredEvent) -> bool:
+    """Whether reporting gives the tenant's systems a form of this stored event."""
+    if event.event_type == MESSAGE_WAITING:
+        return event.actor_role == MESSAGE_TOLD_BY
+    return event.event_type in PUBLIC_SOURCE_TYPES
+
+
 # Events no command of the traffic causes: the calendar's (actor role "system").
 SYSTEM_ROLE = "system"
 # The first problems of each row kept as examples, per kind of problem.
@@ -171,7 +184,7 @@ def check(
         len(commands),
         list(rebuild_differences),
         public is not None,
-        sum(e.event_type in PUBLIC_SOURCE_TYPES for events in seen.events.values() for e in events),
+        sum(reaches_tenant_topic(e) for events in seen.events.values() for e in events),
         len(public.records) if public else 0,
     )
 
@@ -298,7 +311,7 @@ def _public_topic(
         public.event_id_of(event.event_id): (store, event)
         for store, events in seen.events.items()
         for event in events
-        if event.event_type in PUBLIC_SOURCE_TYPES
+        if reaches_tenant_topic(event)
     }
     first: dict[UUID, PublicRecord] = {}
     repeats: Counter[UUID] = Counter()

@@ -8,7 +8,15 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 from contracts.topics import ENROLMENT_EVENTS
-from faults.checker import NO_FAULT, PUBLIC_SOURCE_TYPES, PublicTopic, Verdict, Window, check
+from faults.checker import (
+    NO_FAULT,
+    PUBLIC_SOURCE_TYPES,
+    PublicTopic,
+    Verdict,
+    Window,
+    check,
+    reaches_tenant_topic,
+)
 from faults.command_log import Command
 from faults.public_topic import PublicRecord
 from faults.report import table, write_json
@@ -165,3 +173,13 @@ def test_the_report_of_a_failed_run_is_written_as_json(tmp_path: Path) -> None:
     assert document["passed"] is False
     assert [row["lost"] for row in document["rows"] if row["name"] == KILL] == [1]
     assert "lost" in table(found)
+
+
+def test_only_a_counselors_message_is_expected_on_the_tenant_topic() -> None:
+    # A client's MessageWaiting stays inside (decision 0041); a counselor's is told.
+    from_client = StoredEvent(1, uuid4(), PATH, 1, "MessageWaiting", uuid4(), None, "client")
+    from_counselor = StoredEvent(2, uuid4(), PATH, 2, "MessageWaiting", uuid4(), None, "counselor")
+    assert not reaches_tenant_topic(from_client)
+    assert reaches_tenant_topic(from_counselor)
+    assert reaches_tenant_topic(event(3, 3, "PathwayCompleted"))
+    assert not reaches_tenant_topic(event(4, 4, "PathwayOpened"))
