@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,8 +73,8 @@ class PageScore:
 
 # Lighthouse's own trace recording sometimes fails under headless Chromium on a busy machine
 # (NO_NAVSTART, NO_FCP: "Please run Lighthouse again"); such a run measured nothing, so it is
-# run again, a few times at most. Anything else about the page fails at once.
-TRACE_RETRIES = 3
+# run again, five times at most. Anything else about the page fails at once.
+TRACE_RETRIES = 5
 UNRECORDED = frozenset({"NO_NAVSTART", "NO_FCP", "NO_TRACING_STARTED", "NO_LCP", "NO_DCL"})
 
 
@@ -87,9 +88,11 @@ def audit(name: str, url: str, headers: dict[str, str]) -> PageScore:
     for attempt in range(1, TRACE_RETRIES + 1):
         try:
             return audit_once(name, url, headers)
-        except TraceFailed:
+        except TraceFailed as failed:
             if attempt == TRACE_RETRIES:
                 raise
+            # Said, so that a run that needed several tries shows it.
+            print(f"{name}: no trace recorded, Lighthouse runs again ({failed})", file=sys.stderr)
     raise AssertionError("unreachable")
 
 
@@ -115,7 +118,10 @@ def audit_once(name: str, url: str, headers: dict[str, str]) -> PageScore:
         check=False,
     )
     if completed.returncode != 0:
-        raise RuntimeError(f"lighthouse {url}: {completed.returncode} {completed.stderr[-2000:]}")
+        said = f"lighthouse {url}: exit {completed.returncode}: {completed.stderr[-2000:]}"
+        # The trace failure comes as an exit status too, with its code in the message.
+        unrecorded = any(f"({code})" in completed.stderr for code in UNRECORDED)
+        raise (TraceFailed if unrecorded else RuntimeError)(said)
     report = json.loads(completed.stdout)
     failure = report.get("runtimeError")
     if failure:
