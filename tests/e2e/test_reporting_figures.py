@@ -12,7 +12,7 @@ import httpx
 
 from deploy.system import RunningSystem
 from tests.support.api import open_path_body, wait_for_plan
-from tests.support.figures import HIDDEN, count_of, counted, shown
+from tests.support.figures import HIDDEN, NOTHING, count_of, counted, shown
 from tests.support.identities import IdentityFactory, Person
 from tests.support.registries import register
 from tests.support.waiting import eventually
@@ -133,7 +133,10 @@ def test_funnel_and_direction_split_follow_the_paths(
     assert side_by_side["a"]["funnel"] == everyone["funnel"]
     assert side_by_side["a"]["filters"]["cohort"] == cohort
     per_client = side_by_side["b"]["guidance"]["requested"]["mean_per_client"]
-    assert per_client == (HIDDEN if count_of(few) < 5 else shown(0.0))
+    # Three paths may be published as none at all (the noise reaches -3 now and then), and
+    # a mean over no paths is nothing to compute rather than hidden.
+    published = count_of(few)
+    assert per_client == (NOTHING if published == 0 else HIDDEN if published < 5 else shown(0.0))
     assert abs(count_of(few) - 3) <= 2
 
 

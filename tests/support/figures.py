@@ -15,6 +15,8 @@ from tests.support.identities import TENANT
 
 DEVELOPMENT_SECRET = parse_versioned_key("cell key", DEVELOPMENT_ONLY_CELL_KEY).secret
 HIDDEN = {"value": None, "suppressed": True}
+# Nothing to compute (no path, as published): not hidden, just empty.
+NOTHING = {"value": None, "suppressed": False}
 
 
 def count_of(pathway_ids: Iterable[str | UUID], tenant: str = TENANT) -> int:
