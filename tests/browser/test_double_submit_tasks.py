@@ -15,20 +15,11 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from deploy.system import RunningSystem
+from tests.browser.client_sign_in import sign_in
 from tests.browser.double_submit import double_submit, read, saved
 from tests.support.api import open_path
-from tests.support.identities import IdentityFactory, Person
+from tests.support.identities import IdentityFactory
 from tests.support.waiting import eventually
-
-
-def sign_in(page: Page, tasks: str, client: Person) -> None:
-    page.goto(tasks + "/")
-    page.get_by_role("link", name="Kirjaudu sisään").click()
-    assert client.identity_code is not None
-    page.get_by_label("Henkilötunnus").fill(client.identity_code)
-    page.locator("#m-bank").check()
-    page.get_by_role("button", name="Tunnistaudu").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Viikko 1")
 
 
 def test_each_creating_form_of_the_clients_pages_creates_one_thing(

@@ -8,6 +8,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from deploy.system import RunningSystem
+from tests.browser.client_sign_in import sign_in
 from tests.browser.conftest import PageChecks
 from tests.support.api import open_path
 from tests.support.identities import IdentityFactory
@@ -39,12 +40,7 @@ def test_a_form_from_a_stale_page_is_refused_on_an_accessible_page(
         lambda: httpx.get(f"{tasks}/me/plan", headers=client.headers).status_code == 200,
         what="the client's plan",
     )
-    page.goto(tasks + "/")
-    page.get_by_role("link", name="Kirjaudu sisään").click()
-    assert client.identity_code is not None
-    page.get_by_label("Henkilötunnus").fill(client.identity_code)
-    page.locator("#m-bank").check()
-    page.get_by_role("button", name="Tunnistaudu").click()
+    sign_in(page, tasks, client)
     page.get_by_role("link").filter(has_text="Avoinna").first.click()
     expect(page.locator("#answer-form")).to_be_visible()
 

@@ -10,9 +10,9 @@ import httpx
 from playwright.sync_api import Page, Route, expect
 
 from deploy.system import RunningSystem
+from tests.browser.client_sign_in import sign_in
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.double_submit import read
-from tests.browser.test_double_submit_tasks import sign_in
 from tests.support.api import open_path
 from tests.support.identities import IdentityFactory
 from tests.support.waiting import eventually

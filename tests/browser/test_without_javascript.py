@@ -8,6 +8,7 @@ import httpx
 from playwright.sync_api import Browser, expect
 
 from deploy.system import RunningSystem
+from tests.browser.client_sign_in import sign_in
 from tests.browser.double_submit import read
 from tests.support.api import open_path
 from tests.support.identities import IdentityFactory
@@ -30,14 +31,7 @@ def test_a_client_answers_a_task_with_javascript_off(
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
-        page.goto(tasks + "/")
-        page.get_by_role("link", name="Kirjaudu sisään").click()
-        assert client.identity_code is not None
-        page.get_by_label("Henkilötunnus").fill(client.identity_code)
-        page.locator("#m-bank").check()
-        page.get_by_role("button", name="Tunnistaudu").click()
-
-        expect(page.get_by_role("heading", level=1)).to_have_text("Viikko 1")
+        sign_in(page, tasks, client)
         page.get_by_role("link").filter(has_text="Avoinna").first.click()
         expect(page.locator("#answer-form")).to_be_visible()
         task_id = page.url.rsplit("/", 1)[-1]
