@@ -10,17 +10,13 @@ person is shown: a list that refreshes itself does not log everyone on it again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import random
-import secrets
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
 from uuid import uuid4
 
 import asyncpg
@@ -36,6 +32,7 @@ from deploy.system import SERVICES, RunningSystem, app_role, migration_role
 from deploy.test_infrastructure import TestInfrastructure
 from tests.support.api import open_path
 from tests.support.identities import IdentityFactory, Person
+from tests.support.split_roles import SplitRoles, database_with_split_roles
 from tests.support.waiting import eventually
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -66,51 +63,16 @@ CHANGES = [
 ]
 
 
-@dataclass(frozen=True)
-class SplitDatabase:
+@pytest.fixture
+async def split(infrastructure: TestInfrastructure) -> SplitRoles:
     """A database migrated as its owner, used by a separate application role."""
-
-    admin_dsn: str
-    owner_dsn: str
-    app_dsn: str
-
-
-def _as_role(dsn: str, role: str, password: str) -> str:
-    parts = urlsplit(dsn)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{role}:{quote(password)}@{host}"))
-
-
-@pytest.fixture
-async def split(infrastructure: TestInfrastructure) -> AsyncIterator[SplitDatabase]:
-    suffix = uuid4().hex[:10]
-    owner, app, name = f"log_owner_{suffix}", f"log_app_{suffix}", f"log_{suffix}"
-    password = secrets.token_hex(16)  # the container's PostgreSQL asks; the local one trusts
-    admin = await asyncpg.connect(infrastructure.admin_dsn)
-    try:
-        for role in (owner, app):
-            await admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
-        await admin.execute(f"CREATE DATABASE {name} OWNER {owner}")
-    finally:
-        await admin.close()
-    database = infrastructure.dsn_for(name)
-    roles = SplitDatabase(
-        database, _as_role(database, owner, password), _as_role(database, app, password)
-    )
+    roles = await database_with_split_roles(infrastructure, "log")
     assert await migrate(roles.app_dsn, roles.owner_dsn) == []
-    yield roles
-    admin = await asyncpg.connect(infrastructure.admin_dsn)
-    try:
-        with contextlib.suppress(asyncpg.PostgresError):
-            await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
-            await admin.execute(f"DROP ROLE {app}")
-            await admin.execute(f"DROP ROLE {owner}")
-    finally:
-        await admin.close()
+    return roles
 
 
 @pytest.fixture
-async def app_pool(split: SplitDatabase) -> AsyncIterator[asyncpg.Pool]:
+async def app_pool(split: SplitRoles) -> AsyncIterator[asyncpg.Pool]:
     pool = await asyncpg.create_pool(split.app_dsn, min_size=1, max_size=12)
     assert pool is not None
     yield pool
@@ -131,7 +93,7 @@ async def _log_some(pool: asyncpg.Pool, count: int) -> list[int]:
     return [row["entry_id"] for row in await pool.fetch("SELECT entry_id FROM access_log")]
 
 
-async def _as_owner(split: SplitDatabase, *statements: str) -> None:
+async def _as_owner(split: SplitRoles, *statements: str) -> None:
     """What someone with the owner's rights (or a superuser's) could do to the log."""
     connection = await asyncpg.connect(split.owner_dsn)
     try:
@@ -178,7 +140,7 @@ async def verify_chain_of(pool: asyncpg.Pool) -> Any:
 
 
 async def test_the_service_role_adds_and_reads_and_the_start_check_finds_it_harmless(
-    split: SplitDatabase, app_pool: asyncpg.Pool
+    split: SplitRoles, app_pool: asyncpg.Pool
 ) -> None:
     entries = await _log_some(app_pool, 3)
     assert len(entries) == 3
@@ -197,7 +159,7 @@ async def test_the_service_role_adds_and_reads_and_the_start_check_finds_it_harm
 
 
 async def test_an_edited_entry_is_reported_at_that_entry_by_the_verify_command(
-    split: SplitDatabase, app_pool: asyncpg.Pool
+    split: SplitRoles, app_pool: asyncpg.Pool
 ) -> None:
     entries = await _log_some(app_pool, 5)
     ok = _verify_command("-m", "chassis.access_log_verify", "--database-url", split.app_dsn)
@@ -221,7 +183,7 @@ async def test_an_edited_entry_is_reported_at_that_entry_by_the_verify_command(
 
 
 async def test_an_edit_with_its_hash_recomputed_breaks_the_next_link(
-    split: SplitDatabase, app_pool: asyncpg.Pool
+    split: SplitRoles, app_pool: asyncpg.Pool
 ) -> None:
     entries = await _log_some(app_pool, 4)
     # The editor recomputes the edited entry's own hash with the database's function.
@@ -238,7 +200,7 @@ async def test_an_edit_with_its_hash_recomputed_breaks_the_next_link(
 
 
 async def test_a_removed_entry_is_found_at_the_entry_after_it(
-    split: SplitDatabase, app_pool: asyncpg.Pool
+    split: SplitRoles, app_pool: asyncpg.Pool
 ) -> None:
     entries = await _log_some(app_pool, 5)
     await _as_owner(split, f"DELETE FROM access_log WHERE entry_id = {entries[1]}")
@@ -248,7 +210,7 @@ async def test_a_removed_entry_is_found_at_the_entry_after_it(
 
 
 async def test_entries_cut_off_the_end_are_found_at_the_head(
-    split: SplitDatabase, app_pool: asyncpg.Pool
+    split: SplitRoles, app_pool: asyncpg.Pool
 ) -> None:
     entries = await _log_some(app_pool, 3)
     await _as_owner(split, f"DELETE FROM access_log WHERE entry_id = {entries[-1]}")

@@ -17,6 +17,8 @@ from deploy.test_infrastructure import TestInfrastructure
 class SplitRoles:
     owner_dsn: str
     app_dsn: str
+    # The same database as the test infrastructure's superuser (to see what a role cannot).
+    admin_dsn: str
 
 
 def as_role(dsn: str, role: str, password: str) -> str:
@@ -38,4 +40,6 @@ async def database_with_split_roles(infrastructure: TestInfrastructure, prefix: 
     finally:
         await admin.close()
     database = infrastructure.dsn_for(name)
-    return SplitRoles(as_role(database, owner, password), as_role(database, app, password))
+    return SplitRoles(
+        as_role(database, owner, password), as_role(database, app, password), database
+    )
